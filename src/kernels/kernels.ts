@@ -1,0 +1,207 @@
+/**
+ * The one small interface every numeric loop of the models goes through.
+ *
+ * Models never loop over matrices themselves: they call these kernels on explicit buffers with
+ * offsets (no subarray views, so the time loop allocates nothing). The plain TypeScript
+ * implementation (`ts-kernels.ts`) is the reference and the fallback; faster implementations
+ * (native, WASM) implement the same interface and must give the same results within float32
+ * rounding. Every kernel accepts Float32Array and Float64Array buffers (a fast implementation
+ * may hand Float64Array calls to the reference, which the finite-difference tests use).
+ *
+ * Conventions: all matrices are row-major and dense. "offset" arguments are element offsets
+ * into the buffer that follows them. Letters in shape comments: B batch, H hidden size,
+ * I input size, G = 4H (LSTM gates i, f, g, o) or 3H (GRU gates r, z, n).
+ */
+
+/** A dense float buffer: float32 in training, float64 for finite-difference checks. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Elementwise nonlinearities whose derivative can be computed from their output. */
+export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'identity';
+
+export interface Kernels {
+  /** Which implementation this is, shown in one notice line (`ts`, `native`, …). */
+  readonly name: string;
+
+  /**
+   * C = op(A)·op(B), or C += op(A)·op(B) when `accumulate`.
+   * C is M×N. op(A) is M×K: A is stored M×K, or K×M when `transA`.
+   * op(B) is K×N: B is stored K×N, or N×K when `transB`.
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    a: FloatArray,
+    aOffset: number,
+    b: FloatArray,
+    bOffset: number,
+    c: FloatArray,
+    cOffset: number,
+    accumulate: boolean,
+  ): void;
+
+  /** out[r, c] += bias[c] for a rows×cols block. */
+  addBiasRows(out: FloatArray, outOffset: number, rows: number, cols: number, bias: FloatArray, biasOffset: number): void;
+
+  /** out[c] += Σ_r src[r, c] for a rows×cols block (the gradient of a bias broadcast over rows). */
+  accumulateColumnSums(out: FloatArray, outOffset: number, src: FloatArray, srcOffset: number, rows: number, cols: number): void;
+
+  /** y[i] = act(x[i]) for n elements; x and y may be the same buffer and offset. */
+  activationForward(activation: Activation, x: FloatArray, xOffset: number, y: FloatArray, yOffset: number, n: number): void;
+
+  /**
+   * dx[i] = dy[i] · act'(x[i]) written from the activation's OUTPUT y (tanh: 1−y², relu: y>0,
+   * sigmoid: y(1−y)). Overwrites dx, or adds to it when `accumulate`. dx may alias dy.
+   */
+  activationBackward(
+    activation: Activation,
+    y: FloatArray,
+    yOffset: number,
+    dy: FloatArray,
+    dyOffset: number,
+    dx: FloatArray,
+    dxOffset: number,
+    n: number,
+    accumulate: boolean,
+  ): void;
+
+  /** y[i] += alpha · x[i] for n elements. */
+  axpy(n: number, alpha: number, x: FloatArray, xOffset: number, y: FloatArray, yOffset: number): void;
+
+  /** dst[i] = src[i] for n elements. */
+  copy(src: FloatArray, srcOffset: number, dst: FloatArray, dstOffset: number, n: number): void;
+
+  /** x[i] = value for n elements. */
+  fill(x: FloatArray, xOffset: number, n: number, value: number): void;
+
+  /** x[i] *= factor for n elements. */
+  scale(x: FloatArray, xOffset: number, n: number, factor: number): void;
+
+  /** Σ x[i]² over n elements, accumulated in double precision. NaN/Inf propagate. */
+  sumOfSquares(x: FloatArray, xOffset: number, n: number): number;
+
+  /** How many of n elements have |x| > threshold. */
+  countAbsAbove(x: FloatArray, xOffset: number, n: number, threshold: number): number;
+
+  /** How many of n elements are exactly zero. */
+  countZero(x: FloatArray, xOffset: number, n: number): number;
+
+  /**
+   * LSTM pointwise step (PyTorch gate order i, f, g, o).
+   * gates is B×4H holding pre-activations on entry and activations (σ, σ, tanh, σ) on exit.
+   * c = f·cPrev + i·g,  tanhC = tanh(c),  h = o·tanhC.   cPrev, c, tanhC, h are B×H.
+   */
+  lstmPointwiseForward(
+    batch: number,
+    hidden: number,
+    gates: FloatArray,
+    gatesOffset: number,
+    cPrev: FloatArray,
+    cPrevOffset: number,
+    c: FloatArray,
+    cOffset: number,
+    tanhC: FloatArray,
+    tanhCOffset: number,
+    h: FloatArray,
+    hOffset: number,
+  ): void;
+
+  /**
+   * Backward of `lstmPointwiseForward`. dh is the total dL/dh_t (B×H). dc holds on entry the
+   * dL/dc_t arriving from step t+1 and on exit dL/dc_{t-1} (= dc_total · f). dGates (B×4H) is
+   * overwritten with dL/d(gate pre-activations).
+   */
+  lstmPointwiseBackward(
+    batch: number,
+    hidden: number,
+    gates: FloatArray,
+    gatesOffset: number,
+    cPrev: FloatArray,
+    cPrevOffset: number,
+    tanhC: FloatArray,
+    tanhCOffset: number,
+    dh: FloatArray,
+    dhOffset: number,
+    dc: FloatArray,
+    dcOffset: number,
+    dGates: FloatArray,
+    dGatesOffset: number,
+  ): void;
+
+  /**
+   * GRU pointwise step (PyTorch gate order r, z, n).
+   * inputGates (B×3H) = W_ih x + b_ih, hiddenGates (B×3H) = W_hh h_prev + b_hh.
+   * r = σ(i_r + h_r), z = σ(i_z + h_z), n = tanh(i_n + r·h_n), h = (1−z)·n + z·hPrev.
+   * Writes r, z, n into `gateActivations` (B×3H) for the backward pass, and h (B×H).
+   */
+  gruPointwiseForward(
+    batch: number,
+    hidden: number,
+    inputGates: FloatArray,
+    inputGatesOffset: number,
+    hiddenGates: FloatArray,
+    hiddenGatesOffset: number,
+    hPrev: FloatArray,
+    hPrevOffset: number,
+    gateActivations: FloatArray,
+    gateActivationsOffset: number,
+    h: FloatArray,
+    hOffset: number,
+  ): void;
+
+  /**
+   * Backward of `gruPointwiseForward`. dh is the total dL/dh_t (B×H). Overwrites
+   * dInputGates and dHiddenGates (B×3H) with dL/d(inputGates) and dL/d(hiddenGates), and
+   * overwrites dhPrev (B×H) with the direct part z·dh (the caller adds dHiddenGates·W_hh).
+   */
+  gruPointwiseBackward(
+    batch: number,
+    hidden: number,
+    hiddenGates: FloatArray,
+    hiddenGatesOffset: number,
+    hPrev: FloatArray,
+    hPrevOffset: number,
+    gateActivations: FloatArray,
+    gateActivationsOffset: number,
+    dh: FloatArray,
+    dhOffset: number,
+    dInputGates: FloatArray,
+    dInputGatesOffset: number,
+    dHiddenGates: FloatArray,
+    dHiddenGatesOffset: number,
+    dhPrev: FloatArray,
+    dhPrevOffset: number,
+  ): void;
+
+  /**
+   * Softmax cross-entropy over `rows` rows of `classes` logits. targets[targetsOffset + r] is the
+   * class of row r. Writes dLogits = (softmax − onehot) · gradientScale and returns
+   * { lossSum: Σ_r −log softmax[target], correct: rows whose arg-max is the target }.
+   */
+  softmaxCrossEntropy(
+    rows: number,
+    classes: number,
+    logits: FloatArray,
+    logitsOffset: number,
+    targets: Int32Array,
+    targetsOffset: number,
+    dLogits: FloatArray,
+    dLogitsOffset: number,
+    gradientScale: number,
+  ): { lossSum: number; correct: number };
+
+  /** Σ (pred − target)² over n elements; writes dPred = 2 (pred − target) · gradientScale. */
+  squaredError(
+    n: number,
+    pred: FloatArray,
+    predOffset: number,
+    target: FloatArray,
+    targetOffset: number,
+    dPred: FloatArray,
+    dPredOffset: number,
+    gradientScale: number,
+  ): number;
+}

@@ -1,0 +1,102 @@
+/**
+ * What a model is: its options, their defaults, and their validation.
+ */
+import type { Kernels } from '../kernels/kernels.js';
+import type { Dtype } from './parameters.js';
+
+export type Architecture = 'vanilla' | 'residual';
+export type CellType = 'rnn' | 'lstm' | 'gru';
+export type Nonlinearity = 'tanh' | 'relu';
+export type HeadPlacement = 'last' | 'every';
+export type InitScheme = 'default' | 'xavier' | 'he' | 'orthogonal' | 'identity';
+export type LossKind = 'cross_entropy' | 'mse';
+
+/** Options of `createModel`. Sizes are required; everything else has a default. */
+export interface ModelOptions {
+  /** `vanilla`: a stack like `nn.RNN(num_layers=…)`; `residual`: the original's ResidualRNN. Default `vanilla`. */
+  architecture?: Architecture;
+  /** Recurrent cell: Elman `rnn`, `lstm` or `gru`. Default `rnn`. */
+  cell?: CellType;
+  /** Elman cell's nonlinearity, `tanh` or `relu` (ignored by LSTM/GRU). Default `tanh`. */
+  nonlinearity?: Nonlinearity;
+  /** Features per time step. */
+  inputSize: number;
+  /** Units per layer. */
+  hiddenSize: number;
+  /** Recurrent layers stacked. Default 1. */
+  numLayers?: number;
+  /** Classes (cross-entropy) or regression outputs (MSE). */
+  outputSize: number;
+  /** Linear head on the top layer at the `last` step only (the original) or at `every` step. Default `last`. */
+  output?: HeadPlacement;
+  /** Parameter initialisation. Default `default` (PyTorch's own). */
+  init?: InitScheme;
+  /** Seed of the parameter initialisation. Default 0. */
+  seed?: number;
+  /** Numeric precision of parameters and activations. Default `float32`. */
+  dtype?: Dtype;
+  /** Kernel implementation; default: the fastest available (`VANISHING_KERNELS`). */
+  kernels?: Kernels;
+}
+
+export interface ResolvedModelConfig {
+  readonly architecture: Architecture;
+  readonly cell: CellType;
+  readonly nonlinearity: Nonlinearity;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly outputSize: number;
+  readonly output: HeadPlacement;
+  readonly init: InitScheme;
+  readonly seed: number;
+  readonly dtype: Dtype;
+}
+
+const allowedKeys = new Set([
+  'architecture', 'cell', 'nonlinearity', 'inputSize', 'hiddenSize', 'numLayers', 'outputSize',
+  'output', 'init', 'seed', 'dtype', 'kernels',
+]);
+
+function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new Error(`model option ${field} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
+}
+
+function positiveInteger(field: string, value: unknown, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new Error(`model option ${field} must be a positive integer; got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Fills in defaults and rejects unknown options, sizes ≤ 0 and impossible combinations. */
+export function resolveModelConfig(options: ModelOptions): ResolvedModelConfig {
+  for (const key of Object.keys(options)) {
+    if (!allowedKeys.has(key)) throw new Error(`unknown model option ${key} (= ${JSON.stringify((options as unknown as Record<string, unknown>)[key])})`);
+  }
+  const cell = oneOf('cell', options.cell, ['rnn', 'lstm', 'gru'] as const, 'rnn');
+  const init = oneOf('init', options.init, ['default', 'xavier', 'he', 'orthogonal', 'identity'] as const, 'default');
+  if (init === 'identity' && cell !== 'rnn') {
+    throw new Error(`model option init = "identity" (IRNN) needs cell "rnn"; got cell ${JSON.stringify(cell)}`);
+  }
+  const seed = options.seed ?? 0;
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) {
+    throw new Error(`model option seed must be a finite number; got ${JSON.stringify(seed)}`);
+  }
+  return {
+    architecture: oneOf('architecture', options.architecture, ['vanilla', 'residual'] as const, 'vanilla'),
+    cell,
+    nonlinearity: oneOf('nonlinearity', options.nonlinearity, ['tanh', 'relu'] as const, 'tanh'),
+    inputSize: positiveInteger('inputSize', options.inputSize),
+    hiddenSize: positiveInteger('hiddenSize', options.hiddenSize),
+    numLayers: positiveInteger('numLayers', options.numLayers, 1),
+    outputSize: positiveInteger('outputSize', options.outputSize),
+    output: oneOf('output', options.output, ['last', 'every'] as const, 'last'),
+    init,
+    seed,
+    dtype: oneOf('dtype', options.dtype, ['float32', 'float64'] as const, 'float32'),
+  };
+}

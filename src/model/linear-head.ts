@@ -1,0 +1,55 @@
+/**
+ * The linear head `fc`: logits = h W_fcᵀ + b_fc on the top layer's hidden states, either at the
+ * last step only (rows = B) or at every step (rows = T·B, time-major).
+ * Shapes: h is [rows, H], W_fc is [O, H], b_fc is [O], logits are [rows, O].
+ */
+import type { FloatArray, Kernels } from '../kernels/kernels.js';
+import type { Dtype, Parameter } from './parameters.js';
+import { allocate, createParameter } from './parameters.js';
+
+export class LinearHead {
+  readonly weight: Parameter;
+  readonly bias: Parameter;
+  private capacity = 0;
+  /** Outputs of the last forward pass, [rows, O]. */
+  logits: FloatArray;
+  /** dL/d(logits), [rows, O], written by the loss. */
+  dLogits: FloatArray;
+
+  constructor(
+    readonly hiddenSize: number,
+    readonly outputSize: number,
+    private readonly dtype: Dtype,
+    private readonly kernels: Kernels,
+  ) {
+    this.weight = createParameter('fc.weight', [outputSize, hiddenSize], dtype);
+    this.bias = createParameter('fc.bias', [outputSize], dtype);
+    this.logits = this.dLogits = allocate(dtype, 0);
+  }
+
+  get parameters(): readonly Parameter[] {
+    return [this.weight, this.bias];
+  }
+
+  /** hidden[hiddenOffset…] holds `rows` rows of H values. */
+  forward(hidden: FloatArray, hiddenOffset: number, rows: number): void {
+    if (rows > this.capacity) {
+      this.capacity = rows;
+      this.logits = allocate(this.dtype, rows * this.outputSize);
+      this.dLogits = allocate(this.dtype, rows * this.outputSize);
+    }
+    const O = this.outputSize;
+    this.kernels.gemm(false, true, rows, O, this.hiddenSize, hidden, hiddenOffset, this.weight.data, 0, this.logits, 0, false);
+    this.kernels.addBiasRows(this.logits, 0, rows, O, this.bias.data, 0);
+  }
+
+  /** Accumulates the head's gradients and overwrites dHidden[dHiddenOffset…] with dL/dh for those rows. */
+  backward(hidden: FloatArray, hiddenOffset: number, rows: number, dHidden: FloatArray, dHiddenOffset: number): void {
+    const k = this.kernels;
+    const O = this.outputSize;
+    const H = this.hiddenSize;
+    k.gemm(true, false, O, H, rows, this.dLogits, 0, hidden, hiddenOffset, this.weight.grad, 0, true);
+    k.accumulateColumnSums(this.bias.grad, 0, this.dLogits, 0, rows, O);
+    k.gemm(false, false, rows, H, O, this.dLogits, 0, this.weight.data, 0, dHidden, dHiddenOffset, false);
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * A recurrent classifier/regressor: stacked recurrent layers and a linear head, with a forward
+ * pass, a loss, and exact backpropagation through time that also reports the gradient reaching
+ * every layer's hidden state at every step.
+ *
+ * Architectures (PyTorch equivalents, parameter names as PyTorch prints them):
+ * - vanilla:  `rnn = nn.RNN/LSTM/GRU(I, H, num_layers=L, batch_first=True)`, `fc = nn.Linear(H, O)`;
+ *             layer l > 0 reads layer l−1's hidden states.                → rnn.weight_ih_l0 … fc.bias
+ * - residual: `rnn_layers = ModuleList(L single-layer RNNs)`, the original's ResidualRNN:
+ *             s_1 = layer_0(x), s_{i+1} = s_i + layer_i(s_i).               → rnn_layers.0.weight_ih_l0 … fc.bias
+ * The head reads the top hidden states (vanilla) or the residual stream s_L (residual).
+ */
+import type { FloatArray, Kernels } from '../kernels/kernels.js';
+import { defaultKernels } from '../kernels/select.js';
+import { SeededRandom } from '../random.js';
+import type { LossKind, ModelOptions, ResolvedModelConfig } from './config.js';
+import { resolveModelConfig } from './config.js';
+import { GruLayer } from './gru-layer.js';
+import { initialiseParameters } from './init.js';
+import { LinearHead } from './linear-head.js';
+import { computeLoss, validateTargets } from './loss.js';
+import { LstmLayer } from './lstm-layer.js';
+import type { Parameter } from './parameters.js';
+import { allocate } from './parameters.js';
+import type { RecurrentLayer } from './recurrent-layer.js';
+import { RnnLayer } from './rnn-layer.js';
+import { batchMajorToTimeMajor } from './sequence-layout.js';
+
+/** One batch of sequences, batch-major like PyTorch's `batch_first=True`. */
+export interface SequenceBatch {
+  /** [batchSize, steps, inputSize]. */
+  inputs: Float32Array | Float64Array;
+  batchSize: number;
+  steps: number;
+  /**
+   * cross_entropy: Int32Array class ids, [batchSize] (head at the last step) or
+   * [batchSize, steps] (head at every step). mse: floats, [batchSize, outputSize] or
+   * [batchSize, steps, outputSize].
+   */
+  targets: Int32Array | Float32Array | Float64Array;
+  /** Default `cross_entropy`. */
+  loss?: LossKind;
+}
+
+export interface Evaluation {
+  /** The loss, averaged as PyTorch's `F.cross_entropy` / `F.mse_loss` average it. */
+  loss: number;
+  /** Predictions whose arg-max is the target (cross-entropy; 0 for MSE). */
+  correct: number;
+  /** Predictions made: batchSize, or batchSize·steps with the head at every step. */
+  predictions: number;
+}
+
+export interface LossAndGradients extends Evaluation {
+  /**
+   * dL/dθ for every parameter by PyTorch name. These are the model's gradient buffers: the
+   * next call overwrites them; optimisers read them from here or from `parameters()`.
+   */
+  gradients: ReadonlyMap<string, FloatArray>;
+  /** hiddenGradientNorms[layer][t] = ‖dL/dh_t‖ of that layer over the batch (Frobenius norm). */
+  hiddenGradientNorms: Float64Array[];
+  /** Per layer, the fraction of saturated (tanh, LSTM, GRU) or dead (ReLU) units in this batch. */
+  saturatedFraction: number[];
+}
+
+export interface Model {
+  readonly config: ResolvedModelConfig;
+  /** The kernel implementation this model runs on. */
+  readonly kernels: Kernels;
+  /** PyTorch's names, in PyTorch's order. */
+  parameterNames(): string[];
+  /** Every parameter with its gradient buffer, in PyTorch's order. */
+  parameters(): readonly Parameter[];
+  /** Total number of scalar parameters. */
+  parameterCount(): number;
+  /** A copy of a parameter's shape and values. */
+  getParameter(name: string): { shape: number[]; data: FloatArray };
+  /** Copies `data` into the parameter; its length must match. */
+  setParameter(name: string, data: ArrayLike<number>): void;
+  /** Forward pass and loss only (validation). */
+  evaluate(batch: SequenceBatch): Evaluation;
+  /** Forward pass, loss, and backpropagation through time. */
+  lossAndGradients(batch: SequenceBatch): LossAndGradients;
+}
+
+/** Builds a model; see `ModelOptions` for the options and their defaults. */
+export function createModel(options: ModelOptions): Model {
+  return new RecurrentModel(options);
+}
+
+class RecurrentModel implements Model {
+  readonly config: ResolvedModelConfig;
+  readonly kernels: Kernels;
+  private readonly layers: RecurrentLayer[];
+  private readonly head: LinearHead;
+  private readonly allParameters: readonly Parameter[];
+  private readonly parametersByName: Map<string, Parameter>;
+  private readonly gradientsByName: Map<string, FloatArray>;
+  private capacity = 0;
+  /** The batch's inputs, time-major [T, B, I]. */
+  private timeMajorInput: FloatArray;
+  /** Residual stream s_{i+1} = s_i + layer_i(s_i) for i ≥ 1, each [T, B, H]. */
+  private residualStreams: FloatArray[] = [];
+  /** Two [T, B, H] buffers that take turns as dL/d(layer output) and dL/d(layer input). */
+  private gradientBuffers: [FloatArray, FloatArray];
+  private timeMajorClassTargets = new Int32Array(0);
+  private timeMajorValueTargets: FloatArray;
+
+  constructor(options: ModelOptions) {
+    this.config = resolveModelConfig(options);
+    this.kernels = options.kernels ?? defaultKernels();
+    const { architecture, cell, nonlinearity, inputSize, hiddenSize, numLayers, outputSize, dtype } = this.config;
+    this.layers = [];
+    for (let l = 0; l < numLayers; l++) {
+      const layerInput = l === 0 ? inputSize : hiddenSize;
+      const prefix = architecture === 'vanilla' ? 'rnn.' : `rnn_layers.${l}.`;
+      const suffix = architecture === 'vanilla' ? `l${l}` : 'l0';
+      if (cell === 'rnn') this.layers.push(new RnnLayer(layerInput, hiddenSize, nonlinearity, prefix, suffix, dtype, this.kernels));
+      else if (cell === 'lstm') this.layers.push(new LstmLayer(layerInput, hiddenSize, prefix, suffix, dtype, this.kernels));
+      else this.layers.push(new GruLayer(layerInput, hiddenSize, prefix, suffix, dtype, this.kernels));
+    }
+    this.head = new LinearHead(hiddenSize, outputSize, dtype, this.kernels);
+    this.allParameters = [...this.layers.flatMap((layer) => layer.parameters), ...this.head.parameters];
+    this.parametersByName = new Map(this.allParameters.map((p) => [p.name, p]));
+    this.gradientsByName = new Map(this.allParameters.map((p) => [p.name, p.grad]));
+    initialiseParameters(
+      this.config.init,
+      { layers: this.layers.map((layer) => layer.parameters), headWeight: this.head.weight, headBias: this.head.bias, hiddenSize },
+      new SeededRandom(this.config.seed).fork('parameters'),
+    );
+    this.timeMajorInput = allocate(dtype, 0);
+    this.gradientBuffers = [allocate(dtype, 0), allocate(dtype, 0)];
+    this.timeMajorValueTargets = allocate(dtype, 0);
+  }
+
+  parameterNames(): string[] {
+    return this.allParameters.map((p) => p.name);
+  }
+
+  parameters(): readonly Parameter[] {
+    return this.allParameters;
+  }
+
+  parameterCount(): number {
+    return this.allParameters.reduce((sum, p) => sum + p.data.length, 0);
+  }
+
+  getParameter(name: string): { shape: number[]; data: FloatArray } {
+    const parameter = this.lookup(name);
+    return { shape: [...parameter.shape], data: parameter.data.slice() };
+  }
+
+  setParameter(name: string, data: ArrayLike<number>): void {
+    const parameter = this.lookup(name);
+    if (data.length !== parameter.data.length) {
+      throw new Error(`setParameter(${name}): data has length ${data.length}, expected ${parameter.data.length} for shape [${parameter.shape.join(', ')}]`);
+    }
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) throw new Error(`setParameter(${name}): data[${i}] = ${data[i]} is not finite`);
+    }
+    parameter.data.set(data);
+  }
+
+  evaluate(batch: SequenceBatch): Evaluation {
+    const loss = batch.loss ?? 'cross_entropy';
+    this.validate(batch, loss);
+    this.prepare(batch, loss);
+    this.forward(batch.steps, batch.batchSize);
+    return this.lossOfHead(batch, loss);
+  }
+
+  lossAndGradients(batch: SequenceBatch): LossAndGradients {
+    const loss = batch.loss ?? 'cross_entropy';
+    this.validate(batch, loss);
+    this.prepare(batch, loss);
+    const { steps, batchSize } = batch;
+    this.forward(steps, batchSize);
+    const evaluation = this.lossOfHead(batch, loss);
+    for (const p of this.allParameters) this.kernels.fill(p.grad, 0, p.grad.length, 0);
+    const hiddenGradientNorms = this.layers.map(() => new Float64Array(steps));
+    this.backward(steps, batchSize, hiddenGradientNorms);
+    return {
+      ...evaluation,
+      gradients: this.gradientsByName,
+      hiddenGradientNorms,
+      saturatedFraction: this.layers.map((layer) => layer.saturatedFraction(steps, batchSize)),
+    };
+  }
+
+  private lookup(name: string): Parameter {
+    const parameter = this.parametersByName.get(name);
+    if (parameter === undefined) throw new Error(`unknown parameter ${JSON.stringify(name)}; the model has ${this.parameterNames().join(', ')}`);
+    return parameter;
+  }
+
+  private validate(batch: SequenceBatch, loss: LossKind): void {
+    const { batchSize, steps, inputs, targets } = batch;
+    if (loss !== 'cross_entropy' && loss !== 'mse') throw new Error(`loss must be cross_entropy or mse; got ${JSON.stringify(loss)}`);
+    for (const [field, value] of [['batchSize', batchSize], ['steps', steps]] as const) {
+      if (!Number.isInteger(value) || value <= 0) throw new Error(`${field} must be a positive integer; got ${JSON.stringify(value)}`);
+    }
+    const { inputSize, outputSize, output } = this.config;
+    if (!(inputs instanceof Float32Array || inputs instanceof Float64Array)) {
+      throw new Error('inputs must be a Float32Array or Float64Array of shape [batchSize, steps, inputSize]');
+    }
+    const expectedInputs = batchSize * steps * inputSize;
+    if (inputs.length !== expectedInputs) {
+      throw new Error(`inputs has length ${inputs.length}, expected batchSize·steps·inputSize = ${batchSize}·${steps}·${inputSize} = ${expectedInputs}`);
+    }
+    if (!Number.isFinite(this.kernels.sumOfSquares(inputs, 0, inputs.length))) {
+      const index = inputs.findIndex((value) => !Number.isFinite(value));
+      if (index >= 0) throw new Error(`inputs[${index}] = ${inputs[index]} is not finite`);
+    }
+    const rows = output === 'every' ? batchSize * steps : batchSize;
+    const rowsFormula = output === 'every' ? `batchSize·steps` : 'batchSize';
+    if (loss === 'cross_entropy') validateTargets(loss, targets, rows, outputSize, rowsFormula);
+    else validateTargets(loss, targets, rows * outputSize, outputSize, `${rowsFormula}·outputSize`);
+  }
+
+  /** Sizes the buffers and lays the batch out time-major. */
+  private prepare(batch: SequenceBatch, loss: LossKind): void {
+    const { batchSize, steps } = batch;
+    const { inputSize, hiddenSize, outputSize, dtype, output, architecture, numLayers } = this.config;
+    if (steps * batchSize > this.capacity) {
+      this.capacity = steps * batchSize;
+      this.timeMajorInput = allocate(dtype, this.capacity * inputSize);
+      this.gradientBuffers = [allocate(dtype, this.capacity * hiddenSize), allocate(dtype, this.capacity * hiddenSize)];
+      this.residualStreams = architecture === 'residual' ? Array.from({ length: numLayers - 1 }, () => allocate(dtype, this.capacity * hiddenSize)) : [];
+      this.timeMajorClassTargets = new Int32Array(this.capacity);
+      this.timeMajorValueTargets = allocate(dtype, this.capacity * outputSize);
+    }
+    batchMajorToTimeMajor(batch.inputs, this.timeMajorInput, batchSize, steps, inputSize);
+    if (output === 'every') {
+      if (loss === 'cross_entropy') batchMajorToTimeMajor(batch.targets, this.timeMajorClassTargets, batchSize, steps, 1);
+      else batchMajorToTimeMajor(batch.targets, this.timeMajorValueTargets, batchSize, steps, outputSize);
+    }
+  }
+
+  /** The hidden states the head reads: the top layer's (vanilla) or the residual stream (residual). */
+  private top(): FloatArray {
+    const last = this.layers.length - 1;
+    return this.config.architecture === 'residual' && last > 0 ? this.residualStreams[last - 1] : this.layers[last].output;
+  }
+
+  private forward(steps: number, batch: number): void {
+    const k = this.kernels;
+    const size = steps * batch * this.config.hiddenSize;
+    let input = this.timeMajorInput;
+    for (let l = 0; l < this.layers.length; l++) {
+      const layer = this.layers[l];
+      layer.forward(input, steps, batch);
+      if (this.config.architecture === 'residual' && l > 0) {
+        const stream = this.residualStreams[l - 1];
+        k.copy(input, 0, stream, 0, size);
+        k.axpy(size, 1, layer.output, 0, stream, 0);
+        input = stream;
+      } else {
+        input = layer.output;
+      }
+    }
+    const H = this.config.hiddenSize;
+    if (this.config.output === 'last') this.head.forward(this.top(), (steps - 1) * batch * H, batch);
+    else this.head.forward(this.top(), 0, steps * batch);
+  }
+
+  private lossOfHead(batch: SequenceBatch, loss: LossKind): Evaluation {
+    const every = this.config.output === 'every';
+    const rows = every ? batch.steps * batch.batchSize : batch.batchSize;
+    let targets: Int32Array | FloatArray;
+    if (loss === 'cross_entropy') targets = every ? this.timeMajorClassTargets : (batch.targets as Int32Array);
+    else targets = every ? this.timeMajorValueTargets : (batch.targets as FloatArray);
+    const value = computeLoss(loss, this.kernels, this.head.logits, rows, this.config.outputSize, targets, this.head.dLogits);
+    return { loss: value.loss, correct: value.correct, predictions: rows };
+  }
+
+  private backward(steps: number, batch: number, hiddenGradientNorms: Float64Array[]): void {
+    const k = this.kernels;
+    const H = this.config.hiddenSize;
+    const size = steps * batch * H;
+    let [dOutput, dInput] = this.gradientBuffers;
+    if (this.config.output === 'last') {
+      k.fill(dOutput, 0, size, 0);
+      this.head.backward(this.top(), (steps - 1) * batch * H, batch, dOutput, (steps - 1) * batch * H);
+    } else {
+      this.head.backward(this.top(), 0, steps * batch, dOutput, 0);
+    }
+    const residual = this.config.architecture === 'residual';
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const layer = this.layers[l];
+      const input = l === 0 ? this.timeMajorInput : residual && l > 1 ? this.residualStreams[l - 2] : this.layers[l - 1].output;
+      if (l === 0) {
+        layer.backward(input, dOutput, null, false, hiddenGradientNorms[l], steps, batch);
+      } else if (residual) {
+        // forward: s_{l+1} = s_l + layer_l(s_l), so dL/ds_l = dL/ds_{l+1} + dL/ds_l through the layer.
+        k.copy(dOutput, 0, dInput, 0, size);
+        layer.backward(input, dOutput, dInput, true, hiddenGradientNorms[l], steps, batch);
+      } else {
+        layer.backward(input, dOutput, dInput, false, hiddenGradientNorms[l], steps, batch);
+      }
+      [dOutput, dInput] = [dInput, dOutput];
+    }
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * SGD and Adam with PyTorch's update rules (torch.optim.SGD / torch.optim.Adam, L2 weight
+ * decay added to the gradient, no AMSGrad). Each step also measures how far every parameter
+ * moved, for the update-to-weight ratio.
+ */
+import type { FloatArray } from '../kernels/kernels.js';
+import type { Parameter } from '../model/parameters.js';
+
+export interface SgdOptions {
+  type: 'sgd';
+  learningRate: number;
+  /** Default 0. */
+  momentum?: number;
+  /** L2 penalty added to the gradient. Default 0. */
+  weightDecay?: number;
+  /** Default 0. */
+  dampening?: number;
+  /** Default false. */
+  nesterov?: boolean;
+}
+
+export interface AdamOptions {
+  type: 'adam';
+  learningRate: number;
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Default 1e-8. */
+  epsilon?: number;
+  /** L2 penalty added to the gradient (torch.optim.Adam's weight_decay). Default 0. */
+  weightDecay?: number;
+}
+
+export type OptimizerOptions = SgdOptions | AdamOptions;
+
+export interface Optimizer {
+  /** Applies one update to every parameter from its `grad`. */
+  step(): void;
+  /** ‖θ_after − θ_before‖₂ per parameter for the last step. */
+  readonly lastUpdateNorms: Float64Array;
+}
+
+export function createOptimizer(parameters: readonly Parameter[], options: OptimizerOptions): Optimizer {
+  if (!(options.learningRate > 0) || !Number.isFinite(options.learningRate)) {
+    throw new Error(`optimizer learningRate must be a positive number; got ${options.learningRate}`);
+  }
+  return options.type === 'sgd' ? new Sgd(parameters, options) : new Adam(parameters, options);
+}
+
+function buffersLike(parameters: readonly Parameter[]): FloatArray[] {
+  return parameters.map((p) => (p.data instanceof Float64Array ? new Float64Array(p.data.length) : new Float32Array(p.data.length)));
+}
+
+class Sgd implements Optimizer {
+  readonly lastUpdateNorms: Float64Array;
+  private readonly momentumBuffers: FloatArray[] | null;
+  private steps = 0;
+  private readonly momentum: number;
+  private readonly weightDecay: number;
+  private readonly dampening: number;
+  private readonly nesterov: boolean;
+
+  constructor(private readonly parameters: readonly Parameter[], private readonly options: SgdOptions) {
+    this.momentum = options.momentum ?? 0;
+    this.weightDecay = options.weightDecay ?? 0;
+    this.dampening = options.dampening ?? 0;
+    this.nesterov = options.nesterov ?? false;
+    this.momentumBuffers = this.momentum !== 0 ? buffersLike(parameters) : null;
+    this.lastUpdateNorms = new Float64Array(parameters.length);
+  }
+
+  step(): void {
+    const { learningRate } = this.options;
+    const first = this.steps === 0;
+    this.parameters.forEach((p, index) => {
+      const { data, grad } = p;
+      const buffer = this.momentumBuffers?.[index];
+      let moved = 0;
+      for (let i = 0; i < data.length; i++) {
+        let direction = grad[i] + this.weightDecay * data[i];
+        if (buffer !== undefined) {
+          // PyTorch starts the momentum buffer at the first gradient, undamped.
+          buffer[i] = first ? direction : this.momentum * buffer[i] + (1 - this.dampening) * direction;
+          direction = this.nesterov ? direction + this.momentum * buffer[i] : buffer[i];
+        }
+        const before = data[i];
+        data[i] = before - learningRate * direction;
+        moved += (data[i] - before) ** 2;
+      }
+      this.lastUpdateNorms[index] = Math.sqrt(moved);
+    });
+    this.steps++;
+  }
+}
+
+class Adam implements Optimizer {
+  readonly lastUpdateNorms: Float64Array;
+  private readonly firstMoments: FloatArray[];
+  private readonly secondMoments: FloatArray[];
+  private steps = 0;
+
+  constructor(private readonly parameters: readonly Parameter[], private readonly options: AdamOptions) {
+    this.firstMoments = buffersLike(parameters);
+    this.secondMoments = buffersLike(parameters);
+    this.lastUpdateNorms = new Float64Array(parameters.length);
+  }
+
+  step(): void {
+    this.steps++;
+    const { learningRate } = this.options;
+    const beta1 = this.options.beta1 ?? 0.9;
+    const beta2 = this.options.beta2 ?? 0.999;
+    const epsilon = this.options.epsilon ?? 1e-8;
+    const weightDecay = this.options.weightDecay ?? 0;
+    const biasCorrection1 = 1 - beta1 ** this.steps;
+    const biasCorrection2Root = Math.sqrt(1 - beta2 ** this.steps);
+    const stepSize = learningRate / biasCorrection1;
+    this.parameters.forEach((p, index) => {
+      const { data, grad } = p;
+      const m = this.firstMoments[index];
+      const v = this.secondMoments[index];
+      let moved = 0;
+      for (let i = 0; i < data.length; i++) {
+        const g = grad[i] + weightDecay * data[i];
+        m[i] = beta1 * m[i] + (1 - beta1) * g;
+        v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+        const denominator = Math.sqrt(v[i]) / biasCorrection2Root + epsilon;
+        const before = data[i];
+        data[i] = before - (stepSize * m[i]) / denominator;
+        moved += (data[i] - before) ** 2;
+      }
+      this.lastUpdateNorms[index] = Math.sqrt(moved);
+    });
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * What a training run records: the contract between the trainer (which fills it), the
+ * diagnosis (which judges it) and the report (which draws it). Everything here is plain JSON
+ * data, so a run folder can be read back and redrawn without retraining.
+ *
+ * Files of an experiment folder (written atomically by the runner):
+ *   batches.jsonl   one BatchRecord per line
+ *   epochs.jsonl    one EpochRecord per line
+ *   epochs.csv      the scalar columns of EpochRecord plus one mean gradient norm column per parameter
+ *   summary.json    ExperimentSummary
+ *   config.json     the resolved experiment configuration
+ *
+ * Epochs and batches are numbered from 1, as the original prints them ("Epoch 3: …").
+ * Non-finite numbers cannot be written as JSON numbers: they are stored as the strings
+ * "NaN", "Infinity" and "-Infinity" (see `encodeNumber` / `decodeNumber`).
+ */
+
+/** A number that may be non-finite once written to JSON. */
+export type RecordedNumber = number | 'NaN' | 'Infinity' | '-Infinity';
+
+/** One training batch. */
+export interface BatchRecord {
+  epoch: number;
+  /** Batch index within the epoch, from 1. */
+  batch: number;
+  /** Sequences in this batch. */
+  batchSize: number;
+  loss: RecordedNumber;
+  /** Fraction of predictions whose arg-max is the target; null for regression (MSE). */
+  accuracy: number | null;
+  /** ‖dL/dθ‖₂ per parameter by PyTorch name, before any clipping or rescaling. */
+  gradientNorms: Record<string, RecordedNumber>;
+  /** ‖dL/dθ‖₂ over all parameters together, before any clipping or rescaling. */
+  totalGradientNorm: RecordedNumber;
+  /**
+   * The smallest per-parameter gradient norm, counting exactly-zero (underflowed) gradients as
+   * the smallest (0), unlike the original, which skips them.
+   */
+  minLayerGradientNorm: RecordedNumber;
+  /** Name of the parameter with the smallest gradient norm. */
+  minLayerParameter: string;
+  /** Parameters whose gradient norm is exactly 0 (underflowed or dead). */
+  zeroGradientParameters: number;
+  /** Factor applied to all gradients by clipping / minimum-norm rescale (1 when neither fired). */
+  rescaleFactor: number;
+  /** ‖Δθ‖₂ / ‖θ‖₂ of this batch's update, per parameter by name. */
+  updateToWeightRatio: Record<string, RecordedNumber>;
+  /** Per layer: saturated (tanh |h| > 0.99, LSTM |tanh c| > 0.99, GRU |n| > 0.99) or dead (ReLU h = 0) fraction. */
+  saturatedFraction: number[];
+  /**
+   * ‖dL/dh_t‖ over the batch, [layer][t] (layer 0 is the bottom, t = 0 the first step). Present
+   * on every k-th batch (the experiment's `record.hiddenGradientEvery`), absent otherwise.
+   */
+  hiddenGradientNorms?: RecordedNumber[][];
+}
+
+/** One epoch's aggregates: the original's plus ours. */
+export interface EpochRecord {
+  epoch: number;
+  /** Batches trained in this epoch (fewer than planned when the run diverged in it). */
+  batches: number;
+  meanLoss: RecordedNumber;
+  meanAccuracy: number | null;
+  /** The original's "GradNorm": mean over batches of the total norm before clipping. */
+  meanTotalGradientNorm: RecordedNumber;
+  /** The original's "MinLayerGrad": mean over batches of the smallest per-parameter norm (zeros counted). */
+  meanMinLayerGradientNorm: RecordedNumber;
+  /** Mean over batches of each parameter's gradient norm, by PyTorch name. */
+  meanGradientNorms: Record<string, RecordedNumber>;
+  /** Total gradient norms of the epoch's last (up to) 10 batches, oldest first. */
+  lastTotalGradientNorms: RecordedNumber[];
+  /** Mean over recorded batches of ‖dL/dh_t‖, [layer][t]; null when no batch of the epoch recorded it. */
+  meanHiddenGradientNorms: RecordedNumber[][] | null;
+  /** Mean over batches of each layer's saturated / dead fraction. */
+  meanSaturatedFraction: number[];
+  /** Mean over batches of each parameter's update-to-weight ratio. */
+  meanUpdateToWeightRatio: Record<string, RecordedNumber>;
+  validationLoss: RecordedNumber | null;
+  validationAccuracy: number | null;
+  /** Wall-clock seconds this epoch took (training and validation). */
+  seconds: number;
+}
+
+export type VerdictKind = 'vanishing' | 'exploding' | 'healthy' | 'diverged';
+
+export interface Verdict {
+  kind: VerdictKind;
+  /** One-sentence headline, e.g. "Gradients vanish toward the input layers." */
+  headline: string;
+  /** The evidence, one sentence each, in words a student understands. */
+  evidence: string[];
+  /** The numbers behind the verdict (named, for the report and for tests). */
+  measures: Record<string, RecordedNumber | null>;
+}
+
+export interface DivergenceRecord {
+  epoch: number;
+  batch: number;
+  /** What was not finite, e.g. "loss is NaN" or "gradient of rnn.weight_hh_l0 is Infinity". */
+  reason: string;
+}
+
+export interface ExperimentSummary {
+  name: string;
+  /** Label used in the original's plot file names, e.g. `vanilla`. */
+  modelType: string;
+  /** Label used in the original's plot file names, e.g. `no_mitigation`. */
+  mitigation: string;
+  status: 'finished' | 'diverged';
+  divergence: DivergenceRecord | null;
+  epochsCompleted: number;
+  /** Parameter names in PyTorch order (rows of the per-parameter plots). */
+  parameterNames: string[];
+  numLayers: number;
+  /** Time steps per sequence. */
+  steps: number;
+  final: {
+    loss: RecordedNumber | null;
+    accuracy: number | null;
+    validationLoss: RecordedNumber | null;
+    validationAccuracy: number | null;
+    testLoss: RecordedNumber | null;
+    testAccuracy: number | null;
+    minLayerGradientNorm: RecordedNumber | null;
+  };
+  /** The dataset's chance level, to show whether the model beat it. */
+  baseline: { loss: number; accuracy?: number; description: string } | null;
+  verdict: Verdict;
+  /** Wall-clock seconds for the whole experiment. */
+  seconds: number;
+  /** Kernel implementation used, e.g. `native` or `ts`. */
+  kernels: string;
+}
+
+/** Everything recorded for one experiment, as read back from its folder. */
+export interface ExperimentMetrics {
+  summary: ExperimentSummary;
+  epochs: EpochRecord[];
+  batches: BatchRecord[];
+}
+
+export function encodeNumber(value: number): RecordedNumber {
+  if (Number.isFinite(value)) return value;
+  if (Number.isNaN(value)) return 'NaN';
+  return value > 0 ? 'Infinity' : '-Infinity';
+}
+
+export function decodeNumber(value: RecordedNumber): number {
+  return typeof value === 'number' ? value : Number(value);
+}

@@ -1,0 +1,141 @@
+/**
+ * The training loop's records against direct computation, zero gradients, clipping and
+ * divergence.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createModel } from '../../src/model/model.js';
+import type { ModelOptions } from '../../src/model/config.js';
+import type { SequenceBatch } from '../../src/model/model.js';
+import { SeededRandom } from '../../src/random.js';
+import { tsKernels } from '../../src/kernels/ts-kernels.js';
+import type { BatchSource } from '../../src/train/trainer.js';
+import { trainExperiment } from '../../src/train/trainer.js';
+import { decodeNumber } from '../../src/record/metrics.js';
+
+const batchSize = 4;
+const steps = 5;
+const inputSize = 3;
+const classes = 3;
+
+function syntheticBatches(count: number, seed: number): SequenceBatch[] {
+  const random = new SeededRandom(seed);
+  return Array.from({ length: count }, () => ({
+    inputs: new Float32Array(batchSize * steps * inputSize).map(() => random.normal()),
+    targets: new Int32Array(batchSize).map(() => random.integer(classes)),
+    batchSize,
+    steps,
+  }));
+}
+
+function source(train: SequenceBatch[], validation: SequenceBatch[] = []): BatchSource {
+  return {
+    loss: 'cross_entropy',
+    batchesPerEpoch: train.length,
+    trainingBatches: () => train,
+    validationBatches: () => validation,
+    testBatches: () => [],
+  };
+}
+
+const modelOptions: ModelOptions = { inputSize, hiddenSize: 6, numLayers: 3, outputSize: classes, seed: 1, kernels: tsKernels };
+
+test('batch records equal the norms computed directly from lossAndGradients', () => {
+  const batches = syntheticBatches(3, 2);
+  const trained = createModel(modelOptions);
+  const outcome = trainExperiment(trained, source(batches), { optimizer: { type: 'sgd', learningRate: 0.1 }, epochs: 1, clipMaxNorm: null, clipMinNorm: null });
+  assert.equal(outcome.batches.length, 3);
+  assert.equal(outcome.divergence, null);
+
+  // Replay: the same model and updates, norms measured by hand.
+  const replay = createModel(modelOptions);
+  batches.forEach((batch, index) => {
+    const result = replay.lossAndGradients(batch);
+    const record = outcome.batches[index];
+    let totalSquares = 0;
+    let smallest = Infinity;
+    for (const p of replay.parameters()) {
+      let squares = 0;
+      for (const g of p.grad) squares += g * g;
+      totalSquares += squares;
+      smallest = Math.min(smallest, Math.sqrt(squares));
+      assert.ok(Math.abs(decodeNumber(record.gradientNorms[p.name]) - Math.sqrt(squares)) <= 1e-9 * Math.sqrt(squares) + 1e-30);
+    }
+    assert.equal(record.loss, result.loss);
+    assert.ok(Math.abs(decodeNumber(record.totalGradientNorm) - Math.sqrt(totalSquares)) < 1e-9 * Math.sqrt(totalSquares));
+    assert.equal(record.minLayerGradientNorm, smallest);
+    assert.deepEqual(record.hiddenGradientNorms, result.hiddenGradientNorms.map((layer) => Array.from(layer)));
+    for (const p of replay.parameters()) {
+      const before = Float64Array.from(p.data);
+      for (let i = 0; i < p.data.length; i++) p.data[i] -= 0.1 * p.grad[i];
+      let moved = 0;
+      let weight = 0;
+      for (let i = 0; i < p.data.length; i++) {
+        moved += (p.data[i] - before[i]) ** 2;
+        weight += p.data[i] ** 2;
+      }
+      const ratio = Math.sqrt(moved) / Math.sqrt(weight);
+      assert.ok(Math.abs(decodeNumber(record.updateToWeightRatio[p.name]) - ratio) < 1e-6 * ratio);
+    }
+  });
+  const [epoch] = outcome.epochs;
+  const meanLoss = outcome.batches.reduce((sum, b) => sum + decodeNumber(b.loss), 0) / 3;
+  assert.ok(Math.abs(decodeNumber(epoch.meanLoss) - meanLoss) < 1e-12);
+  assert.deepEqual(epoch.lastTotalGradientNorms, outcome.batches.map((b) => b.totalGradientNorm));
+});
+
+test('exactly-zero gradients count as the smallest layer norm, never skipped', () => {
+  const model = createModel({ ...modelOptions, nonlinearity: 'relu' });
+  // A dead bottom layer: every pre-activation is negative, so its gradients are exactly 0.
+  const weight = model.getParameter('rnn.weight_ih_l0');
+  model.setParameter('rnn.weight_ih_l0', new Float32Array(weight.data.length));
+  model.setParameter('rnn.bias_ih_l0', new Float32Array(6).fill(-1));
+  const outcome = trainExperiment(model, source(syntheticBatches(1, 3)), { optimizer: { type: 'sgd', learningRate: 0.01 }, epochs: 1, clipMaxNorm: null, clipMinNorm: null });
+  const [record] = outcome.batches;
+  assert.equal(record.minLayerGradientNorm, 0);
+  assert.equal(record.gradientNorms['rnn.weight_hh_l0'], 0);
+  assert.ok(record.zeroGradientParameters >= 4);
+  assert.equal(record.saturatedFraction[0], 1);
+});
+
+test('clipping and the minimum-norm rescale report their factor; totals are before rescaling', () => {
+  const batches = syntheticBatches(2, 4);
+  const clipped = trainExperiment(createModel(modelOptions), source(batches), { optimizer: { type: 'sgd', learningRate: 0.01 }, epochs: 1, clipMaxNorm: 1e-3, clipMinNorm: null });
+  for (const record of clipped.batches) {
+    assert.ok(Math.abs(record.rescaleFactor - 1e-3 / (decodeNumber(record.totalGradientNorm) + 1e-6)) < 1e-12);
+  }
+  const raised = trainExperiment(createModel(modelOptions), source(batches), { optimizer: { type: 'sgd', learningRate: 0.01 }, epochs: 1, clipMaxNorm: null, clipMinNorm: 1e3 });
+  for (const record of raised.batches) {
+    assert.ok(record.rescaleFactor > 1);
+    assert.ok(Math.abs(record.rescaleFactor - 1e3 / (decodeNumber(record.totalGradientNorm) + 1e-8)) < 1e-9 * record.rescaleFactor);
+  }
+});
+
+test('a run driven to NaN is recorded as diverged at that batch, keeping what came before', () => {
+  const model = createModel(modelOptions);
+  // A weight turned NaN after the 6th update (epoch 2, batch 2) poisons the 7th batch's loss.
+  const poison = {
+    onBatch: (_record: unknown, progress: { epoch: number; batch: number }) => {
+      if (progress.epoch === 2 && progress.batch === 2) model.parameters()[1].data[0] = NaN;
+    },
+  };
+  const outcome = trainExperiment(model, source(syntheticBatches(4, 5), syntheticBatches(1, 6)), {
+    optimizer: { type: 'sgd', learningRate: 0.01 }, epochs: 3, clipMaxNorm: null, clipMinNorm: null,
+  }, poison);
+  assert.deepEqual(outcome.divergence, { epoch: 2, batch: 3, reason: 'loss is NaN' });
+  assert.equal(outcome.batches.length, 7);
+  assert.equal(outcome.batches[6].loss, 'NaN');
+  assert.equal(outcome.epochs.length, 2);
+  assert.equal(outcome.epochs[0].batches, 4);
+  assert.equal(outcome.epochs[1].batches, 2);
+  assert.ok(Number.isFinite(outcome.epochs[1].meanLoss));
+  assert.equal(outcome.final.testLoss, null);
+});
+
+test('the same seed and data give bit-identical records', () => {
+  const run = () => trainExperiment(createModel(modelOptions), source(syntheticBatches(3, 7)), { optimizer: { type: 'adam', learningRate: 0.01 }, epochs: 2, clipMaxNorm: 1, clipMinNorm: null });
+  const a = run();
+  const b = run();
+  assert.deepEqual(JSON.stringify(a.batches), JSON.stringify(b.batches));
+  assert.deepEqual(JSON.stringify(a.epochs.map((e) => ({ ...e, seconds: 0 }))), JSON.stringify(b.epochs.map((e) => ({ ...e, seconds: 0 }))));
+});

@@ -1,0 +1,119 @@
+/**
+ * Initialisations: the distributions they promise, orthogonality, identity, zero biases, and
+ * bit-identical parameters from the same seed.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createModel } from '../../src/model/model.js';
+import type { CellType, InitScheme } from '../../src/model/config.js';
+import { tsKernels } from '../../src/kernels/ts-kernels.js';
+
+const H = 64;
+const I = 28;
+const O = 10;
+
+function stats(data: ArrayLike<number>): { mean: number; std: number; min: number; max: number } {
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    sum += data[i];
+    min = Math.min(min, data[i]);
+    max = Math.max(max, data[i]);
+  }
+  const mean = sum / data.length;
+  let squares = 0;
+  for (let i = 0; i < data.length; i++) squares += (data[i] - mean) ** 2;
+  return { mean, std: Math.sqrt(squares / data.length), min, max };
+}
+
+/** ‖QᵀQ − I‖_F / √cols for a tall matrix, ‖QQᵀ − I‖_F / √rows for a wide one. */
+function orthogonalityError(data: ArrayLike<number>, rows: number, cols: number): number {
+  const tall = rows >= cols;
+  const n = tall ? cols : rows;
+  let error = 0;
+  for (let a = 0; a < n; a++) {
+    for (let b = 0; b < n; b++) {
+      let dot = 0;
+      if (tall) for (let r = 0; r < rows; r++) dot += data[r * cols + a] * data[r * cols + b];
+      else for (let c = 0; c < cols; c++) dot += data[a * cols + c] * data[b * cols + c];
+      error += (dot - (a === b ? 1 : 0)) ** 2;
+    }
+  }
+  return Math.sqrt(error) / Math.sqrt(n);
+}
+
+function uniformStd(bound: number): number {
+  return bound / Math.sqrt(3);
+}
+
+function model(init: InitScheme, cell: CellType = 'rnn', seed = 0) {
+  return createModel({ inputSize: I, hiddenSize: H, numLayers: 2, outputSize: O, init, cell, seed, kernels: tsKernels });
+}
+
+for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+  test(`default init (${cell}) is PyTorch's: U(±1/√H) for the recurrent layers, U(±1/√fan_in) for the head`, () => {
+    const m = model('default', cell);
+    for (const name of m.parameterNames()) {
+      const { data, shape } = m.getParameter(name);
+      // Recurrent tensors use 1/√H; the head's fan_in is also H.
+      const bound = 1 / Math.sqrt(H);
+      const s = stats(data);
+      assert.ok(s.min >= -bound && s.max <= bound, `${name} within ±${bound}`);
+      if (data.length >= 256) {
+        assert.ok(Math.abs(s.std / uniformStd(bound) - 1) < 0.1, `${name} std ${s.std} vs ${uniformStd(bound)}`);
+        assert.ok(Math.abs(s.mean) < 0.1 * bound, `${name} mean ${s.mean}`);
+      }
+      assert.ok(shape.length >= 1);
+    }
+  });
+
+  test(`xavier and he init (${cell}): orthogonal weight_hh, zero biases, uniform weight_ih with the right bound`, () => {
+    for (const init of ['xavier', 'he'] as const) {
+      const m = model(init, cell);
+      for (const name of m.parameterNames()) {
+        const { data, shape } = m.getParameter(name);
+        if (name.includes('bias')) assert.ok(data.every((v) => v === 0), `${init} ${name} zero`);
+        else if (name.includes('weight_hh')) assert.ok(orthogonalityError(data, shape[0], shape[1]) < 1e-5, `${init} ${name} orthogonal`);
+        else {
+          const [fanOut, fanIn] = shape;
+          const bound = init === 'xavier' ? Math.sqrt(6 / (fanIn + fanOut)) : Math.sqrt(6 / fanIn);
+          const s = stats(data);
+          assert.ok(s.min >= -bound && s.max <= bound, `${init} ${name} within ±${bound}`);
+          assert.ok(Math.abs(s.std / uniformStd(bound) - 1) < 0.15, `${init} ${name} std ${s.std} vs ${uniformStd(bound)}`);
+        }
+      }
+    }
+  });
+
+  test(`orthogonal init (${cell}): every recurrent weight orthogonal, biases zero`, () => {
+    const m = model('orthogonal', cell);
+    for (const name of m.parameterNames().filter((n) => n.startsWith('rnn.'))) {
+      const { data, shape } = m.getParameter(name);
+      if (name.includes('bias')) assert.ok(data.every((v) => v === 0));
+      else assert.ok(orthogonalityError(data, shape[0], shape[1]) < 1e-5, `${name}: ${orthogonalityError(data, shape[0], shape[1])}`);
+    }
+  });
+}
+
+test('identity init (IRNN): W_hh = I, W_ih ~ N(0, 0.001²), biases zero; refused for LSTM/GRU', () => {
+  const m = model('identity');
+  const hh = m.getParameter('rnn.weight_hh_l1').data;
+  for (let r = 0; r < H; r++) for (let c = 0; c < H; c++) assert.equal(hh[r * H + c], r === c ? 1 : 0);
+  const ih = stats(m.getParameter('rnn.weight_ih_l0').data);
+  assert.ok(Math.abs(ih.std / 0.001 - 1) < 0.1, `std ${ih.std}`);
+  assert.ok(m.getParameter('rnn.bias_hh_l0').data.every((v) => v === 0));
+  assert.throws(() => model('identity', 'lstm'), /init = "identity".*cell "rnn".*lstm/);
+});
+
+test('the same seed gives bit-identical parameters; another seed different ones', () => {
+  for (const init of ['default', 'xavier', 'he', 'orthogonal', 'identity'] as const) {
+    const a = model(init, 'rnn', 42);
+    const b = model(init, 'rnn', 42);
+    const c = model(init, 'rnn', 43);
+    for (const name of a.parameterNames()) {
+      assert.deepEqual(a.getParameter(name).data, b.getParameter(name).data);
+    }
+    assert.notDeepEqual(a.getParameter('rnn.weight_ih_l0').data, c.getParameter('rnn.weight_ih_l0').data);
+  }
+});

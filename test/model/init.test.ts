@@ -3,6 +3,7 @@
  * bit-identical parameters from the same seed.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { createModel } from '../../src/model/model.js';
 import type { CellType, InitScheme } from '../../src/model/config.js';
@@ -115,5 +116,56 @@ test('the same seed gives bit-identical parameters; another seed different ones'
       assert.deepEqual(a.getParameter(name).data, b.getParameter(name).data);
     }
     assert.notDeepEqual(a.getParameter('rnn.weight_ih_l0').data, c.getParameter('rnn.weight_ih_l0').data);
+  }
+});
+
+interface TorchInitStats {
+  config: { inputSize: number; hiddenSize: number; numLayers: number; outputSize: number };
+  seeds: number;
+  stats: Record<string, Record<string, { mean: number; std: number; min: number; max: number; orthogonality: number | null }>>;
+}
+
+test('every initialiser\'s statistics match PyTorch\'s (mean, std, range, orthogonality; 20 seeds each)', () => {
+  const torch = JSON.parse(readFileSync(new URL('../fixtures/pytorch/init-stats.json', import.meta.url), 'utf8')) as TorchInitStats;
+  const { inputSize, hiddenSize, numLayers, outputSize } = torch.config;
+  for (const [key, expectedByName] of Object.entries(torch.stats)) {
+    const [cell, init] = key.split('/') as [CellType, InitScheme];
+    const names = Object.keys(expectedByName);
+    const sums = new Map<string, { mean: number; std: number; min: number; max: number; orthogonality: number }>();
+    for (let seed = 0; seed < torch.seeds; seed++) {
+      const m = createModel({ inputSize, hiddenSize, numLayers, outputSize, cell, init, seed, kernels: tsKernels });
+      assert.deepEqual(m.parameterNames(), names);
+      for (const name of names) {
+        const { data, shape } = m.getParameter(name);
+        const s = stats(data);
+        const acc = sums.get(name) ?? { mean: 0, std: 0, min: 0, max: 0, orthogonality: 0 };
+        acc.mean += s.mean / torch.seeds;
+        acc.std += s.std / torch.seeds;
+        acc.min += s.min / torch.seeds;
+        acc.max += s.max / torch.seeds;
+        if (shape.length === 2) acc.orthogonality += orthogonalityError(data, shape[0], shape[1]) / torch.seeds;
+        sums.set(name, acc);
+      }
+    }
+    for (const name of names) {
+      const expected = expectedByName[name];
+      const ours = sums.get(name)!;
+      const where = `${key} ${name}`;
+      const scale = Math.max(expected.std, 1e-12);
+      // Both sides are averages over seeds·n samples: allow 5 standard errors of each.
+      const samples = torch.seeds * createModel({ inputSize, hiddenSize, numLayers, outputSize, cell, kernels: tsKernels }).getParameter(name).data.length;
+      const standardError = scale / Math.sqrt(samples);
+      assert.ok(Math.abs(ours.mean - expected.mean) <= 5 * Math.SQRT2 * standardError + 1e-12, `${where} mean ${ours.mean} vs ${expected.mean}`);
+      assert.ok(Math.abs(ours.std - expected.std) <= 5 * Math.SQRT2 * standardError + 1e-12, `${where} std ${ours.std} vs ${expected.std}`);
+      // A sample's extreme varies by about a tenth of σ per seed; a different distribution
+      // (uniform at √3σ against Gaussian tails past 3σ) is off by more than σ.
+      assert.ok(Math.abs(ours.min - expected.min) <= 0.3 * scale + 1e-12, `${where} min ${ours.min} vs ${expected.min}`);
+      assert.ok(Math.abs(ours.max - expected.max) <= 0.3 * scale + 1e-12, `${where} max ${ours.max} vs ${expected.max}`);
+      if (expected.orthogonality !== null) {
+        // Orthogonal matrices agree to float32 rounding; random ones to sampling noise.
+        const tolerance = expected.orthogonality < 1e-3 ? 1e-5 : 0.05 * expected.orthogonality;
+        assert.ok(Math.abs(ours.orthogonality - expected.orthogonality) <= tolerance, `${where} orthogonality ${ours.orthogonality} vs ${expected.orthogonality}`);
+      }
+    }
   }
 });

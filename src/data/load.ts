@@ -1,0 +1,115 @@
+/**
+ * One entry point from plain options (as an experiment file states them) to a dataset, and the
+ * catalogue `vanishing list` shows.
+ */
+import { SeededRandom } from '../random.js';
+import type { SequenceDataset } from './dataset.js';
+import { DataError } from './dataset.js';
+import type { MnistOptions } from './mnist.js';
+import { loadMnist } from './mnist.js';
+import type { AddingOptions, CopyOptions, TemporalOrderOptions } from './synthetic.js';
+import { generateAdding, generateCopy, generateTemporalOrder } from './synthetic.js';
+import type { CsvDataOptions, NpyDataOptions } from './user-data.js';
+import { loadCsvData, loadNpyData } from './user-data.js';
+
+export type DatasetOptions = MnistOptions | AddingOptions | CopyOptions | TemporalOrderOptions | NpyDataOptions | CsvDataOptions;
+export type DatasetName = DatasetOptions['name'];
+
+export interface DatasetOptionDescription {
+  name: string;
+  type: 'integer' | 'number' | 'boolean' | 'string';
+  /** Allowed strings, for enumerations. */
+  values?: string[];
+  default: number | boolean | string | null;
+  minimum?: number;
+  maximum?: number;
+  required?: boolean;
+  description: string;
+}
+
+export interface DatasetDescription {
+  name: DatasetName;
+  description: string;
+  options: DatasetOptionDescription[];
+}
+
+const splitOptions: DatasetOptionDescription[] = [
+  { name: 'validationFraction', type: 'number', default: 0.1, minimum: 0, maximum: 0.99, description: 'fraction held out for validation' },
+  { name: 'testFraction', type: 'number', default: 0.1, minimum: 0, maximum: 0.99, description: 'fraction held out for testing' },
+  { name: 'normalize', type: 'boolean', default: true, description: "standardise by the training split's mean and std" },
+  { name: 'noiseStd', type: 'number', default: 0, minimum: 0, description: 'std of Gaussian noise added to the training inputs' },
+];
+
+const syntheticOptions = (lengthDefault: number, lengthMeaning: string, minimum: number): DatasetOptionDescription[] => [
+  { name: 'length', type: 'integer', default: lengthDefault, minimum, description: lengthMeaning },
+  { name: 'trainSamples', type: 'integer', default: 10000, minimum: 1, description: 'training sequences generated' },
+  { name: 'validationSamples', type: 'integer', default: 1000, minimum: 0, description: 'validation sequences generated' },
+  { name: 'testSamples', type: 'integer', default: 1000, minimum: 0, description: 'test sequences generated' },
+];
+
+const userOptions: DatasetOptionDescription[] = [
+  { name: 'sequenceLength', type: 'integer', default: null, minimum: 1, description: 'steps to split a flat [N, F] input into' },
+  { name: 'task', type: 'string', values: ['classification', 'regression'], default: 'classification', description: 'integer class labels (cross-entropy) or real targets (MSE)' },
+  { name: 'classes', type: 'integer', default: null, minimum: 2, description: 'number of classes (default: largest label + 1)' },
+  ...splitOptions,
+];
+
+/** Every dataset, its options and their defaults. */
+export const datasetCatalog: readonly DatasetDescription[] = [
+  {
+    name: 'mnist',
+    description: 'sequential MNIST: 10,000 real digits fed row by row, pixel by pixel, or in a permuted pixel order',
+    options: [
+      { name: 'variant', type: 'string', values: ['row', 'pixel', 'permuted'], default: 'row', description: 'row: 28 steps × 28; pixel: 784 steps × 1; permuted: pixels in a fixed random order' },
+      { name: 'downsample', type: 'boolean', default: false, description: 'average 2×2 blocks first (14×14)' },
+      { name: 'samples', type: 'integer', default: 10000, minimum: 1, maximum: 10000, description: 'digits used (a seeded random subset)' },
+      ...splitOptions,
+    ],
+  },
+  { name: 'adding', description: 'the adding problem: sum two marked values out of T (MSE; predicting 1 scores 1/6)', options: syntheticOptions(100, 'sequence length T', 2) },
+  { name: 'copy', description: 'the copy task: repeat 10 symbols after a gap of T blanks (per-step cross-entropy; memoryless 10·ln 8/(T+20))', options: syntheticOptions(100, 'blank gap T', 1) },
+  { name: 'temporal_order', description: 'temporal order: classify the order of two marked symbols among distractors (4 classes; chance ln 4)', options: syntheticOptions(100, 'sequence length T', 10) },
+  {
+    name: 'npy',
+    description: "your own .npy arrays, in the original's layout (X_train_*.npy inputs, y_train.npy labels)",
+    options: [
+      { name: 'trainInputs', type: 'string', default: null, required: true, description: 'path of the training inputs (.npy, [N, T], [N, T, I] or [N, F])' },
+      { name: 'trainLabels', type: 'string', default: null, required: true, description: 'path of the training labels (.npy)' },
+      { name: 'testInputs', type: 'string', default: null, description: 'path of separate test inputs' },
+      { name: 'testLabels', type: 'string', default: null, description: 'path of separate test labels' },
+      ...userOptions,
+    ],
+  },
+  {
+    name: 'csv',
+    description: 'your own CSV: one sample per row, a header, a named label column',
+    options: [
+      { name: 'path', type: 'string', default: null, required: true, description: 'path of the CSV file' },
+      { name: 'labelColumn', type: 'string', default: null, required: true, description: 'name of the label column' },
+      ...userOptions,
+    ],
+  },
+];
+
+/** Builds the dataset `options` describe; the same options and seed give bit-identical data. */
+export function loadDataset(options: DatasetOptions, seed: number): SequenceDataset {
+  const random = new SeededRandom(seed).fork(`data-${options.name}`);
+  switch (options.name) {
+    case 'mnist':
+      return loadMnist(options, random);
+    case 'adding':
+      return generateAdding(options, random);
+    case 'copy':
+      return generateCopy(options, random);
+    case 'temporal_order':
+      return generateTemporalOrder(options, random);
+    case 'npy':
+      return loadNpyData(options, random);
+    case 'csv':
+      return loadCsvData(options, random);
+    default: {
+      const unknown = (options as { name: unknown }).name;
+      throw new DataError(`unknown dataset ${JSON.stringify(unknown)}; known: ${datasetCatalog.map((d) => d.name).join(', ')}`);
+    }
+  }
+}

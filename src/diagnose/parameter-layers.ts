@@ -1,0 +1,23 @@
+/**
+ * Which recurrent layer a PyTorch parameter name belongs to:
+ * `rnn.weight_hh_l3` (vanilla stack) and `rnn_layers.3.weight_hh_l0` (residual) are layer 3;
+ * `fc.weight` belongs to no recurrent layer.
+ */
+
+/** The layer index of a recurrent parameter, or null for the head. */
+export function layerOfParameter(name: string): number | null {
+  const residual = /^rnn_layers\.(\d+)\./.exec(name);
+  if (residual !== null) return Number(residual[1]);
+  const vanilla = /^rnn\.(?:weight|bias)_(?:ih|hh)_l(\d+)$/.exec(name);
+  return vanilla !== null ? Number(vanilla[1]) : null;
+}
+
+/** The recurrent weight (weight_hh) name of every layer, bottom first. */
+export function recurrentWeightNames(parameterNames: readonly string[]): string[] {
+  const byLayer: string[] = [];
+  for (const name of parameterNames) {
+    const layer = layerOfParameter(name);
+    if (layer !== null && name.includes('weight_hh')) byLayer[layer] = name;
+  }
+  return byLayer.filter((name) => name !== undefined);
+}

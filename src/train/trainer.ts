@@ -37,6 +37,11 @@ export interface TrainingOptions {
   clipMinNorm: number | null;
   /** Record ‖dL/dh_t‖ on every k-th batch of an epoch (the first batch always). Default 1. */
   hiddenGradientEvery?: number;
+  /**
+   * Keep every BatchRecord in the outcome (default true). A runner that streams records to disk
+   * through the listener turns it off: a long run's batch records take hundreds of megabytes.
+   */
+  keepBatches?: boolean;
 }
 
 export interface BatchProgress {
@@ -90,6 +95,7 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
   if (!Number.isInteger(hiddenGradientEvery) || hiddenGradientEvery < 1) {
     throw new Error(`hiddenGradientEvery must be a positive integer; got ${hiddenGradientEvery}`);
   }
+  const keepBatches = options.keepBatches ?? true;
   const epochs: EpochRecord[] = [];
   const batches: BatchRecord[] = [];
   let divergence: DivergenceRecord | null = null;
@@ -136,7 +142,7 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
       if (reason !== null) {
         divergence = { epoch, batch: batchIndex, reason };
         for (const name of names) record.updateToWeightRatio[name] = 0;
-        batches.push(record);
+        if (keepBatches) batches.push(record);
         listener.onBatch?.(record, { epoch, batch: batchIndex, batchesPerEpoch: data.batchesPerEpoch });
         break;
       }
@@ -146,7 +152,7 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
         const weightNorm = Math.sqrt(kernels.sumOfSquares(p.data, 0, p.data.length));
         record.updateToWeightRatio[p.name] = encodeNumber(weightNorm > 0 ? optimizer.lastUpdateNorms[i] / weightNorm : 0);
       });
-      batches.push(record);
+      if (keepBatches) batches.push(record);
       epochBatches.push(record);
       listener.onBatch?.(record, { epoch, batch: batchIndex, batchesPerEpoch: data.batchesPerEpoch });
     }

@@ -1,0 +1,96 @@
+/**
+ * The files of an experiment folder (see src/record/metrics.ts for their contents) and how they
+ * are written so that a run killed at any moment leaves no corrupt file:
+ * - config.json, epochs.jsonl, epochs.csv and summary.json are replaced atomically (temp file,
+ *   fsync, rename) — after every epoch for the epoch files;
+ * - batch records stream into `batches.jsonl.partial`, renamed to `batches.jsonl` when the
+ *   experiment ends, so a `batches.jsonl` is always whole;
+ * - summary.json is written last: its presence means the experiment finished.
+ */
+import { closeSync, existsSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { BatchRecord, EpochRecord, ExperimentSummary, RecordedNumber } from '../record/metrics.js';
+
+export const experimentFiles = {
+  config: 'config.json',
+  batches: 'batches.jsonl',
+  batchesPartial: 'batches.jsonl.partial',
+  epochs: 'epochs.jsonl',
+  epochsCsv: 'epochs.csv',
+  summary: 'summary.json',
+} as const;
+
+/** Writes `text` to `path` atomically. */
+export function writeAtomically(path: string, text: string): void {
+  writeFileAtomic.sync(path, text);
+}
+
+export function writeJson(path: string, value: unknown): void {
+  writeAtomically(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+function csvCell(value: RecordedNumber | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  return String(value);
+}
+
+/** The scalar columns of every epoch plus one mean gradient norm column per parameter. */
+export function epochsCsv(epochs: readonly EpochRecord[], parameterNames: readonly string[]): string {
+  const header = [
+    'epoch', 'batches', 'mean_loss', 'mean_accuracy', 'mean_total_grad_norm', 'mean_min_layer_grad_norm',
+    'validation_loss', 'validation_accuracy', 'seconds', ...parameterNames.map((name) => `grad_norm:${name}`),
+  ];
+  const rows = epochs.map((e) => [
+    e.epoch, e.batches, e.meanLoss, e.meanAccuracy, e.meanTotalGradientNorm, e.meanMinLayerGradientNorm,
+    e.validationLoss, e.validationAccuracy, Number(e.seconds.toFixed(3)), ...parameterNames.map((name) => e.meanGradientNorms[name]),
+  ].map(csvCell).join(','));
+  return `${[header.join(','), ...rows].join('\n')}\n`;
+}
+
+/** Streams one experiment's records into its folder. */
+export class ExperimentWriter {
+  private readonly epochs: EpochRecord[] = [];
+  private batchesFd: number | null;
+
+  constructor(private readonly folder: string, private readonly parameterNames: readonly string[]) {
+    this.batchesFd = openSync(join(folder, experimentFiles.batchesPartial), 'w');
+  }
+
+  writeBatch(record: BatchRecord): void {
+    if (this.batchesFd === null) throw new Error('ExperimentWriter: batch after finish');
+    writeSync(this.batchesFd, `${JSON.stringify(record)}\n`);
+  }
+
+  writeEpoch(record: EpochRecord): void {
+    this.epochs.push(record);
+    writeAtomically(join(this.folder, experimentFiles.epochs), this.epochs.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    writeAtomically(join(this.folder, experimentFiles.epochsCsv), epochsCsv(this.epochs, this.parameterNames));
+  }
+
+  /** Completes batches.jsonl, then writes the summary (last: it marks the experiment finished). */
+  finish(summary: ExperimentSummary): void {
+    this.closeBatches();
+    renameSync(join(this.folder, experimentFiles.batchesPartial), join(this.folder, experimentFiles.batches));
+    if (this.epochs.length === 0) writeAtomically(join(this.folder, experimentFiles.epochs), '');
+    if (this.epochs.length === 0) writeAtomically(join(this.folder, experimentFiles.epochsCsv), epochsCsv([], this.parameterNames));
+    writeJson(join(this.folder, experimentFiles.summary), summary);
+  }
+
+  /** Releases the file after a failure; the partial file stays as evidence and is never read as whole. */
+  closeBatches(): void {
+    if (this.batchesFd !== null) closeSync(this.batchesFd);
+    this.batchesFd = null;
+  }
+}
+
+/** The summary of a finished experiment, or null when it did not finish (or its summary is unreadable). */
+export function readFinishedSummary(folder: string): ExperimentSummary | null {
+  const path = join(folder, experimentFiles.summary);
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ExperimentSummary;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Every field of an experiment file, its type, range, default and meaning: one table from which
+ * the JSON Schema, the defaults and the documentation (`vanishing list --fields`, README) are
+ * derived, so they cannot drift apart.
+ *
+ * Keys are snake_case as users write them in YAML. Dataset options come from the data module's
+ * catalogue (src/data/load.ts), converted to snake_case.
+ */
+import { datasetCatalog } from '../data/load.js';
+
+export type FieldValue = number | string | boolean | null;
+
+export interface FieldSpec {
+  type: 'integer' | 'number' | 'string' | 'boolean';
+  default: FieldValue;
+  /** null is allowed (and means "off" / "not set"). */
+  nullable?: boolean;
+  enum?: readonly string[];
+  minimum?: number;
+  exclusiveMinimum?: number;
+  maximum?: number;
+  exclusiveMaximum?: number;
+  description: string;
+}
+
+export type SectionName = 'model' | 'training' | 'record' | 'diagnosis';
+
+export const modelFields: Record<string, FieldSpec> = {
+  architecture: { type: 'string', enum: ['vanilla', 'residual'], default: 'vanilla', description: "vanilla: a stack like nn.RNN(num_layers=…); residual: the original's ResidualRNN (each layer after the first adds its output to its input)" },
+  cell: { type: 'string', enum: ['rnn', 'lstm', 'gru'], default: 'rnn', description: 'recurrent cell: Elman rnn, lstm or gru' },
+  nonlinearity: { type: 'string', enum: ['tanh', 'relu'], default: 'tanh', description: "the Elman cell's nonlinearity (ignored by lstm and gru)" },
+  hidden_size: { type: 'integer', minimum: 1, maximum: 4096, default: 256, description: 'units per layer (the original: 256)' },
+  num_layers: { type: 'integer', minimum: 1, maximum: 256, default: 20, description: 'recurrent layers stacked (the original: 20)' },
+  init: { type: 'string', enum: ['default', 'xavier', 'he', 'orthogonal', 'identity'], default: 'default', description: "default (PyTorch's), xavier / he (orthogonal recurrent weights, zero biases), orthogonal, identity (IRNN; rnn cell only)" },
+  dtype: { type: 'string', enum: ['float32', 'float64'], default: 'float32', description: 'precision of parameters and activations' },
+};
+
+export const trainingFields: Record<string, FieldSpec> = {
+  optimizer: { type: 'string', enum: ['sgd', 'adam'], default: 'sgd', description: 'sgd (torch.optim.SGD) or adam (torch.optim.Adam)' },
+  learning_rate: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 0.01, description: 'step size (the original: 0.01)' },
+  momentum: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'SGD momentum' },
+  nesterov: { type: 'boolean', default: false, description: 'SGD Nesterov momentum (needs momentum > 0)' },
+  weight_decay: { type: 'number', minimum: 0, default: 0, description: 'L2 penalty added to the gradient' },
+  beta1: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'Adam β1' },
+  beta2: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.999, description: 'Adam β2' },
+  epsilon: { type: 'number', exclusiveMinimum: 0, default: 1e-8, description: 'Adam ε' },
+  batch_size: { type: 'integer', minimum: 1, maximum: 65536, default: 64, description: 'sequences per batch' },
+  epochs: { type: 'integer', minimum: 1, maximum: 100000, default: 50, description: 'passes over the training data (the original: 50)' },
+  samples_per_epoch: { type: 'integer', minimum: 1, nullable: true, default: null, description: 'train on at most this many (seeded, reshuffled) samples per epoch; null: all' },
+  clip_max_norm: { type: 'number', exclusiveMinimum: 0, nullable: true, default: null, description: 'clip the total gradient norm to this maximum; null: off' },
+  clip_min_norm: { type: 'number', exclusiveMinimum: 0, nullable: true, default: null, description: "the original's minimum-norm rescale: scale gradients up to this total norm when below it; null: off" },
+  seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0, description: 'seeds the initialisation, the data and the batch order' },
+};
+
+export const recordFields: Record<string, FieldSpec> = {
+  hidden_gradient_every: { type: 'integer', minimum: 1, default: 1, description: 'record ‖dL/dh_t‖ for every layer and step on every k-th batch of an epoch (the first always)' },
+};
+
+export const diagnosisFields: Record<string, FieldSpec> = {
+  absolute_vanishing: { type: 'number', exclusiveMinimum: 0, default: 1e-6, description: "a gradient norm at or below this counts as vanished (the original's 1e-6)" },
+  vanishing_ratio: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 1e-3, description: 'bottom-over-top layer or first-over-last step ratio below this is vanishing; above its inverse, exploding' },
+  exploding_update_ratio: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'an update larger than this fraction of the weights is exploding' },
+  trend_factor_per_epoch: { type: 'number', exclusiveMinimum: 1, default: 10, description: 'a total gradient norm growing (shrinking) faster than this per epoch is exploding (vanishing)' },
+  judged_epochs: { type: 'integer', minimum: 1, default: 1, description: 'how many final epochs the verdict averages over' },
+};
+
+export const sectionFields: Record<SectionName, Record<string, FieldSpec>> = {
+  model: modelFields,
+  training: trainingFields,
+  record: recordFields,
+  diagnosis: diagnosisFields,
+};
+
+/** camelCase → snake_case (`validationFraction` → `validation_fraction`). */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** snake_case → camelCase. */
+export function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** The options each dataset takes, snake_case, from the data module's catalogue. */
+export function datasetFields(): Map<string, Record<string, FieldSpec & { required?: boolean }>> {
+  const byDataset = new Map<string, Record<string, FieldSpec & { required?: boolean }>>();
+  for (const dataset of datasetCatalog) {
+    const fields: Record<string, FieldSpec & { required?: boolean }> = {};
+    for (const option of dataset.options) {
+      fields[snakeCase(option.name)] = {
+        type: option.type,
+        default: option.default,
+        nullable: option.default === null && option.required !== true,
+        ...(option.values !== undefined ? { enum: option.values } : {}),
+        ...(option.minimum !== undefined ? { minimum: option.minimum } : {}),
+        ...(option.maximum !== undefined ? { maximum: option.maximum } : {}),
+        ...(option.required === true ? { required: true } : {}),
+        description: option.description,
+      };
+    }
+    byDataset.set(dataset.name, fields);
+  }
+  return byDataset;
+}
+
+/** The dataset an experiment uses when it names none. */
+export const defaultDatasetName = 'mnist';

@@ -1,0 +1,26 @@
+/**
+ * The worker-pool task: runs one experiment in a worker thread and forwards its events through
+ * the MessagePort it was given.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { ExperimentSummary } from '../record/metrics.js';
+import type { ExperimentConfig } from './suite.js';
+import { runExperiment } from './run-experiment.js';
+
+export interface ExperimentTask {
+  config: ExperimentConfig;
+  folder: string;
+  port: MessagePort;
+}
+
+/** The last message a task sends on its port. */
+export const endOfEvents = 'end-of-events';
+
+export default function runExperimentTask(task: ExperimentTask): ExperimentSummary {
+  try {
+    return runExperiment(task.config, task.folder, (event) => task.port.postMessage(event));
+  } finally {
+    task.port.postMessage(endOfEvents);
+    task.port.close();
+  }
+}

@@ -15,7 +15,9 @@ import type { ExperimentSummary } from '../record/metrics.js';
 import { InputError, showValue } from './errors.js';
 import { readFinishedSummary, writeJson } from './experiment-files.js';
 import type { ExperimentEvent } from './run-experiment.js';
-import { runExperiment } from './run-experiment.js';
+import { datasetOptions, runExperiment } from './run-experiment.js';
+import { DataError } from '../data/dataset.js';
+import { loadDataset } from '../data/load.js';
 import type { ExperimentConfig, Suite } from './suite.js';
 import type { ExperimentTask } from './worker.js';
 import { endOfEvents } from './worker.js';
@@ -106,6 +108,28 @@ function workerFile(): string {
   return here.replace(/run-suite\.(ts|js)$/, (_, ext: string) => `worker.${ext}`);
 }
 
+/**
+ * Loads every distinct dataset of the suite once before anything is written, so bad data (a
+ * truncated .npy, labels out of range) is an input error naming the experiment, not a failure
+ * halfway through a run.
+ */
+export function checkSuiteData(suite: Suite): void {
+  const problems: string[] = [];
+  const checked = new Set<string>();
+  suite.experiments.forEach((experiment, index) => {
+    const key = JSON.stringify([experiment.data, experiment.training.seed]);
+    if (checked.has(key)) return;
+    checked.add(key);
+    try {
+      loadDataset(datasetOptions(experiment.data), experiment.training.seed);
+    } catch (error) {
+      if (!(error instanceof DataError)) throw error;
+      problems.push(`${suite.source}: experiments[${index}].data (${experiment.name}): ${error.message}`);
+    }
+  });
+  if (problems.length > 0) throw new InputError(problems);
+}
+
 export async function runSuite(suite: Suite | null, options: RunSuiteOptions = {}): Promise<SuiteOutcome> {
   const onEvent = options.onEvent ?? (() => {});
   let folder: string;
@@ -115,6 +139,7 @@ export async function runSuite(suite: Suite | null, options: RunSuiteOptions = {
     record = readSuiteRecord(folder);
   } else {
     if (suite === null) throw new InputError(['run: name a preset or an experiment file, or --resume a run folder']);
+    checkSuiteData(suite);
     folder = createRunFolder(resolve(options.outRoot ?? 'runs'), suite.name, options.now ?? new Date());
     record = {
       name: suite.name,

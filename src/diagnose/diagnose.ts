@@ -5,8 +5,8 @@
  * Measures (on the last `judgedEpochs` epochs, averaged):
  * - depth: each layer's recurrent-weight gradient norm; the bottom layer's over the top
  *   layer's is the end-to-end ratio, its (L−1)-th root the ratio per layer (geometric mean);
- * - time: ‖dL/dh_t‖ at the first step over the last step, per layer (bottom and top), and its
- *   (T−1)-th root, the ratio per step;
+ * - time: ‖dL/dh_t‖ at the first step over the last step in the top layer (where the loss
+ *   enters), and its (T−1)-th root, the ratio per step; the bottom layer's is reported too;
  * - absolute: the smallest per-parameter gradient norm against the original's 1e-6, exact
  *   zeros counted as vanished;
  * - trend: the total gradient norm's factor per epoch (geometric, first to last epoch);
@@ -153,29 +153,40 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     }
   }
 
-  // Time: ‖dL/dh_t‖ at the first step against the last, in the bottom and the top layer.
+  // Time: ‖dL/dh_t‖ at the first step against the last. Judged in the top layer, where the loss
+  // enters: there the ratio is the decay back through time alone. A lower layer receives gradient
+  // from the layer above at every step, so its first-over-last ratio mixes depth and time (in a
+  // deep stack the last step's gradient has only the short vertical path, step 1 many longer
+  // ones); it is reported as a measure, not judged.
   const hidden = judged.map((e) => e.meanHiddenGradientNorms).filter((h): h is RecordedNumber[][] => h !== null);
   if (hidden.length > 0 && hidden[0][0].length >= 2) {
     const steps = hidden[0][0].length;
-    const layersToCheck = input.numLayers > 1 ? [0, input.numLayers - 1] : [0];
-    for (const layer of layersToCheck) {
+    const timeRatio = (layer: number): { endToEnd: number; each: number } => {
       const first = hidden.reduce((sum, h) => sum + decodeNumber(h[layer][0]), 0) / hidden.length;
       const last = hidden.reduce((sum, h) => sum + decodeNumber(h[layer][steps - 1]), 0) / hidden.length;
       const endToEnd = ratio(first, last);
-      const each = perStep(endToEnd, steps - 1);
-      const which = layer === 0 ? 'bottom' : 'top';
-      measures[`timeRatioEndToEnd_${which}`] = encodeNumber(endToEnd);
-      measures[`timeRatioPerStep_${which}`] = encodeNumber(each);
-      const where = input.numLayers > 1 ? `In the ${which} layer (${layer}), the` : 'The';
-      if (endToEnd < thresholds.vanishingRatio) {
-        vanishing = true;
-        evidence.push(`${where} gradient reaching step 1 is ${formatNumber(endToEnd)} of the gradient at step ${steps}: about ${formatNumber(each)}× per step back through time.`);
-      } else if (endToEnd > 1 / thresholds.vanishingRatio) {
-        exploding = true;
-        evidence.push(`${where} gradient GROWS back through time: at step 1 it is ${formatNumber(endToEnd)}× the gradient at step ${steps}, about ${formatNumber(each)}× per step.`);
-      } else {
-        evidence.push(`${where} gradient survives the trip back through time: at step 1 it is ${formatNumber(endToEnd)}× the gradient at step ${steps} (${formatNumber(each)}× per step).`);
-      }
+      return { endToEnd, each: perStep(endToEnd, steps - 1) };
+    };
+    const topLayer = input.numLayers - 1;
+    const top = timeRatio(topLayer);
+    const bottom = timeRatio(0);
+    measures.timeRatioEndToEnd_top = encodeNumber(top.endToEnd);
+    measures.timeRatioPerStep_top = encodeNumber(top.each);
+    measures.timeRatioEndToEnd_bottom = encodeNumber(bottom.endToEnd);
+    measures.timeRatioPerStep_bottom = encodeNumber(bottom.each);
+    const where = input.numLayers > 1 ? `In the top layer (${topLayer}), where the loss enters, the` : 'The';
+    if (top.endToEnd < thresholds.vanishingRatio) {
+      vanishing = true;
+      evidence.push(`${where} gradient reaching step 1 is ${formatNumber(top.endToEnd)} of the gradient at step ${steps}: about ${formatNumber(top.each)}× per step back through time.`);
+    } else if (top.endToEnd > 1 / thresholds.vanishingRatio) {
+      exploding = true;
+      evidence.push(`${where} gradient GROWS back through time: at step 1 it is ${formatNumber(top.endToEnd)}× the gradient at step ${steps}, about ${formatNumber(top.each)}× per step.`);
+    } else {
+      const how = top.endToEnd < 0.1 ? 'weakens but survives' : 'survives';
+      evidence.push(`${where} gradient ${how} the trip back through time: at step 1 it is ${formatNumber(top.endToEnd)}× the gradient at step ${steps} (${formatNumber(top.each)}× per step).`);
+    }
+    if (input.numLayers > 1) {
+      evidence.push(`In the bottom layer, which takes its gradient from the layer above at every step, step 1 receives ${formatNumber(bottom.endToEnd)}× the gradient of step ${steps}.`);
     }
   } else {
     evidence.push('The gradient through time was not recorded in the judged epochs, so it could not be judged.');

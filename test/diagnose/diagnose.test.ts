@@ -62,7 +62,7 @@ test('a gradient shrinking 0.1× per layer is vanishing, and the evidence states
 test('a gradient shrinking 0.5× per step back through time is vanishing, with the per-step ratio in words', () => {
   const verdict = diagnose(input([epoch(1, { perLayer: 1, perStep: 0.4 })]));
   assert.equal(verdict.kind, 'vanishing');
-  assert.ok(Math.abs((verdict.measures.timeRatioPerStep_bottom as number) - 0.4) < 1e-12);
+  assert.ok(Math.abs((verdict.measures.timeRatioPerStep_top as number) - 0.4) < 1e-12);
   assert.ok(verdict.evidence.some((line) => line.includes('step 1') && line.includes("0.4× per step")), verdict.evidence.join('\n'));
 });
 

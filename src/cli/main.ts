@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+/**
+ * The `vanishing` command line: run a suite, list what ships with the tool, rebuild a report.
+ * Exit codes: 0 done, 2 bad input (nothing run, nothing overwritten), 1 internal error or an
+ * experiment that failed.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DataError } from '../data/dataset.js';
+import { InputError } from '../experiments/errors.js';
+import { runSuite } from '../experiments/run-suite.js';
+import type { Suite } from '../experiments/suite.js';
+import { loadSuite } from '../experiments/suite.js';
+import { listText } from './list.js';
+import type { ProgressDisplay } from './progress.js';
+import { plainProgress, terminalProgress } from './progress.js';
+import { summaryTable } from './summary-table.js';
+import { buildReport, ReportInputError } from '../report/index.js';
+
+function wholeNumber(name: string, minimum: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < minimum) {
+      throw new InvalidArgumentError(`${name} must be a whole number ≥ ${minimum}, got "${value}"`);
+    }
+    return number;
+  };
+}
+
+interface RunOptions {
+  epochs?: number;
+  seed?: number;
+  out: string;
+  workers?: number;
+  only?: string;
+  resume?: string;
+  plots?: string;
+  report: boolean;
+}
+
+async function run(target: string | undefined, options: RunOptions): Promise<number> {
+  if (options.resume !== undefined && (target !== undefined || options.epochs !== undefined || options.seed !== undefined || options.only !== undefined)) {
+    throw new InputError(['--resume continues a run exactly as it started: give only the run folder (no suite, --epochs, --seed or --only)']);
+  }
+  let suite: Suite | null = null;
+  if (options.resume === undefined) {
+    if (target === undefined) throw new InputError(['run: name a preset (see `vanishing list`) or an experiment file']);
+    const only = options.only?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    suite = loadSuite(target, { epochs: options.epochs, seed: options.seed, only });
+  }
+  const interactive = process.stderr.isTTY === true;
+  const display: ProgressDisplay = interactive ? terminalProgress(process.stderr) : plainProgress((line) => process.stdout.write(`${line}\n`));
+  let outcome;
+  try {
+    outcome = await runSuite(suite, {
+      outRoot: options.out, resume: options.resume, workers: options.workers, plotsDir: options.plots,
+      onEvent: (event) => display.onEvent(event), onNotice: (line) => display.log(line),
+    });
+  } finally {
+    display.stop();
+  }
+  process.stdout.write(`\nRun folder: ${outcome.folder}\n`);
+  if (options.report) {
+    const report = await buildReport(outcome.folder, { plotsDir: outcome.record.plotsDir });
+    for (const warning of report.warnings) process.stdout.write(`warning: ${warning}\n`);
+    process.stdout.write(`Plots: ${report.plots.length} PNG files in ${outcome.record.plotsDir}\nReport: ${report.report}\n`);
+  }
+  process.stdout.write(`\n${summaryTable(outcome.experiments, process.stdout.isTTY === true)}\n`);
+  const failed = outcome.experiments.filter((experiment) => experiment.summary === null);
+  for (const experiment of failed) process.stderr.write(`vanishing: experiment ${experiment.name} failed: ${experiment.error ?? 'unknown error'} (details in ${experiment.folder}/error.txt)\n`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+function program(): Command {
+  const cli = new Command('vanishing')
+    .description('See, measure and fix vanishing and exploding gradients in recurrent neural networks.')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  cli.command('run')
+    .description('train a suite of experiments (a preset name or a YAML/JSON file), record every gradient, diagnose, draw')
+    .argument('[suite]', 'preset (quick, seed, classics) or experiment file')
+    .addOption(new Option('--epochs <n>', 'override every experiment\'s epochs').argParser(wholeNumber('--epochs', 1)))
+    .addOption(new Option('--seed <n>', 'override every experiment\'s seed').argParser(wholeNumber('--seed', 0)))
+    .option('--out <folder>', 'where run folders are created', 'runs')
+    .addOption(new Option('--workers <n>', 'experiments trained in parallel (default: one per core; 0: in this thread)').argParser(wholeNumber('--workers', 0)))
+    .option('--only <names>', 'run only these experiments (comma-separated names)')
+    .option('--resume <run folder>', 'continue a run: keep finished experiments, restart unfinished ones')
+    .option('--plots <folder>', 'where the PNG plots go (default plots/vanishing_gradient)')
+    .option('--no-report', 'skip the plots and the HTML report')
+    .action(async (target: string | undefined, options: RunOptions) => {
+      process.exitCode = await run(target, options);
+    });
+  cli.command('list')
+    .description('show the presets, the datasets and their options')
+    .option('--fields', 'also show every experiment field with its default')
+    .action((options: { fields?: boolean }) => {
+      process.stdout.write(`${listText(options.fields === true)}\n`);
+    });
+  cli.command('report')
+    .description('redraw the plots and report.html of a run folder from its saved metrics (no training)')
+    .argument('<run folder>', 'a folder created by `vanishing run`')
+    .option('--plots <folder>', 'where the PNG plots go (default: where the run put them)')
+    .action(async (folder: string, options: { plots?: string }) => {
+      const report = await buildReport(folder, { plotsDir: options.plots });
+      for (const warning of report.warnings) process.stdout.write(`warning: ${warning}\n`);
+      process.stdout.write(`Plots: ${report.plots.length} PNG files\nReport: ${report.report}\n`);
+    });
+  return cli;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successes; every other parse failure is bad input.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof InputError) {
+      for (const problem of error.problems) process.stderr.write(`vanishing: ${problem}\n`);
+      return 2;
+    }
+    if (error instanceof DataError || error instanceof ReportInputError) {
+      process.stderr.write(`vanishing: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`vanishing: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

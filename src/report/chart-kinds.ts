@@ -1,0 +1,255 @@
+/**
+ * The few kinds of chart every plot is made of, as Vega-Lite specs: lines on a log axis, a
+ * heatmap with a log colour scale, horizontal bars on a log axis, plain bars, and a table. Each
+ * marks zero and non-finite values visibly (log-scale.ts) and carries tooltips; line charts let
+ * a reader toggle series by clicking the legend (in the HTML report).
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { RecordedNumber } from '../record/metrics.js';
+import { logAxis } from './log-scale.js';
+
+/** Layout size in CSS pixels (×1.5 when rasterised): the original's 10×6 in. */
+export const chartWidth = 1000;
+export const chartHeight = 600;
+
+export interface ChartText {
+  title: string;
+  subtitle?: string;
+  xTitle: string;
+  yTitle: string;
+}
+
+function subtitleLines(...parts: (string | undefined)[]): string[] | undefined {
+  const lines = parts.filter((part): part is string => part !== undefined && part !== '');
+  return lines.length > 0 ? lines : undefined;
+}
+
+interface Frame {
+  title: { text: string; subtitle?: string[] };
+  width: number;
+  height: number;
+  autosize: { type: 'fit'; contains: 'padding' };
+}
+
+function frame(text: ChartText, note: string, width = chartWidth, height = chartHeight): Frame {
+  return {
+    title: { text: text.title, subtitle: subtitleLines(text.subtitle, note) },
+    width,
+    height,
+    autosize: { type: 'fit', contains: 'padding' },
+  };
+}
+
+export interface LinePoint {
+  series: string;
+  x: number;
+  value: RecordedNumber | number | null;
+  /** Optional second grouping drawn as dash style (e.g. train / validation). */
+  dash?: string;
+}
+
+/**
+ * Lines on a log y axis, one per series; zeros and non-finite values as marked points on the
+ * floor and ceiling lines.
+ */
+export function logLines(text: ChartText, points: readonly LinePoint[], options: { xInteger?: boolean; seriesTitle?: string; dashTitle?: string } = {}): TopLevelSpec {
+  const axis = logAxis(points.map((p) => p.value));
+  const rows = points.flatMap((p) => {
+    const placed = axis.place(p.value);
+    return placed === null ? [] : [{ series: p.series, x: p.x, y: placed.position, kind: placed.kind, value: placed.label, dash: p.dash ?? '' }];
+  });
+  const seriesCount = new Set(points.map((p) => p.series)).size;
+  const useDash = points.some((p) => p.dash !== undefined);
+  const x = { field: 'x', type: 'quantitative' as const, title: text.xTitle, axis: options.xInteger === true ? { tickMinStep: 1, format: 'd' } : {}, scale: { nice: false, zero: false } };
+  const y = { field: 'y', type: 'quantitative' as const, title: `${text.yTitle} (log scale)`, scale: { type: 'log' as const, domain: axis.domain, nice: false } };
+  const color = { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series', legend: seriesCount > 1 ? { orient: 'right' as const } : null };
+  const tooltip = [
+    { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series' },
+    ...(useDash ? [{ field: 'dash', type: 'nominal' as const, title: options.dashTitle ?? 'kind' }] : []),
+    { field: 'x', type: 'quantitative' as const, title: text.xTitle },
+    { field: 'value', type: 'nominal' as const, title: text.yTitle },
+  ];
+  const layers: object[] = [
+    {
+      transform: [{ filter: "datum.kind === 'value'" }],
+      params: [{ name: 'pick', select: { type: 'point', fields: ['series'] }, bind: 'legend' }],
+      mark: { type: 'line', point: rows.length <= 400, strokeWidth: 2 },
+      encoding: {
+        x, y, color, tooltip,
+        ...(useDash ? { strokeDash: { field: 'dash', type: 'nominal', title: options.dashTitle ?? 'kind' } } : {}),
+        opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 },
+      },
+    },
+  ];
+  if (axis.hasZeros) {
+    layers.push({ data: { values: [{ y: axis.floor }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } });
+    layers.push({ data: { values: [{ y: axis.floor, label: '0 (underflow)' }] }, mark: { type: 'text', align: 'left', dx: 4, dy: -7, color: '#555', fontSize: 11 }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } } });
+    layers.push({ transform: [{ filter: "datum.kind === 'zero'" }], mark: { type: 'point', shape: 'triangle-down', filled: true, size: 110 }, encoding: { x, y, color, tooltip } });
+  }
+  if (axis.hasNonFinite) {
+    layers.push({ data: { values: [{ y: axis.ceiling }] }, mark: { type: 'rule', strokeDash: [2, 3], color: '#c00' }, encoding: { y: { field: 'y', type: 'quantitative' } } });
+    layers.push({ transform: [{ filter: "datum.kind === 'nonfinite'" }], mark: { type: 'point', shape: 'cross', filled: true, size: 160, color: '#c00' }, encoding: { x, y, tooltip } });
+  }
+  return { ...frame(text, axis.note), data: { values: rows }, layer: layers, resolve: { scale: { y: 'shared' } } } as unknown as TopLevelSpec;
+}
+
+/** Lines on a linear axis (accuracy, fractions). */
+export function linearLines(text: ChartText, points: readonly LinePoint[], options: { domain?: [number, number]; percent?: boolean; seriesTitle?: string; dashTitle?: string; xInteger?: boolean } = {}): TopLevelSpec {
+  const rows = points.filter((p) => p.value !== null && Number.isFinite(Number(p.value))).map((p) => ({ series: p.series, x: p.x, y: Number(p.value), dash: p.dash ?? '' }));
+  const useDash = points.some((p) => p.dash !== undefined);
+  const format = options.percent === true ? '.0%' : '';
+  return {
+    ...frame(text, ''),
+    data: { values: rows },
+    params: [{ name: 'pick', select: { type: 'point', fields: ['series'] }, bind: 'legend' }],
+    mark: { type: 'line', point: true, strokeWidth: 2 },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: text.xTitle, axis: options.xInteger === true ? { tickMinStep: 1, format: 'd' } : {}, scale: { zero: false } },
+      y: { field: 'y', type: 'quantitative', title: text.yTitle, axis: { format }, scale: options.domain !== undefined ? { domain: options.domain } : { zero: false } },
+      color: { field: 'series', type: 'nominal', title: options.seriesTitle ?? 'series' },
+      ...(useDash ? { strokeDash: { field: 'dash', type: 'nominal', title: options.dashTitle ?? 'kind' } } : {}),
+      opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 },
+      tooltip: [
+        { field: 'series', type: 'nominal', title: options.seriesTitle ?? 'series' },
+        ...(useDash ? [{ field: 'dash', type: 'nominal', title: options.dashTitle ?? 'kind' }] : []),
+        { field: 'x', type: 'quantitative', title: text.xTitle },
+        { field: 'y', type: 'quantitative', title: text.yTitle, format: options.percent === true ? '.1%' : '.4g' },
+      ],
+    },
+  } as unknown as TopLevelSpec;
+}
+
+export interface HeatCell {
+  row: string;
+  column: number;
+  value: RecordedNumber | number | null;
+}
+
+/**
+ * A heatmap with a log colour scale (viridis) and a colour bar; exact zeros in black and
+ * non-finite cells in red, said in the subtitle. Rows are drawn in the order given, top first.
+ */
+export function logHeatmap(text: ChartText & { colorTitle: string }, cells: readonly HeatCell[], rowOrder: readonly string[]): TopLevelSpec {
+  const axis = logAxis(cells.map((c) => c.value));
+  const rows = cells.flatMap((c) => {
+    const placed = axis.place(c.value);
+    return placed === null ? [] : [{ row: c.row, column: c.column, v: placed.kind === 'value' ? placed.position : null, kind: placed.kind, value: placed.label }];
+  });
+  const columns = new Set(cells.map((c) => c.column)).size;
+  const height = Math.max(chartHeight, Math.min(4000, rowOrder.length * 15 + 140));
+  const notes: string[] = [];
+  if (axis.hasZeros) notes.push('black cells: exactly 0 (underflow)');
+  if (axis.hasNonFinite) notes.push('red cells: NaN or infinite');
+  const x = { field: 'column', type: 'ordinal' as const, title: text.xTitle, axis: { labelAngle: 0, labelOverlap: 'parity' as const, values: columns > 60 ? undefined : undefined } };
+  const y = { field: 'row', type: 'ordinal' as const, title: text.yTitle, sort: [...rowOrder], axis: { labelLimit: 260, labelFontSize: rowOrder.length > 50 ? 9 : 11 } };
+  const tooltip = [
+    { field: 'row', type: 'nominal' as const, title: text.yTitle },
+    { field: 'column', type: 'ordinal' as const, title: text.xTitle },
+    { field: 'value', type: 'nominal' as const, title: text.colorTitle },
+  ];
+  const [low, high] = [axis.domain[0] < axis.floor ? axis.floor * 10 : axis.domain[0], axis.domain[1]];
+  return {
+    ...frame(text, notes.join('; '), chartWidth, height),
+    data: { values: rows },
+    layer: [
+      {
+        transform: [{ filter: "datum.kind === 'value'" }],
+        mark: { type: 'rect' },
+        encoding: {
+          x, y, tooltip,
+          color: { field: 'v', type: 'quantitative', title: [text.colorTitle, '(log scale)'], scale: { type: 'log', scheme: 'viridis', domain: [Math.max(low, 1e-300), high] }, legend: { orient: 'right', gradientLength: Math.min(height - 160, 420), format: '.0e' } },
+        },
+      },
+      { transform: [{ filter: "datum.kind === 'zero'" }], mark: { type: 'rect', color: '#000' }, encoding: { x, y, tooltip } },
+      { transform: [{ filter: "datum.kind === 'nonfinite'" }], mark: { type: 'rect', color: '#d62728' }, encoding: { x, y, tooltip } },
+    ],
+  } as unknown as TopLevelSpec;
+}
+
+export interface Bar {
+  label: string;
+  value: RecordedNumber | number | null;
+  group?: string;
+}
+
+/** Horizontal bars on a log x axis, one per label in the order given; tall enough for every label. */
+export function logBars(text: ChartText, bars: readonly Bar[]): TopLevelSpec {
+  const axis = logAxis(bars.map((b) => b.value));
+  const rows = bars.flatMap((b) => {
+    const placed = axis.place(b.value);
+    return placed === null ? [] : [{ label: b.label, x: placed.position, x0: axis.domain[0], kind: placed.kind, value: placed.label, group: b.group ?? '' }];
+  });
+  const height = Math.max(chartHeight, Math.min(4000, bars.length * 16 + 150));
+  const y = { field: 'label', type: 'ordinal' as const, title: text.yTitle, sort: bars.map((b) => b.label), axis: { labelLimit: 300, labelFontSize: bars.length > 50 ? 10 : 11 } };
+  const x = { field: 'x', type: 'quantitative' as const, title: `${text.xTitle} (log scale)`, scale: { type: 'log' as const, domain: axis.domain, nice: false } };
+  const tooltip = [{ field: 'label', type: 'nominal' as const, title: text.yTitle }, { field: 'value', type: 'nominal' as const, title: text.xTitle }];
+  const grouped = bars.some((b) => b.group !== undefined);
+  const layers: object[] = [
+    {
+      transform: [{ filter: "datum.kind === 'value'" }],
+      mark: { type: 'bar', height: { band: 0.8 } },
+      encoding: { y, x, x2: { field: 'x0' }, tooltip, color: grouped ? { field: 'group', type: 'nominal', title: 'part' } : { value: '#4c78a8' } },
+    },
+  ];
+  if (axis.hasZeros) {
+    layers.push({ transform: [{ filter: "datum.kind === 'zero'" }], mark: { type: 'point', shape: 'triangle-left', filled: true, size: 90, color: '#000' }, encoding: { y, x, tooltip } });
+    layers.push({ transform: [{ filter: "datum.kind === 'zero'" }], mark: { type: 'text', align: 'left', dx: 8, fontSize: 10 }, encoding: { y, x, text: { value: '0 (underflow)' } } });
+  }
+  if (axis.hasNonFinite) {
+    layers.push({ transform: [{ filter: "datum.kind === 'nonfinite'" }], mark: { type: 'point', shape: 'cross', filled: true, size: 120, color: '#c00' }, encoding: { y, x, tooltip } });
+  }
+  return { ...frame(text, axis.note, chartWidth, height), data: { values: rows }, layer: layers } as unknown as TopLevelSpec;
+}
+
+/** Vertical bars on a linear axis, grouped by `group` side by side. */
+export function groupedBars(text: ChartText & { groupTitle: string }, bars: readonly Bar[], options: { domain?: [number, number]; percent?: boolean } = {}): TopLevelSpec {
+  const rows = bars.filter((b) => b.value !== null).map((b) => ({ label: b.label, y: Number(b.value), group: b.group ?? '' }));
+  return {
+    ...frame(text, ''),
+    data: { values: rows },
+    mark: { type: 'bar' },
+    encoding: {
+      x: { field: 'label', type: 'ordinal', title: text.xTitle, sort: [...new Set(bars.map((b) => b.label))], axis: { labelAngle: 0 } },
+      xOffset: { field: 'group', type: 'nominal' },
+      y: { field: 'y', type: 'quantitative', title: text.yTitle, scale: { domain: options.domain ?? [0, 1] }, axis: { format: options.percent === true ? '.0%' : '' } },
+      color: { field: 'group', type: 'nominal', title: text.groupTitle },
+      tooltip: [{ field: 'label', type: 'nominal', title: text.xTitle }, { field: 'group', type: 'nominal', title: text.groupTitle }, { field: 'y', type: 'quantitative', title: text.yTitle, format: options.percent === true ? '.1%' : '.4g' }],
+    },
+  } as unknown as TopLevelSpec;
+}
+
+export interface TableColumn {
+  title: string;
+  /** Share of the width, relative to the other columns. */
+  width: number;
+}
+
+/** A table drawn as a chart (for a PNG): rows of text, one optional colour per row's cell. */
+export function textTable(title: string, subtitle: string, columns: readonly TableColumn[], rows: readonly { cells: string[]; colors?: (string | null)[] }[]): TopLevelSpec {
+  const total = columns.reduce((sum, c) => sum + c.width, 0);
+  const starts: number[] = [];
+  let position = 0;
+  for (const column of columns) {
+    starts.push(position / total);
+    position += column.width;
+  }
+  const rowHeight = 30;
+  const height = Math.max(200, (rows.length + 1) * rowHeight + 20);
+  const header = columns.map((c, i) => ({ row: 0, x: starts[i], text: c.title }));
+  const body = rows.flatMap((r, rowIndex) => r.cells.map((cell, i) => ({ row: rowIndex + 1, x: starts[i], text: cell, color: r.colors?.[i] ?? '#222' })));
+  const rowScale = { domain: Array.from({ length: rows.length + 1 }, (_, i) => i) };
+  const y = { field: 'row', type: 'ordinal', axis: null, scale: rowScale };
+  const x = { field: 'x', type: 'quantitative', axis: null, scale: { domain: [0, 1] } };
+  return {
+    title: { text: title, subtitle: subtitle === '' ? undefined : subtitle },
+    width: chartWidth,
+    height,
+    autosize: { type: 'fit', contains: 'padding' },
+    layer: [
+      { data: { values: rows.map((_, i) => ({ row: i + 1 })).filter((r) => r.row % 2 === 1) }, mark: { type: 'rect', color: '#f3f3f3' }, encoding: { y, x: { value: 0 }, x2: { value: chartWidth } } },
+      { data: { values: header }, mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: 13, fontWeight: 'bold' }, encoding: { y, x, text: { field: 'text' } } },
+      { data: { values: body }, mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: 13 }, encoding: { y, x, text: { field: 'text' }, color: { field: 'color', type: 'nominal', scale: null } } },
+    ],
+    config: { view: { stroke: null } },
+  } as unknown as TopLevelSpec;
+}

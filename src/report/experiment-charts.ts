@@ -1,0 +1,130 @@
+/**
+ * The charts of one experiment: the original program's five (same file names, same titles:
+ * `Gradient Norms - VANILLA (no_mitigation)`) and ours — the gradient through time as a
+ * layer × step heatmap and as profiles, and activation saturation per layer.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { EpochRecord, ExperimentMetrics, RecordedNumber } from '../record/metrics.js';
+import { groupedBars, logBars, logHeatmap, logLines } from './chart-kinds.js';
+import type { HeatCell, LinePoint } from './chart-kinds.js';
+
+export interface NamedChart {
+  /** File name of the PNG (no folder). */
+  file: string;
+  /** Short caption for the report. */
+  caption: string;
+  spec: TopLevelSpec;
+}
+
+/** `{model_type}_{mitigation}`, the suffix of the original's file names. */
+export function plotSuffix(metrics: ExperimentMetrics): string {
+  return `${metrics.summary.modelType}_${metrics.summary.mitigation}`;
+}
+
+function titleFor(what: string, metrics: ExperimentMetrics): string {
+  return `${what} - ${metrics.summary.modelType.toUpperCase()} (${metrics.summary.mitigation})`;
+}
+
+function describeRun(metrics: ExperimentMetrics): string {
+  const s = metrics.summary;
+  const status = s.status === 'diverged' && s.divergence !== null ? ` — DIVERGED at epoch ${s.divergence.epoch}, batch ${s.divergence.batch} (${s.divergence.reason})` : '';
+  return `experiment ${s.name}: ${s.numLayers} layers, ${s.steps} steps, ${s.epochsCompleted} epoch${s.epochsCompleted === 1 ? '' : 's'}${status}`;
+}
+
+/** The last epoch that recorded ‖dL/dh_t‖, and the first. */
+function hiddenEpochs(epochs: readonly EpochRecord[]): { first: EpochRecord | null; last: EpochRecord | null } {
+  const recorded = epochs.filter((e) => e.meanHiddenGradientNorms !== null);
+  return { first: recorded[0] ?? null, last: recorded.at(-1) ?? null };
+}
+
+export function experimentCharts(metrics: ExperimentMetrics): NamedChart[] {
+  const { summary, epochs, batches } = metrics;
+  const suffix = plotSuffix(metrics);
+  const run = describeRun(metrics);
+  const charts: NamedChart[] = [];
+
+  charts.push({
+    file: `training_loss_${suffix}.png`,
+    caption: 'Mean training loss per epoch',
+    spec: logLines({ title: titleFor('Training Loss', metrics), subtitle: run, xTitle: 'epoch', yTitle: 'mean training loss' },
+      epochs.map((e) => ({ series: 'training loss', x: e.epoch, value: e.meanLoss })), { xInteger: true }),
+  });
+
+  charts.push({
+    file: `grad_norms_${suffix}.png`,
+    caption: 'Total gradient norm and smallest layer gradient norm per epoch (before clipping)',
+    spec: logLines({ title: titleFor('Gradient Norms', metrics), subtitle: `${run}; norms before any clipping; smallest layer counts exact zeros`, xTitle: 'epoch', yTitle: 'mean gradient L2 norm' }, [
+      ...epochs.map((e): LinePoint => ({ series: 'total gradient norm', x: e.epoch, value: e.meanTotalGradientNorm })),
+      ...epochs.map((e): LinePoint => ({ series: 'smallest layer gradient norm', x: e.epoch, value: e.meanMinLayerGradientNorm })),
+    ], { xInteger: true }),
+  });
+
+  const lastEpoch = epochs.at(-1);
+  charts.push({
+    file: `grad_per_layer_${suffix}.png`,
+    caption: 'Each parameter\'s mean gradient norm in the last epoch, input layer at the top',
+    spec: logBars({ title: titleFor('Gradient Norm per Layer', metrics), subtitle: `${run}; mean over the batches of epoch ${lastEpoch?.epoch ?? '—'}`, xTitle: 'mean gradient L2 norm', yTitle: 'parameter' },
+      summary.parameterNames.map((name) => ({ label: name, value: lastEpoch?.meanGradientNorms[name] ?? null }))),
+  });
+
+  const heatCells: HeatCell[] = epochs.flatMap((e) => summary.parameterNames.map((name) => ({ row: name, column: e.epoch, value: e.meanGradientNorms[name] ?? null })));
+  charts.push({
+    file: `grad_heatmap_${suffix}.png`,
+    caption: 'Mean gradient norm of every parameter (rows) in every epoch (columns)',
+    spec: logHeatmap({ title: titleFor('Gradient Norm Heatmap', metrics), subtitle: run, xTitle: 'epoch', yTitle: 'parameter', colorTitle: 'mean gradient L2 norm' }, heatCells, summary.parameterNames),
+  });
+
+  // The original's "last 10 batches": the total norms of the last epoch's final batches.
+  const lastBatches: { x: number; value: RecordedNumber }[] = batches.length > 0
+    ? batches.slice(-10).map((b, i, all) => ({ x: i - all.length + 1, value: b.totalGradientNorm }))
+    : (lastEpoch?.lastTotalGradientNorms ?? []).map((value, i, all) => ({ x: i - all.length + 1, value }));
+  charts.push({
+    file: `grad_norms_last_10_${suffix}.png`,
+    caption: 'Total gradient norm of the last 10 training batches',
+    spec: logLines({ title: titleFor('Gradient Norms (Last 10 Batches)', metrics), subtitle: `${run}; 0 is the final batch`, xTitle: 'batch, counted back from the last', yTitle: 'total gradient L2 norm' },
+      lastBatches.map((b) => ({ series: 'total gradient norm', x: b.x, value: b.value })), { xInteger: true }),
+  });
+
+  const { first, last } = hiddenEpochs(epochs);
+  const layerName = (layer: number): string => `layer ${layer}${layer === 0 ? ' (bottom)' : layer === summary.numLayers - 1 ? ' (top)' : ''}`;
+  const layerOrder = Array.from({ length: summary.numLayers }, (_, layer) => layerName(summary.numLayers - 1 - layer));
+  const timeCells: HeatCell[] = last?.meanHiddenGradientNorms?.flatMap((norms, layer) => norms.map((value, t) => ({ row: layerName(layer), column: t + 1, value }))) ?? [];
+  charts.push({
+    file: `grad_through_time_${suffix}.png`,
+    caption: '‖∂L/∂h_t‖ for every layer and time step (last epoch): the gradient flowing back through time',
+    spec: logHeatmap({
+      title: titleFor('Gradient Through Time ‖∂L/∂h_t‖', metrics),
+      subtitle: last === null ? `${run}; not recorded` : `${run}; mean over the recorded batches of epoch ${last.epoch}; the loss is read at the right`,
+      xTitle: 'time step t', yTitle: 'layer', colorTitle: '‖∂L/∂h_t‖',
+    }, timeCells, layerOrder),
+  });
+
+  const profile: LinePoint[] = [];
+  const addProfile = (record: EpochRecord | null, label: string): void => {
+    const norms = record?.meanHiddenGradientNorms;
+    if (norms === null || norms === undefined) return;
+    const layers = summary.numLayers > 1 ? [0, summary.numLayers - 1] : [0];
+    for (const layer of layers) norms[layer].forEach((value, t) => profile.push({ series: layerName(layer), dash: label, x: t + 1, value }));
+  };
+  addProfile(first, `epoch ${first?.epoch ?? ''}`);
+  if (last !== null && last !== first) addProfile(last, `epoch ${last.epoch}`);
+  charts.push({
+    file: `grad_time_profile_${suffix}.png`,
+    caption: '‖∂L/∂h_t‖ against t in the bottom and top layer, first and last epoch',
+    spec: logLines({ title: titleFor('Gradient Through Time, Profile', metrics), subtitle: `${run}; a straight falling line on this log axis is exponential decay back through time`, xTitle: 'time step t', yTitle: '‖∂L/∂h_t‖' },
+      profile, { xInteger: true, seriesTitle: 'layer', dashTitle: 'epoch' }),
+  });
+
+  const saturation = (record: EpochRecord | undefined, label: string) => (record?.meanSaturatedFraction ?? []).map((value, layer) => ({ label: String(layer), value, group: label }));
+  const firstEpoch = epochs[0];
+  charts.push({
+    file: `saturation_${suffix}.png`,
+    caption: 'Fraction of saturated (tanh, LSTM cell, GRU candidate |·| > 0.99) or dead (ReLU = 0) units per layer',
+    spec: groupedBars({
+      title: titleFor('Saturated or Dead Units per Layer', metrics),
+      subtitle: `${run}; saturated or dead units pass almost no gradient`,
+      xTitle: 'layer (0 = bottom)', yTitle: 'fraction of units saturated or dead', groupTitle: 'epoch',
+    }, [...saturation(firstEpoch, `epoch ${firstEpoch?.epoch ?? ''}`), ...(lastEpoch !== undefined && lastEpoch !== firstEpoch ? saturation(lastEpoch, `epoch ${lastEpoch.epoch}`) : [])], { percent: true }),
+  });
+  return charts;
+}

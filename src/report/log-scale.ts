@@ -1,0 +1,87 @@
+/**
+ * Log axes that tell the truth. Exactly-zero (underflowed) and non-finite values cannot sit on a
+ * log axis; instead of dropping them (which makes a vanished gradient look merely small) or
+ * crashing, they are drawn at a marked floor ("0") or ceiling ("NaN/∞") outside the data's range,
+ * and the chart says so. The axis spans the positive values actually shown.
+ */
+import type { RecordedNumber } from '../record/metrics.js';
+import { decodeNumber } from '../record/metrics.js';
+
+export type ValueKind = 'value' | 'zero' | 'nonfinite';
+
+export interface LogPlacement {
+  /** Where the value is drawn on the log axis. */
+  position: number;
+  kind: ValueKind;
+  /** The value as text, for tooltips: "3.2e-7", "0", "NaN". */
+  label: string;
+}
+
+export interface LogAxis {
+  /** Domain of the log scale: the positive values, with a little room, plus floor/ceiling bands when used. */
+  domain: [number, number];
+  /** Where zeros are drawn. */
+  floor: number;
+  /** Where NaN and ±Infinity are drawn. */
+  ceiling: number;
+  hasZeros: boolean;
+  hasNonFinite: boolean;
+  place(value: RecordedNumber | number | null | undefined): LogPlacement | null;
+  /** A sentence for the subtitle when zeros or non-finite values are present, else ''. */
+  note: string;
+}
+
+export function valueLabel(value: number): string {
+  if (value === 0) return '0';
+  if (!Number.isFinite(value)) return String(value);
+  const magnitude = Math.abs(value);
+  return magnitude >= 1e-3 && magnitude < 1e4 ? Number(value.toPrecision(4)).toString() : value.toExponential(3);
+}
+
+/** Builds the axis for a set of values (null / undefined values are simply absent). */
+export function logAxis(values: Iterable<RecordedNumber | number | null | undefined>): LogAxis {
+  let low = Infinity;
+  let high = 0;
+  let hasZeros = false;
+  let hasNonFinite = false;
+  for (const raw of values) {
+    if (raw === null || raw === undefined) continue;
+    const value = decodeNumber(raw);
+    if (!Number.isFinite(value)) hasNonFinite = true;
+    else if (value <= 0) hasZeros = true;
+    else {
+      low = Math.min(low, value);
+      high = Math.max(high, value);
+    }
+  }
+  if (high === 0) {
+    low = 1e-3;
+    high = 1;
+  }
+  const decades = Math.log10(high / low);
+  const padding = Math.max(0.05, decades * 0.04);
+  const floor = low / 10 ** (padding + 0.5);
+  const ceiling = high * 10 ** (padding + 0.5);
+  const domain: [number, number] = [
+    hasZeros ? floor / 10 ** 0.15 : low / 10 ** padding,
+    hasNonFinite ? ceiling * 10 ** 0.15 : high * 10 ** padding,
+  ];
+  const notes: string[] = [];
+  if (hasZeros) notes.push('▼ on the dashed floor line: exactly 0 (underflow), which a log axis cannot show');
+  if (hasNonFinite) notes.push('✕ on the top line: NaN or infinite');
+  return {
+    domain,
+    floor,
+    ceiling,
+    hasZeros,
+    hasNonFinite,
+    note: notes.join('; '),
+    place(raw) {
+      if (raw === null || raw === undefined) return null;
+      const value = decodeNumber(raw);
+      if (!Number.isFinite(value)) return { position: ceiling, kind: 'nonfinite', label: valueLabel(value) };
+      if (value <= 0) return { position: floor, kind: 'zero', label: valueLabel(value) };
+      return { position: value, kind: 'value', label: valueLabel(value) };
+    },
+  };
+}

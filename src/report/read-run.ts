@@ -1,0 +1,79 @@
+/**
+ * Reads a run folder back (suite.json and each experiment's files) so plots and the report can
+ * be redrawn from saved metrics alone. An experiment that did not finish (no summary.json) is
+ * skipped with a warning; a malformed file is a ReportInputError naming it.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SuiteRecord } from '../experiments/run-suite.js';
+import { suiteFile } from '../experiments/run-suite.js';
+import type { ExperimentConfig } from '../experiments/suite.js';
+import type { BatchRecord, EpochRecord, ExperimentMetrics, ExperimentSummary } from '../record/metrics.js';
+
+/** A run folder that cannot be read: the CLI exits with code 2. */
+export class ReportInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportInputError';
+  }
+}
+
+export interface RunExperiment extends ExperimentMetrics {
+  config: ExperimentConfig | null;
+  folder: string;
+}
+
+export interface RunContents {
+  folder: string;
+  suite: SuiteRecord;
+  experiments: RunExperiment[];
+  warnings: string[];
+}
+
+function readJson<T>(path: string): T {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (error) {
+    throw new ReportInputError(`${path}: not readable JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+function readJsonLines<T>(path: string): T[] {
+  if (!existsSync(path)) return [];
+  const records: T[] = [];
+  readFileSync(path, 'utf8').split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    try {
+      records.push(JSON.parse(line) as T);
+    } catch {
+      throw new ReportInputError(`${path}: line ${index + 1} is not valid JSON`);
+    }
+  });
+  return records;
+}
+
+export function readRunFolder(runFolder: string, options: { batches?: boolean } = {}): RunContents {
+  const folder = resolve(runFolder);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new ReportInputError(`${runFolder}: no such run folder`);
+  const suitePath = join(folder, suiteFile);
+  if (!existsSync(suitePath)) throw new ReportInputError(`${runFolder}: not a run folder (no ${suiteFile})`);
+  const suite = readJson<SuiteRecord>(suitePath);
+  if (!Array.isArray(suite.experiments)) throw new ReportInputError(`${suitePath}: field experiments must be a list of names`);
+  const warnings: string[] = [];
+  const experiments: RunExperiment[] = [];
+  for (const name of suite.experiments) {
+    const dir = join(folder, name);
+    const summaryPath = join(dir, 'summary.json');
+    if (!existsSync(summaryPath)) {
+      warnings.push(`${name}: not finished (no summary.json), left out of the plots and the report`);
+      continue;
+    }
+    const summary = readJson<ExperimentSummary>(summaryPath);
+    const epochs = readJsonLines<EpochRecord>(join(dir, 'epochs.jsonl'));
+    const batches = options.batches === false ? [] : readJsonLines<BatchRecord>(join(dir, 'batches.jsonl'));
+    const configPath = join(dir, 'config.json');
+    const config = existsSync(configPath) ? readJson<ExperimentConfig>(configPath) : null;
+    experiments.push({ summary, epochs, batches, config, folder: dir });
+  }
+  return { folder, suite, experiments, warnings };
+}

@@ -81,6 +81,8 @@ export function logLines(text: ChartText, points: readonly LinePoint[], options:
       },
     },
   ];
+  // Generous invisible targets, so hovering near a point shows its values.
+  layers.push({ transform: [{ filter: "datum.kind === 'value'" }], mark: { type: 'point', size: 500, opacity: 0.01, filled: true }, encoding: { x, y, tooltip, color } });
   if (axis.hasZeros) {
     layers.push({ data: { values: [{ y: axis.floor }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } });
     layers.push({ data: { values: [{ y: axis.floor, label: '0 (underflow)' }] }, mark: { type: 'text', align: 'left', dx: 4, dy: -7, color: '#555', fontSize: 11 }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } } });
@@ -101,8 +103,10 @@ export function linearLines(text: ChartText, points: readonly LinePoint[], optio
   return {
     ...frame(text, ''),
     data: { values: rows },
-    params: [{ name: 'pick', select: { type: 'point', fields: ['series'] }, bind: 'legend' }],
-    mark: { type: 'line', point: true, strokeWidth: 2 },
+    layer: [
+      { mark: { type: 'line', point: true, strokeWidth: 2 }, params: [{ name: 'pick', select: { type: 'point', fields: ['series'] }, bind: 'legend' }] },
+      { mark: { type: 'point', size: 500, opacity: 0.01, filled: true } },
+    ],
     encoding: {
       x: { field: 'x', type: 'quantitative', title: text.xTitle, axis: options.xInteger === true ? { tickMinStep: 1, format: 'd' } : {}, scale: { zero: false } },
       y: { field: 'y', type: 'quantitative', title: text.yTitle, axis: { format }, scale: options.domain !== undefined ? { domain: options.domain } : { zero: false } },

@@ -95,8 +95,7 @@ const pageScript = `
   var status = document.getElementById('status');
   charts.forEach(function (chart) {
     var container = document.getElementById(chart.id);
-    var view = new vega.View(vega.parse(chart.spec), { renderer: 'canvas', container: container, hover: true });
-    view.tooltip(showTooltip);
+    var view = new vega.View(vega.parse(chart.spec)).tooltip(showTooltip).initialize(container).renderer('canvas').hover();
     view.runAsync().then(function () {
       container.setAttribute('data-rendered', 'true');
       rendered++;

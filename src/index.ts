@@ -10,5 +10,5 @@ export type {
 export type { Parameter, Dtype } from './model/parameters.js';
 export type { Kernels, FloatArray, Activation } from './kernels/kernels.js';
 export { tsKernels } from './kernels/ts-kernels.js';
-export { defaultKernels } from './kernels/select.js';
+export { defaultKernels, kernelsName, kernelsNotice } from './kernels/select.js';
 export { SeededRandom } from './random.js';

@@ -1,0 +1,426 @@
+// Node-API binding of the native kernels (plain node_api.h: the thinnest call path, which
+// matters because the models make thousands of small kernel calls per batch).
+//
+// Every function takes the arguments of the matching method of `Kernels` (src/kernels/kernels.ts)
+// with Float32Array buffers and element offsets; activations arrive as small integer codes.
+// Buffers are used in place (no copies); every offset and extent is checked against the array's
+// length before any pointer is formed, so a wrong call throws a RangeError instead of corrupting
+// memory.
+#include <node_api.h>
+
+#include <cstdint>
+#include <cmath>
+#include <cstdio>
+#include <initializer_list>
+
+#include "gemm.h"
+#include "pointwise.h"
+#include "simd.h"
+
+namespace {
+
+using namespace vanishing;
+
+/** Reads the arguments of one call; the first failure throws a JS error and poisons the call. */
+class Call {
+ public:
+  Call(napi_env env, napi_callback_info info, size_t expected) : env_(env) {
+    size_t argc = kMaxArgs;
+    if (napi_get_cb_info(env, info, &argc, argv_, nullptr, nullptr) != napi_ok) {
+      fail("could not read the arguments");
+    } else if (argc < expected) {
+      char message[96];
+      std::snprintf(message, sizeof message, "expected %zu arguments, got %zu", expected, argc);
+      napi_throw_type_error(env_, nullptr, message);
+      failed_ = true;
+    }
+  }
+
+  bool failed() const { return failed_; }
+  napi_env env() const { return env_; }
+
+  int64_t integer(size_t index) {
+    int64_t value = 0;
+    if (!failed_ && napi_get_value_int64(env_, argv_[index], &value) != napi_ok) fail("an integer argument is not a number");
+    return value;
+  }
+
+  double number(size_t index) {
+    double value = 0;
+    if (!failed_ && napi_get_value_double(env_, argv_[index], &value) != napi_ok) fail("a number argument is not a number");
+    return value;
+  }
+
+  bool boolean(size_t index) {
+    bool value = false;
+    if (!failed_ && napi_get_value_bool(env_, argv_[index], &value) != napi_ok) fail("a boolean argument is not a boolean");
+    return value;
+  }
+
+  /** The Float32Array at `index`, advanced by the offset at index+1, holding at least `extent` elements from there. */
+  float* floats(size_t index, int64_t extent) { return static_cast<float*>(typed(index, extent, napi_float32_array, "Float32Array")); }
+  int32_t* ints(size_t index, int64_t extent) { return static_cast<int32_t*>(typed(index, extent, napi_int32_array, "Int32Array")); }
+
+  napi_value undefined() {
+    napi_value result = nullptr;
+    napi_get_undefined(env_, &result);
+    return result;
+  }
+
+  napi_value result(double value) {
+    napi_value result = nullptr;
+    if (!failed_) napi_create_double(env_, value, &result);
+    return result;
+  }
+
+  /** Sizes must be ≥ 0 and small enough that products of two of them stay exact. */
+  bool sizes(std::initializer_list<int64_t> values) {
+    for (int64_t v : values) {
+      if (!failed_ && (v < 0 || v > (int64_t{1} << 31))) range("a size is negative or too large");
+    }
+    return !failed_;
+  }
+
+ private:
+  static constexpr size_t kMaxArgs = 16;
+
+  void* typed(size_t index, int64_t extent, napi_typedarray_type expected, const char* typeName) {
+    if (failed_) return nullptr;
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env_, argv_[index], &type, &length, &data, nullptr, nullptr) != napi_ok || type != expected) {
+      char message[96];
+      std::snprintf(message, sizeof message, "argument %zu must be a %s", index, typeName);
+      napi_throw_type_error(env_, nullptr, message);
+      failed_ = true;
+      return nullptr;
+    }
+    const int64_t offset = integer(index + 1);
+    if (failed_) return nullptr;
+    if (offset < 0 || extent < 0 || offset + extent > static_cast<int64_t>(length)) {
+      char message[160];
+      std::snprintf(message, sizeof message, "argument %zu: offset %lld + %lld elements exceeds its length %zu", index,
+                    static_cast<long long>(offset), static_cast<long long>(extent), length);
+      range(message);
+      return nullptr;
+    }
+    const size_t elementBytes = 4;
+    return static_cast<char*>(data) + static_cast<size_t>(offset) * elementBytes;
+  }
+
+  void fail(const char* message) {
+    if (failed_) return;
+    napi_throw_type_error(env_, nullptr, message);
+    failed_ = true;
+  }
+  void range(const char* message) {
+    if (failed_) return;
+    napi_throw_range_error(env_, nullptr, message);
+    failed_ = true;
+  }
+
+  napi_env env_;
+  napi_value argv_[kMaxArgs] = {};
+  bool failed_ = false;
+};
+
+Activation activationCode(Call& call, size_t index) {
+  const int64_t code = call.integer(index);
+  if (code < 0 || code > 3) return Activation::Identity;
+  return static_cast<Activation>(code);
+}
+
+// gemm(transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Call call(env, info, 12);
+  const bool transA = call.boolean(0), transB = call.boolean(1);
+  const int64_t M = call.integer(2), N = call.integer(3), K = call.integer(4);
+  if (!call.sizes({M, N, K})) return nullptr;
+  const float* a = call.floats(5, M * K);
+  const float* b = call.floats(7, K * N);
+  float* c = call.floats(9, M * N);
+  const bool accumulate = call.boolean(11);
+  if (call.failed()) return nullptr;
+  gemm(transA, transB, M, N, K, a, b, c, accumulate);
+  return nullptr;
+}
+
+// addBiasRows(out, outOffset, rows, cols, bias, biasOffset)
+napi_value AddBiasRows(napi_env env, napi_callback_info info) {
+  Call call(env, info, 6);
+  const int64_t rows = call.integer(2), cols = call.integer(3);
+  if (!call.sizes({rows, cols})) return nullptr;
+  float* out = call.floats(0, rows * cols);
+  const float* bias = call.floats(4, cols);
+  if (call.failed()) return nullptr;
+  addBiasRows(out, rows, cols, bias);
+  return nullptr;
+}
+
+// accumulateColumnSums(out, outOffset, src, srcOffset, rows, cols)
+napi_value AccumulateColumnSums(napi_env env, napi_callback_info info) {
+  Call call(env, info, 6);
+  const int64_t rows = call.integer(4), cols = call.integer(5);
+  if (!call.sizes({rows, cols})) return nullptr;
+  float* out = call.floats(0, cols);
+  const float* src = call.floats(2, rows * cols);
+  if (call.failed()) return nullptr;
+  accumulateColumnSums(out, src, rows, cols);
+  return nullptr;
+}
+
+// activationForward(code, x, xOffset, y, yOffset, n)
+napi_value ActivationForward(napi_env env, napi_callback_info info) {
+  Call call(env, info, 6);
+  const Activation act = activationCode(call, 0);
+  const int64_t n = call.integer(5);
+  if (!call.sizes({n})) return nullptr;
+  const float* x = call.floats(1, n);
+  float* y = call.floats(3, n);
+  if (call.failed()) return nullptr;
+  activationForward(act, x, y, n);
+  return nullptr;
+}
+
+// activationBackward(code, y, yOffset, dy, dyOffset, dx, dxOffset, n, accumulate)
+napi_value ActivationBackward(napi_env env, napi_callback_info info) {
+  Call call(env, info, 9);
+  const Activation act = activationCode(call, 0);
+  const int64_t n = call.integer(7);
+  if (!call.sizes({n})) return nullptr;
+  const float* y = call.floats(1, n);
+  const float* dy = call.floats(3, n);
+  float* dx = call.floats(5, n);
+  const bool accumulate = call.boolean(8);
+  if (call.failed()) return nullptr;
+  activationBackward(act, y, dy, dx, n, accumulate);
+  return nullptr;
+}
+
+// axpy(n, alpha, x, xOffset, y, yOffset)
+napi_value Axpy(napi_env env, napi_callback_info info) {
+  Call call(env, info, 6);
+  const int64_t n = call.integer(0);
+  const double alpha = call.number(1);
+  if (!call.sizes({n})) return nullptr;
+  const float* x = call.floats(2, n);
+  float* y = call.floats(4, n);
+  if (call.failed()) return nullptr;
+  axpy(n, static_cast<float>(alpha), x, y);
+  return nullptr;
+}
+
+// copy(src, srcOffset, dst, dstOffset, n)
+napi_value Copy(napi_env env, napi_callback_info info) {
+  Call call(env, info, 5);
+  const int64_t n = call.integer(4);
+  if (!call.sizes({n})) return nullptr;
+  const float* src = call.floats(0, n);
+  float* dst = call.floats(2, n);
+  if (call.failed()) return nullptr;
+  copy(src, dst, n);
+  return nullptr;
+}
+
+// fill(x, xOffset, n, value)
+napi_value Fill(napi_env env, napi_callback_info info) {
+  Call call(env, info, 4);
+  const int64_t n = call.integer(2);
+  if (!call.sizes({n})) return nullptr;
+  float* x = call.floats(0, n);
+  const double value = call.number(3);
+  if (call.failed()) return nullptr;
+  fill(x, n, static_cast<float>(value));
+  return nullptr;
+}
+
+// scale(x, xOffset, n, factor)
+napi_value Scale(napi_env env, napi_callback_info info) {
+  Call call(env, info, 4);
+  const int64_t n = call.integer(2);
+  if (!call.sizes({n})) return nullptr;
+  float* x = call.floats(0, n);
+  const double factor = call.number(3);
+  if (call.failed()) return nullptr;
+  scale(x, n, static_cast<float>(factor));
+  return nullptr;
+}
+
+// sumOfSquares(x, xOffset, n) → number
+napi_value SumOfSquares(napi_env env, napi_callback_info info) {
+  Call call(env, info, 3);
+  const int64_t n = call.integer(2);
+  if (!call.sizes({n})) return nullptr;
+  const float* x = call.floats(0, n);
+  if (call.failed()) return nullptr;
+  return call.result(sumOfSquares(x, n));
+}
+
+// countAbsAbove(x, xOffset, n, threshold) → number
+napi_value CountAbsAbove(napi_env env, napi_callback_info info) {
+  Call call(env, info, 4);
+  const int64_t n = call.integer(2);
+  if (!call.sizes({n})) return nullptr;
+  const float* x = call.floats(0, n);
+  const double threshold = call.number(3);
+  if (call.failed()) return nullptr;
+  // |x| > t for float x and double t: compare against the largest float ≤ t to keep the reference's meaning.
+  float t = static_cast<float>(threshold);
+  if (static_cast<double>(t) > threshold) t = std::nextafter(t, -INFINITY);
+  return call.result(static_cast<double>(countAbsAbove(x, n, t)));
+}
+
+// countZero(x, xOffset, n) → number
+napi_value CountZero(napi_env env, napi_callback_info info) {
+  Call call(env, info, 3);
+  const int64_t n = call.integer(2);
+  if (!call.sizes({n})) return nullptr;
+  const float* x = call.floats(0, n);
+  if (call.failed()) return nullptr;
+  return call.result(static_cast<double>(countZero(x, n)));
+}
+
+// lstmPointwiseForward(batch, hidden, gates, o, cPrev, o, c, o, tanhC, o, h, o)
+napi_value LstmPointwiseForward(napi_env env, napi_callback_info info) {
+  Call call(env, info, 12);
+  const int64_t batch = call.integer(0), hidden = call.integer(1);
+  if (!call.sizes({batch, hidden})) return nullptr;
+  const int64_t block = batch * hidden;
+  float* gates = call.floats(2, 4 * block);
+  const float* cPrev = call.floats(4, block);
+  float* c = call.floats(6, block);
+  float* tanhC = call.floats(8, block);
+  float* h = call.floats(10, block);
+  if (call.failed()) return nullptr;
+  lstmPointwiseForward(batch, hidden, gates, cPrev, c, tanhC, h);
+  return nullptr;
+}
+
+// lstmPointwiseBackward(batch, hidden, gates, o, cPrev, o, tanhC, o, dh, o, dc, o, dGates, o)
+napi_value LstmPointwiseBackward(napi_env env, napi_callback_info info) {
+  Call call(env, info, 14);
+  const int64_t batch = call.integer(0), hidden = call.integer(1);
+  if (!call.sizes({batch, hidden})) return nullptr;
+  const int64_t block = batch * hidden;
+  const float* gates = call.floats(2, 4 * block);
+  const float* cPrev = call.floats(4, block);
+  const float* tanhC = call.floats(6, block);
+  const float* dh = call.floats(8, block);
+  float* dc = call.floats(10, block);
+  float* dGates = call.floats(12, 4 * block);
+  if (call.failed()) return nullptr;
+  lstmPointwiseBackward(batch, hidden, gates, cPrev, tanhC, dh, dc, dGates);
+  return nullptr;
+}
+
+// gruPointwiseForward(batch, hidden, inputGates, o, hiddenGates, o, hPrev, o, gateActivations, o, h, o)
+napi_value GruPointwiseForward(napi_env env, napi_callback_info info) {
+  Call call(env, info, 12);
+  const int64_t batch = call.integer(0), hidden = call.integer(1);
+  if (!call.sizes({batch, hidden})) return nullptr;
+  const int64_t block = batch * hidden;
+  const float* inputGates = call.floats(2, 3 * block);
+  const float* hiddenGates = call.floats(4, 3 * block);
+  const float* hPrev = call.floats(6, block);
+  float* gateActivations = call.floats(8, 3 * block);
+  float* h = call.floats(10, block);
+  if (call.failed()) return nullptr;
+  gruPointwiseForward(batch, hidden, inputGates, hiddenGates, hPrev, gateActivations, h);
+  return nullptr;
+}
+
+// gruPointwiseBackward(batch, hidden, hiddenGates, o, hPrev, o, gateActivations, o, dh, o, dInputGates, o, dHiddenGates, o, dhPrev, o)
+napi_value GruPointwiseBackward(napi_env env, napi_callback_info info) {
+  Call call(env, info, 16);
+  const int64_t batch = call.integer(0), hidden = call.integer(1);
+  if (!call.sizes({batch, hidden})) return nullptr;
+  const int64_t block = batch * hidden;
+  const float* hiddenGates = call.floats(2, 3 * block);
+  const float* hPrev = call.floats(4, block);
+  const float* gateActivations = call.floats(6, 3 * block);
+  const float* dh = call.floats(8, block);
+  float* dInputGates = call.floats(10, 3 * block);
+  float* dHiddenGates = call.floats(12, 3 * block);
+  float* dhPrev = call.floats(14, block);
+  if (call.failed()) return nullptr;
+  gruPointwiseBackward(batch, hidden, hiddenGates, hPrev, gateActivations, dh, dInputGates, dHiddenGates, dhPrev);
+  return nullptr;
+}
+
+// softmaxCrossEntropy(rows, classes, logits, o, targets, o, dLogits, o, gradientScale) → [lossSum, correct]
+napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
+  Call call(env, info, 9);
+  const int64_t rows = call.integer(0), classes = call.integer(1);
+  if (!call.sizes({rows, classes})) return nullptr;
+  const float* logits = call.floats(2, rows * classes);
+  const int32_t* targets = call.ints(4, rows);
+  float* dLogits = call.floats(6, rows * classes);
+  const double gradientScale = call.number(8);
+  if (call.failed()) return nullptr;
+  for (int64_t r = 0; r < rows; ++r) {
+    if (targets[r] < 0 || targets[r] >= classes) {
+      napi_throw_range_error(env, nullptr, "softmaxCrossEntropy: a target is not a class id");
+      return nullptr;
+    }
+  }
+  long correct = 0;
+  const double lossSum = softmaxCrossEntropy(rows, classes, logits, targets, dLogits, gradientScale, &correct);
+  // [lossSum, correct] as a two-element array: one small allocation per batch, not per step.
+  napi_value array = nullptr, loss = nullptr, hits = nullptr;
+  napi_create_array_with_length(env, 2, &array);
+  napi_create_double(env, lossSum, &loss);
+  napi_create_double(env, static_cast<double>(correct), &hits);
+  napi_set_element(env, array, 0, loss);
+  napi_set_element(env, array, 1, hits);
+  return array;
+}
+
+// squaredError(n, pred, o, target, o, dPred, o, gradientScale) → number
+napi_value SquaredError(napi_env env, napi_callback_info info) {
+  Call call(env, info, 8);
+  const int64_t n = call.integer(0);
+  if (!call.sizes({n})) return nullptr;
+  const float* pred = call.floats(1, n);
+  const float* target = call.floats(3, n);
+  float* dPred = call.floats(5, n);
+  const double gradientScale = call.number(7);
+  if (call.failed()) return nullptr;
+  return call.result(squaredError(n, pred, target, dPred, gradientScale));
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor functions[] = {
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"addBiasRows", nullptr, AddBiasRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"accumulateColumnSums", nullptr, AccumulateColumnSums, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"activationForward", nullptr, ActivationForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"activationBackward", nullptr, ActivationBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"axpy", nullptr, Axpy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"copy", nullptr, Copy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"fill", nullptr, Fill, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"scale", nullptr, Scale, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sumOfSquares", nullptr, SumOfSquares, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"countAbsAbove", nullptr, CountAbsAbove, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"countZero", nullptr, CountZero, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"lstmPointwiseForward", nullptr, LstmPointwiseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"lstmPointwiseBackward", nullptr, LstmPointwiseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gruPointwiseForward", nullptr, GruPointwiseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gruPointwiseBackward", nullptr, GruPointwiseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"softmaxCrossEntropy", nullptr, SoftmaxCrossEntropy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"squaredError", nullptr, SquaredError, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
+  napi_value isa = nullptr, tileRows = nullptr, tileCols = nullptr;
+  napi_create_string_utf8(env, VANISHING_ISA, NAPI_AUTO_LENGTH, &isa);
+  napi_create_int32(env, gemmTileRows(), &tileRows);
+  napi_create_int32(env, gemmTileCols(), &tileCols);
+  napi_set_named_property(env, exports, "isa", isa);
+  napi_set_named_property(env, exports, "gemmTileRows", tileRows);
+  napi_set_named_property(env, exports, "gemmTileCols", tileCols);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() { return Init(env, exports); }

@@ -1,0 +1,289 @@
+// Elementwise kernels: one vector of VEC lanes at a time, the ragged end of a row through a
+// zero-padded partial vector, so every element goes through the same (vectorised) math as its
+// neighbours. tanh/sigmoid/exp are the polynomial forms in simd.h, within ~2 float32 ulp of libm.
+#include "pointwise.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "simd.h"
+
+namespace vanishing {
+namespace {
+
+/** Calls body(offset, count) over [0, n) in chunks of VEC; count < VEC only for the last one. */
+template <typename Body>
+inline void chunks(long n, Body body) {
+  long i = 0;
+  for (; i + VEC <= n; i += VEC) body(i, VEC);
+  if (i < n) body(i, static_cast<int>(n - i));
+}
+
+inline vf load(const float* p, int count) { return count == VEC ? loadu(p) : load_partial(p, count); }
+inline void store(float* p, vf v, int count) {
+  if (count == VEC)
+    storeu(p, v);
+  else
+    store_partial(p, v, count);
+}
+
+inline vf activate(Activation act, vf x) {
+  switch (act) {
+    case Activation::Tanh: return vtanh(x);
+    case Activation::Relu: return vmax(x, vf{});
+    case Activation::Sigmoid: return vsigmoid(x);
+    case Activation::Identity: return x;
+  }
+  return x;
+}
+
+/** act'(x) written from the output y = act(x). */
+inline vf derivativeFromOutput(Activation act, vf y) {
+  switch (act) {
+    case Activation::Tanh: return 1.0f - y * y;
+    case Activation::Relu: return y > 0.0f ? splat(1.0f) : vf{};
+    case Activation::Sigmoid: return y * (1.0f - y);
+    case Activation::Identity: return splat(1.0f);
+  }
+  return splat(1.0f);
+}
+
+}  // namespace
+
+void addBiasRows(float* out, long rows, long cols, const float* bias) {
+  for (long r = 0; r < rows; ++r) {
+    float* row = out + r * cols;
+    chunks(cols, [&](long i, int n) { store(row + i, load(row + i, n) + load(bias + i, n), n); });
+  }
+}
+
+void accumulateColumnSums(float* out, const float* src, long rows, long cols) {
+  // Column blocks of 4 vectors keep the running sums in registers across all rows.
+  long c0 = 0;
+  for (; c0 + 4 * VEC <= cols; c0 += 4 * VEC) {
+    vf s0 = loadu(out + c0), s1 = loadu(out + c0 + VEC), s2 = loadu(out + c0 + 2 * VEC), s3 = loadu(out + c0 + 3 * VEC);
+    for (long r = 0; r < rows; ++r) {
+      const float* row = src + r * cols + c0;
+      s0 += loadu(row);
+      s1 += loadu(row + VEC);
+      s2 += loadu(row + 2 * VEC);
+      s3 += loadu(row + 3 * VEC);
+    }
+    storeu(out + c0, s0);
+    storeu(out + c0 + VEC, s1);
+    storeu(out + c0 + 2 * VEC, s2);
+    storeu(out + c0 + 3 * VEC, s3);
+  }
+  for (; c0 < cols; c0 += VEC) {
+    const int n = static_cast<int>(std::min<long>(VEC, cols - c0));
+    vf s = load(out + c0, n);
+    for (long r = 0; r < rows; ++r) s += load(src + r * cols + c0, n);
+    store(out + c0, s, n);
+  }
+}
+
+void activationForward(Activation act, const float* x, float* y, long n) {
+  switch (act) {
+    case Activation::Tanh: chunks(n, [&](long i, int c) { store(y + i, vtanh(load(x + i, c)), c); }); return;
+    case Activation::Relu: chunks(n, [&](long i, int c) { store(y + i, vmax(load(x + i, c), vf{}), c); }); return;
+    case Activation::Sigmoid: chunks(n, [&](long i, int c) { store(y + i, vsigmoid(load(x + i, c)), c); }); return;
+    case Activation::Identity:
+      if (x != y) std::copy(x, x + n, y);
+      return;
+  }
+}
+
+void activationBackward(Activation act, const float* y, const float* dy, float* dx, long n, bool accumulate) {
+  chunks(n, [&](long i, int c) {
+    vf value = load(dy + i, c) * derivativeFromOutput(act, load(y + i, c));
+    if (accumulate) value += load(dx + i, c);
+    store(dx + i, value, c);
+  });
+}
+
+void axpy(long n, float alpha, const float* x, float* y) {
+  chunks(n, [&](long i, int c) { store(y + i, load(y + i, c) + alpha * load(x + i, c), c); });
+}
+
+void copy(const float* src, float* dst, long n) { std::copy(src, src + n, dst); }
+
+void fill(float* x, long n, float value) { std::fill(x, x + n, value); }
+
+void scale(float* x, long n, float factor) {
+  chunks(n, [&](long i, int c) { store(x + i, load(x + i, c) * factor, c); });
+}
+
+double sumOfSquares(const float* x, long n) {
+  // Squares are exact in double, so accumulating them in double lanes matches the reference
+  // (which sums in JS doubles) up to the order of additions.
+  typedef double vd __attribute__((vector_size(VEC * 8)));
+  vd s0 = {}, s1 = {};
+  long i = 0;
+  for (; i + 2 * VEC <= n; i += 2 * VEC) {
+    const vd a = __builtin_convertvector(loadu(x + i), vd);
+    const vd b = __builtin_convertvector(loadu(x + i + VEC), vd);
+    s0 += a * a;
+    s1 += b * b;
+  }
+  s0 += s1;
+  double sum = 0;
+  for (int l = 0; l < VEC; ++l) sum += s0[l];
+  for (; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
+  return sum;
+}
+
+long countAbsAbove(const float* x, long n, float threshold) {
+  vi hits = {};
+  long i = 0;
+  for (; i + VEC <= n; i += VEC) hits -= vabs(loadu(x + i)) > threshold;  // true lanes are −1
+  long count = 0;
+  for (int l = 0; l < VEC; ++l) count += hits[l];
+  for (; i < n; ++i) count += std::fabs(x[i]) > threshold ? 1 : 0;
+  return count;
+}
+
+long countZero(const float* x, long n) {
+  vi hits = {};
+  long i = 0;
+  for (; i + VEC <= n; i += VEC) hits -= loadu(x + i) == 0.0f;
+  long count = 0;
+  for (int l = 0; l < VEC; ++l) count += hits[l];
+  for (; i < n; ++i) count += x[i] == 0.0f ? 1 : 0;
+  return count;
+}
+
+// gates is B×4H (i, f, g, o); cPrev, c, tanhC, h are B×H.
+void lstmPointwiseForward(long batch, long hidden, float* gates, const float* cPrev, float* c, float* tanhC, float* h) {
+  const long H = hidden;
+  for (long b = 0; b < batch; ++b) {
+    float* g = gates + b * 4 * H;
+    const long row = b * H;
+    chunks(H, [&](long j, int n) {
+      const vf inputGate = vsigmoid(load(g + j, n));
+      const vf forgetGate = vsigmoid(load(g + H + j, n));
+      const vf candidate = vtanh(load(g + 2 * H + j, n));
+      const vf outputGate = vsigmoid(load(g + 3 * H + j, n));
+      store(g + j, inputGate, n);
+      store(g + H + j, forgetGate, n);
+      store(g + 2 * H + j, candidate, n);
+      store(g + 3 * H + j, outputGate, n);
+      const vf cell = forgetGate * load(cPrev + row + j, n) + inputGate * candidate;
+      const vf tanhCell = vtanh(cell);
+      store(c + row + j, cell, n);
+      store(tanhC + row + j, tanhCell, n);
+      store(h + row + j, outputGate * tanhCell, n);
+    });
+  }
+}
+
+void lstmPointwiseBackward(long batch, long hidden, const float* gates, const float* cPrev, const float* tanhC, const float* dh, float* dc,
+                           float* dGates) {
+  const long H = hidden;
+  for (long b = 0; b < batch; ++b) {
+    const float* g = gates + b * 4 * H;
+    float* d = dGates + b * 4 * H;
+    const long row = b * H;
+    chunks(H, [&](long j, int n) {
+      const vf inputGate = load(g + j, n), forgetGate = load(g + H + j, n);
+      const vf candidate = load(g + 2 * H + j, n), outputGate = load(g + 3 * H + j, n);
+      const vf tanhCell = load(tanhC + row + j, n);
+      const vf dhValue = load(dh + row + j, n);
+      // forward: h = o·tanh(c), so dc gains dh·o·(1 − tanh²c) on top of what step t+1 sent.
+      const vf dcTotal = load(dc + row + j, n) + dhValue * outputGate * (1.0f - tanhCell * tanhCell);
+      store(d + j, dcTotal * candidate * inputGate * (1.0f - inputGate), n);
+      store(d + H + j, dcTotal * load(cPrev + row + j, n) * forgetGate * (1.0f - forgetGate), n);
+      store(d + 2 * H + j, dcTotal * inputGate * (1.0f - candidate * candidate), n);
+      store(d + 3 * H + j, dhValue * tanhCell * outputGate * (1.0f - outputGate), n);
+      store(dc + row + j, dcTotal * forgetGate, n);
+    });
+  }
+}
+
+// inputGates, hiddenGates, gateActivations are B×3H (r, z, n); hPrev and h are B×H.
+void gruPointwiseForward(long batch, long hidden, const float* inputGates, const float* hiddenGates, const float* hPrev,
+                         float* gateActivations, float* h) {
+  const long H = hidden;
+  for (long b = 0; b < batch; ++b) {
+    const float* ig = inputGates + b * 3 * H;
+    const float* hg = hiddenGates + b * 3 * H;
+    float* act = gateActivations + b * 3 * H;
+    const long row = b * H;
+    chunks(H, [&](long j, int n) {
+      const vf reset = vsigmoid(load(ig + j, n) + load(hg + j, n));
+      const vf update = vsigmoid(load(ig + H + j, n) + load(hg + H + j, n));
+      const vf candidate = vtanh(load(ig + 2 * H + j, n) + reset * load(hg + 2 * H + j, n));
+      store(act + j, reset, n);
+      store(act + H + j, update, n);
+      store(act + 2 * H + j, candidate, n);
+      store(h + row + j, (1.0f - update) * candidate + update * load(hPrev + row + j, n), n);
+    });
+  }
+}
+
+void gruPointwiseBackward(long batch, long hidden, const float* hiddenGates, const float* hPrev, const float* gateActivations,
+                          const float* dh, float* dInputGates, float* dHiddenGates, float* dhPrev) {
+  const long H = hidden;
+  for (long b = 0; b < batch; ++b) {
+    const float* hg = hiddenGates + b * 3 * H;
+    const float* act = gateActivations + b * 3 * H;
+    float* di = dInputGates + b * 3 * H;
+    float* dhg = dHiddenGates + b * 3 * H;
+    const long row = b * H;
+    chunks(H, [&](long j, int n) {
+      const vf reset = load(act + j, n), update = load(act + H + j, n), candidate = load(act + 2 * H + j, n);
+      const vf dhValue = load(dh + row + j, n);
+      // forward: h = (1−z)·n + z·hPrev
+      const vf dCandidatePre = dhValue * (1.0f - update) * (1.0f - candidate * candidate);
+      const vf dUpdatePre = dhValue * (load(hPrev + row + j, n) - candidate) * update * (1.0f - update);
+      // forward: n = tanh(i_n + r·h_n), so d(i_n) = dn_pre, d(h_n) = dn_pre·r, dr = dn_pre·h_n
+      const vf dResetPre = dCandidatePre * load(hg + 2 * H + j, n) * reset * (1.0f - reset);
+      store(di + j, dResetPre, n);
+      store(di + H + j, dUpdatePre, n);
+      store(di + 2 * H + j, dCandidatePre, n);
+      store(dhg + j, dResetPre, n);
+      store(dhg + H + j, dUpdatePre, n);
+      store(dhg + 2 * H + j, dCandidatePre * reset, n);
+      store(dhPrev + row + j, dhValue * update, n);
+    });
+  }
+}
+
+double softmaxCrossEntropy(long rows, long classes, const float* logits, const int32_t* targets, float* dLogits, double gradientScale,
+                           long* correct) {
+  // Once per batch on rows×classes values: double precision like the reference, no SIMD needed.
+  double lossSum = 0;
+  long hits = 0;
+  for (long r = 0; r < rows; ++r) {
+    const float* row = logits + r * classes;
+    float* dRow = dLogits + r * classes;
+    const long target = targets[r];
+    double max = -INFINITY;
+    long argMax = 0;
+    for (long c = 0; c < classes; ++c) {
+      if (row[c] > max) {
+        max = row[c];
+        argMax = c;
+      }
+    }
+    double sum = 0;
+    for (long c = 0; c < classes; ++c) sum += std::exp(row[c] - max);
+    const double logSum = std::log(sum) + max;
+    lossSum += logSum - row[target];
+    if (argMax == target) ++hits;
+    for (long c = 0; c < classes; ++c) dRow[c] = static_cast<float>((std::exp(row[c] - logSum) - (c == target ? 1.0 : 0.0)) * gradientScale);
+  }
+  *correct = hits;
+  return lossSum;
+}
+
+double squaredError(long n, const float* pred, const float* target, float* dPred, double gradientScale) {
+  double sum = 0;
+  for (long i = 0; i < n; ++i) {
+    const double diff = static_cast<double>(pred[i]) - target[i];
+    sum += diff * diff;
+    dPred[i] = static_cast<float>(2 * diff * gradientScale);
+  }
+  return sum;
+}
+
+}  // namespace vanishing

@@ -1,0 +1,33 @@
+// Elementwise, reduction and loss kernels of the Kernels interface, float32, on raw pointers
+// (the binding has already added offsets and checked bounds). Shapes as in src/kernels/kernels.ts.
+#pragma once
+#include <cstdint>
+
+namespace vanishing {
+
+enum class Activation : int { Tanh = 0, Relu = 1, Sigmoid = 2, Identity = 3 };
+
+void addBiasRows(float* out, long rows, long cols, const float* bias);
+void accumulateColumnSums(float* out, const float* src, long rows, long cols);
+void activationForward(Activation act, const float* x, float* y, long n);
+void activationBackward(Activation act, const float* y, const float* dy, float* dx, long n, bool accumulate);
+void axpy(long n, float alpha, const float* x, float* y);
+void copy(const float* src, float* dst, long n);
+void fill(float* x, long n, float value);
+void scale(float* x, long n, float factor);
+double sumOfSquares(const float* x, long n);
+long countAbsAbove(const float* x, long n, float threshold);
+long countZero(const float* x, long n);
+void lstmPointwiseForward(long batch, long hidden, float* gates, const float* cPrev, float* c, float* tanhC, float* h);
+void lstmPointwiseBackward(long batch, long hidden, const float* gates, const float* cPrev, const float* tanhC, const float* dh, float* dc,
+                           float* dGates);
+void gruPointwiseForward(long batch, long hidden, const float* inputGates, const float* hiddenGates, const float* hPrev,
+                         float* gateActivations, float* h);
+void gruPointwiseBackward(long batch, long hidden, const float* hiddenGates, const float* hPrev, const float* gateActivations,
+                          const float* dh, float* dInputGates, float* dHiddenGates, float* dhPrev);
+/** Returns Σ_r −log softmax[target]; writes the arg-max hits to *correct. */
+double softmaxCrossEntropy(long rows, long classes, const float* logits, const int32_t* targets, float* dLogits, double gradientScale,
+                           long* correct);
+double squaredError(long n, const float* pred, const float* target, float* dPred, double gradientScale);
+
+}  // namespace vanishing

@@ -186,7 +186,10 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
       evidence.push(`${where} gradient ${how} the trip back through time: at step 1 it is ${formatNumber(top.endToEnd)}× the gradient at step ${steps} (${formatNumber(top.each)}× per step).`);
     }
     if (input.numLayers > 1) {
-      evidence.push(`In the bottom layer, which takes its gradient from the layer above at every step, step 1 receives ${formatNumber(bottom.endToEnd)}× the gradient of step ${steps}.`);
+      const received = Number.isFinite(bottom.endToEnd)
+        ? `step 1 receives ${formatNumber(bottom.endToEnd)}× the gradient of step ${steps}`
+        : `the gradient at step ${steps} underflowed to exactly 0`;
+      evidence.push(`In the bottom layer, which takes its gradient from the layer above at every step, ${received}.`);
     }
   } else {
     evidence.push('The gradient through time was not recorded in the judged epochs, so it could not be judged.');

@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""PyTorch reference for `npm run bench`: the same training step as bench/bench.ts.
+
+One step = zero_grad, forward, F.cross_entropy on the last step's logits, backward, every
+parameter's grad.norm(2).item(), SGD step -- on the same models as vanishing (nn.RNN/LSTM/GRU
+stack with batch_first=True, or the original's ResidualRNN), float32 on the CPU.
+
+Reads the workloads as JSON on stdin (a list of {id, architecture, cell, nonlinearity, layers,
+hidden, batch, steps, input, classes}), times each with 1 and 2 threads (torch.set_num_threads;
+on 2 cores two threads are often slower) and the single-thread matrix product, and prints one
+JSON object on stdout: {torch, blas, workloads: [{id, ms: {"1": .., "2": ..}}], gemm: [...]}.
+
+Run: /usr/bin/python3 tools/reference/bench_step.py --seconds 1.5 < workloads.json
+(needs python3-torch and libopenblas0-pthread: without a BLAS PyTorch falls back to a slow one).
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def recurrent(cell, nonlinearity, input_size, hidden, layers):
+    if cell == 'rnn':
+        return nn.RNN(input_size, hidden, layers, nonlinearity=nonlinearity, batch_first=True)
+    if cell == 'lstm':
+        return nn.LSTM(input_size, hidden, layers, batch_first=True)
+    return nn.GRU(input_size, hidden, layers, batch_first=True)
+
+
+class Vanilla(nn.Module):
+    def __init__(self, w):
+        super().__init__()
+        self.rnn = recurrent(w['cell'], w['nonlinearity'], w['input'], w['hidden'], w['layers'])
+        self.fc = nn.Linear(w['hidden'], w['classes'])
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1, :])
+
+
+class Residual(nn.Module):
+    """The original's ResidualRNN: single-layer RNNs, out = out + layer(out) after the first."""
+
+    def __init__(self, w):
+        super().__init__()
+        h = w['hidden']
+        self.rnn_layers = nn.ModuleList(
+            [recurrent(w['cell'], w['nonlinearity'], w['input'] if i == 0 else h, h, 1) for i in range(w['layers'])])
+        self.fc = nn.Linear(h, w['classes'])
+
+    def forward(self, x):
+        out, _ = self.rnn_layers[0](x)
+        for layer in self.rnn_layers[1:]:
+            y, _ = layer(out)
+            out = out + y
+        return self.fc(out[:, -1, :])
+
+
+def time_steps(step, seconds, min_steps=3, warmup=2):
+    """Median ms of `step` after a warm-up, over as many steps as fit in `seconds` (at least min_steps)."""
+    for _ in range(warmup):
+        step()
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_steps or (time.perf_counter() - start < seconds and len(times) < 200):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def bench_workload(w, threads, seconds):
+    torch.manual_seed(0)
+    model = (Vanilla if w['architecture'] == 'vanilla' else Residual)(w)
+    params = list(model.parameters())
+    optimizer = torch.optim.SGD(params, lr=1e-4)
+    x = torch.rand(w['batch'], w['steps'], w['input'])
+    y = torch.randint(0, w['classes'], (w['batch'],))
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        [p.grad.norm(2).item() for p in params]
+        optimizer.step()
+
+    result = {}
+    for n in threads:
+        torch.set_num_threads(n)
+        # Slow steps (B on two oversubscribed threads takes over a second) get fewer repetitions.
+        result[str(n)] = time_steps(step, seconds, min_steps=3 if w['hidden'] < 256 else 2, warmup=1 if w['hidden'] >= 256 else 2)
+    return result
+
+
+def bench_gemm(shapes, seconds):
+    torch.set_num_threads(1)
+    out = []
+    for m, k, n in shapes:
+        a, b = torch.rand(m, k), torch.rand(k, n)
+        c = torch.empty(m, n)
+        for _ in range(20):
+            torch.mm(a, b, out=c)
+        reps = max(20, int(2e9 / (2 * m * n * k)))
+        best = float('inf')
+        deadline = time.perf_counter() + seconds
+        while True:
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                torch.mm(a, b, out=c)
+            best = min(best, (time.perf_counter() - t0) / reps)
+            if time.perf_counter() > deadline:
+                break
+        out.append({'shape': f'{m}x{k}·{k}x{n}', 'gflops': 2 * m * n * k / best / 1e9})
+    return out
+
+
+def loaded_blas():
+    """The BLAS library this process actually mapped (Debian's torch uses whatever libblas.so.3 points to)."""
+    torch.mm(torch.rand(64, 64), torch.rand(64, 64))
+    try:
+        with open('/proc/self/maps') as maps:
+            names = {line.split()[-1] for line in maps if 'blas' in line.lower()}
+        return ', '.join(sorted(n.rsplit('/', 1)[-1] for n in names)) or 'none found'
+    except OSError:
+        return 'unknown'
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--seconds', type=float, default=1.5, help='timing budget per workload and thread count')
+    parser.add_argument('--threads', default='1,2', help='thread counts to try, best is reported by the caller')
+    args = parser.parse_args()
+    workloads = json.load(sys.stdin)
+    threads = [int(t) for t in args.threads.split(',')]
+    blas = loaded_blas()
+    results = []
+    for w in workloads:
+        results.append({'id': w['id'], 'ms': bench_workload(w, threads, args.seconds)})
+        print(f"pytorch {w['id']}: {results[-1]['ms']}", file=sys.stderr, flush=True)
+    gemm = bench_gemm([(64, 256, 256), (256, 256, 256), (64, 64, 64)], 0.5)
+    json.dump({'torch': torch.__version__, 'blas': blas, 'workloads': results, 'gemm': gemm}, sys.stdout)
+
+
+if __name__ == '__main__':
+    main()

@@ -161,7 +161,7 @@ export function logHeatmap(text: ChartText & { colorTitle: string }, cells: read
         mark: { type: 'rect' },
         encoding: {
           x, y, tooltip,
-          color: { field: 'v', type: 'quantitative', title: [text.colorTitle, '(log scale)'], scale: { type: 'log', scheme: 'viridis', domain: [Math.max(low, 1e-300), high] }, legend: { orient: 'right', gradientLength: Math.min(height - 160, 420), format: '.0e' } },
+          color: { field: 'v', type: 'quantitative', title: [text.colorTitle, '(log scale)'], scale: { type: 'log', scheme: 'viridis', domain: [Math.max(low, 1e-300), high] }, legend: { orient: 'right', gradientLength: Math.min(height - 160, 420), format: '.0e', titleLimit: 300 } },
         },
       },
       { transform: [{ filter: "datum.kind === 'zero'" }], mark: { type: 'rect', color: '#000' }, encoding: { x, y, tooltip } },

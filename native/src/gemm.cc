@@ -14,8 +14,13 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "simd.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 namespace vanishing {
 namespace {
@@ -136,10 +141,43 @@ void packRows(const float* b, long N, long k0, long kc, float* dst) {
   }
 }
 
+#if defined(__AVX512F__)
+/**
+ * dst[k*dstStride + r] = src[r*srcStride + k] for a 16×16 block: 16 row loads, the standard
+ * in-register transpose (unpack ps, unpack pd, two rounds of 128-bit lane shuffles), 16 stores.
+ */
+inline void transpose16(const float* src, long srcStride, float* dst, long dstStride) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * srcStride);
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
+    const __m512d c = _mm512_castps_pd(t[i + 2]), d = _mm512_castps_pd(t[i + 3]);
+    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int h = 0; h < 16; h += 8) {
+    for (int i = 0; i < 4; ++i) {
+      t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+      t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
+    }
+  }
+  for (int i = 0; i < 8; ++i) {
+    _mm512_storeu_ps(dst + i * dstStride, _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88));
+    _mm512_storeu_ps(dst + (i + 8) * dstStride, _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd));
+  }
+}
+#endif
+
 /**
  * Packs op(B)[k0:k0+kc, 0:N] of a transposed B (stored N×K) into NR-wide panels: a transpose.
- * Reads VEC consecutive k of one B row as a vector and scatters its lanes down the panel
- * column; each group of four rows shares the loop so the stores of a k row land together.
+ * With AVX-512, whole 16×16 blocks go through registers (about 8× faster than element by element,
+ * which matters because x·Wᵀ is packed on every recurrent step); edges go element by element.
  */
 void packTransposed(const float* b, long N, long K, long k0, long kc, float* dst) {
   for (long j0 = 0; j0 < N; j0 += NR) {
@@ -149,16 +187,20 @@ void packTransposed(const float* b, long N, long K, long k0, long kc, float* dst
       for (long k = 0; k < kc; ++k)
         for (long j = width; j < NR; ++j) panel[k * NR + j] = 0.0f;
     }
-    for (long j = 0; j < width; ++j) {
+    long j = 0;
+#if defined(__AVX512F__)
+    for (; j + 16 <= width; j += 16) {
+      const float* src = b + (j0 + j) * K + k0;
+      long k = 0;
+      for (; k + 16 <= kc; k += 16) transpose16(src + k, K, panel + k * NR + j, NR);
+      for (; k < kc; ++k)
+        for (long l = 0; l < 16; ++l) panel[k * NR + j + l] = src[l * K + k];
+    }
+#endif
+    for (; j < width; ++j) {
       const float* src = b + (j0 + j) * K + k0;
       float* out = panel + j;
-      long k = 0;
-      for (; k + VEC <= kc; k += VEC) {
-        const vf v = loadu(src + k);
-#pragma GCC unroll 16
-        for (int l = 0; l < VEC; ++l) out[(k + l) * NR] = v[l];
-      }
-      for (; k < kc; ++k) out[k * NR] = src[k];
+      for (long k = 0; k < kc; ++k) out[k * NR] = src[k];
     }
   }
 }
@@ -176,8 +218,14 @@ void gemm(bool transA, bool transB, long M, long N, long K, const float* a, cons
   }
   const long lda = transA ? M : K;
   const long panels = (N + NR - 1) / NR;
-  const bool direct = !transB && N % NR == 0;
-  float* packed = direct ? nullptr : packBuffer.reserve(static_cast<size_t>(panels * NR * std::min(K, KC)));
+  // B is read in place only for one K block (the small per-step products, where packing would
+  // cost as much as it saves); across several blocks a packed, contiguous panel streams better.
+  const bool direct = !transB && N % NR == 0 && K <= KC;
+  // One buffer: packed B block (panels·NR·KC floats), then the packed A sliver (KC·MR floats).
+  const size_t bFloats = direct ? 0 : static_cast<size_t>(panels * NR * std::min(K, KC));
+  float* buffer = packBuffer.reserve(bFloats + static_cast<size_t>(KC * MR));
+  float* packed = buffer;
+  float* aPacked = buffer + bFloats;
   const MicroKernel full = transA ? kernelFor<true>(MR) : kernelFor<false>(MR);
   for (long k0 = 0; k0 < K; k0 += KC) {
     const long kc = std::min(KC, K - k0);
@@ -192,11 +240,24 @@ void gemm(bool transA, bool transB, long M, long N, long K, const float* a, cons
       const int rows = static_cast<int>(std::min<long>(MR, M - i0));
       const MicroKernel kernel = rows == MR ? full : (transA ? kernelFor<true>(rows) : kernelFor<false>(rows));
       const float* aBlock = transA ? a + k0 * lda + i0 : a + i0 * lda + k0;
+      long aStride = lda;
+      if (transA && panels > 1) {
+        // A stored K×M: the sliver's rows sit lda apart, one partial cache line per k. Copy it
+        // into kc×rows contiguous floats once and reuse it from L1 for every panel of B.
+        if (rows == MR) {
+          for (long k = 0; k < kc; ++k) std::memcpy(aPacked + k * MR, aBlock + k * lda, sizeof(float) * MR);
+        } else {
+          for (long k = 0; k < kc; ++k)
+            for (int r = 0; r < rows; ++r) aPacked[k * rows + r] = aBlock[k * lda + r];
+        }
+        aBlock = aPacked;
+        aStride = rows;
+      }
       for (long p = 0; p < panels; ++p) {
         const long j0 = p * NR;
         const int nValid = static_cast<int>(std::min<long>(NR, N - j0));
         const float* bPanel = direct ? b + k0 * N + j0 : packed + p * kc * NR;
-        kernel(kc, aBlock, lda, bPanel, direct ? N : NR, c + i0 * N + j0, N, nValid, addC);
+        kernel(kc, aBlock, aStride, bPanel, direct ? N : NR, c + i0 * N + j0, N, nValid, addC);
       }
     }
   }

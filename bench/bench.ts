@@ -184,12 +184,11 @@ function main(): void {
     results.push(result);
   }
 
-  const gemm: { shape: string; ours: number | null; ts: number | null; pytorch: number | null }[] = [
+  const gemm: { shape: string; ours: number | null; pytorch: number | null }[] = [
     [64, 256, 256], [256, 256, 256], [64, 64, 64],
   ].map(([M, K, N]) => ({
     shape: `${M}x${K}·${K}x${N}`,
     ours: native.ok ? gemmGflops(native.kernels, M, K, N) : null,
-    ts: null,
     pytorch: null,
   }));
 

@@ -57,7 +57,7 @@ export function loadNativeKernels(): NativeLoad {
   if (loaded !== null) return loaded;
   const found = candidatePaths().find((candidate) => existsSync(candidate));
   if (found === undefined) {
-    loaded = { ok: false, reason: 'native addon not built (no C++ compiler at install time? run `node native/build.mjs`)' };
+    loaded = { ok: false, reason: 'native addon not built: run `node native/build.mjs` (needs a C++ compiler)' };
     return loaded;
   }
   try {

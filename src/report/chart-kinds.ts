@@ -6,7 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { RecordedNumber } from '../record/metrics.js';
-import { logAxis } from './log-scale.js';
+import { logAxis, logTickLabelExpression } from './log-scale.js';
 
 /** Layout size in CSS pixels (×1.5 when rasterised): the original's 10×6 in. */
 export const chartWidth = 1000;
@@ -29,6 +29,12 @@ interface Frame {
   width: number;
   height: number;
   autosize: { type: 'fit'; contains: 'padding' };
+}
+
+/** Axis properties for a log axis over the given domain: consistent tick labels. */
+function logAxisLabels(domain: readonly [number, number]): { labelExpr?: string } {
+  const labelExpr = logTickLabelExpression(domain[0], domain[1]);
+  return labelExpr === undefined ? {} : { labelExpr };
 }
 
 function frame(text: ChartText, note: string, width = chartWidth, height = chartHeight): Frame {
@@ -61,7 +67,7 @@ export function logLines(text: ChartText, points: readonly LinePoint[], options:
   const seriesCount = new Set(points.map((p) => p.series)).size;
   const useDash = points.some((p) => p.dash !== undefined);
   const x = { field: 'x', type: 'quantitative' as const, title: text.xTitle, axis: options.xInteger === true ? { tickMinStep: 1, format: 'd' } : {}, scale: { nice: false, zero: false } };
-  const y = { field: 'y', type: 'quantitative' as const, title: `${text.yTitle} (log scale)`, scale: { type: 'log' as const, domain: axis.domain, nice: false } };
+  const y = { field: 'y', type: 'quantitative' as const, title: `${text.yTitle} (log scale)`, scale: { type: 'log' as const, domain: axis.domain, nice: false }, axis: logAxisLabels(axis.domain) };
   const color = { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series', legend: seriesCount > 1 ? { orient: 'right' as const } : null };
   const tooltip = [
     { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series' },
@@ -161,7 +167,7 @@ export function logHeatmap(text: ChartText & { colorTitle: string }, cells: read
         mark: { type: 'rect' },
         encoding: {
           x, y, tooltip,
-          color: { field: 'v', type: 'quantitative', title: [text.colorTitle, '(log scale)'], scale: { type: 'log', scheme: 'viridis', domain: [Math.max(low, 1e-300), high] }, legend: { orient: 'right', gradientLength: Math.min(height - 160, 420), format: '.0e', titleLimit: 300 } },
+          color: { field: 'v', type: 'quantitative', title: [text.colorTitle, '(log scale)'], scale: { type: 'log', scheme: 'viridis', domain: [Math.max(low, 1e-300), high] }, legend: { orient: 'right', gradientLength: Math.min(height - 160, 420), titleLimit: 300, labelExpr: logTickLabelExpression(low, high) } },
         },
       },
       { transform: [{ filter: "datum.kind === 'zero'" }], mark: { type: 'rect', color: '#000' }, encoding: { x, y, tooltip } },
@@ -185,7 +191,7 @@ export function logBars(text: ChartText, bars: readonly Bar[]): TopLevelSpec {
   });
   const height = Math.max(chartHeight, Math.min(4000, bars.length * 16 + 150));
   const y = { field: 'label', type: 'ordinal' as const, title: text.yTitle, sort: bars.map((b) => b.label), axis: { labelLimit: 300, labelFontSize: bars.length > 50 ? 10 : 11 } };
-  const x = { field: 'x', type: 'quantitative' as const, title: `${text.xTitle} (log scale)`, scale: { type: 'log' as const, domain: axis.domain, nice: false } };
+  const x = { field: 'x', type: 'quantitative' as const, title: `${text.xTitle} (log scale)`, scale: { type: 'log' as const, domain: axis.domain, nice: false }, axis: logAxisLabels(axis.domain) };
   const tooltip = [{ field: 'label', type: 'nominal' as const, title: text.yTitle }, { field: 'value', type: 'nominal' as const, title: text.xTitle }];
   const grouped = bars.some((b) => b.group !== undefined);
   const layers: object[] = [

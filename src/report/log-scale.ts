@@ -38,6 +38,26 @@ export function valueLabel(value: number): string {
   return magnitude >= 1e-3 && magnitude < 1e4 ? Number(value.toPrecision(4)).toString() : value.toExponential(3);
 }
 
+const superscripts: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+
+/**
+ * Tick labels for a log axis spanning [low, high]. Within 0.001…10,000 plain decimals read best;
+ * beyond, the default formatter mixes "1,000,000" with "1e-8" on one axis, so every tick is
+ * written the same way as a power of ten ("10⁻⁸", "2×10⁻⁵"; only the powers of ten are labelled
+ * over three decades or more). Returns a vega expression, or
+ * undefined to keep the default.
+ */
+export function logTickLabelExpression(low: number, high: number): string | undefined {
+  if (low >= 1e-3 && high <= 1e4) return undefined;
+  const scientific = "format(datum.value, '.0e')";
+  const mantissa = `split(${scientific}, 'e')[0]`;
+  let exponent = `toString(toNumber(split(${scientific}, 'e')[1]))`;
+  for (const [plain, raised] of Object.entries(superscripts)) exponent = `replace(${exponent}, regexp('${plain}', 'g'), '${raised}')`;
+  // Over three decades or more the in-between ticks (2×, 5×…) only crowd the powers of ten.
+  if (Math.log10(high / low) >= 3) return `${mantissa} === '1' ? '10' + ${exponent} : ''`;
+  return `(${mantissa} === '1' ? '' : ${mantissa} + '×') + '10' + ${exponent}`;
+}
+
 /** Builds the axis for a set of values (null / undefined values are simply absent). */
 export function logAxis(values: Iterable<RecordedNumber | number | null | undefined>): LogAxis {
   let low = Infinity;

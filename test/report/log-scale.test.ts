@@ -1,0 +1,38 @@
+/**
+ * Log axes label their ticks one way: plain decimals within 0.001…10,000, powers of ten beyond,
+ * never "1,000,000" beside "1e-8" on one axis.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { logLines } from '../../src/report/chart-kinds.js';
+import { logTickLabelExpression } from '../../src/report/log-scale.js';
+import { chartToSvg } from '../../src/report/render.js';
+
+const text = { title: 'ticks', xTitle: 'layer', yTitle: 'norm' };
+
+/** The text of every axis label in an SVG (vega writes each as a <text> element). */
+function svgTexts(svg: string): string[] {
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((match) => match[1] ?? '');
+}
+
+test('a log axis over twelve decades labels every tick as a power of ten', async () => {
+  const points = [1e-9, 1e-6, 1e-3, 1, 1e3].map((value, x) => ({ series: 'a', x, value }));
+  const labels = svgTexts(await chartToSvg(logLines(text, points)));
+  for (const expected of ['10⁻⁹', '10⁻⁶', '10⁻³', '10⁰', '10³']) assert.ok(labels.includes(expected), `${expected} missing from ${labels.join(' | ')}`);
+  assert.ok(!labels.some((label) => /\de[-+]?\d/.test(label) || label.includes(',')), `mixed formats: ${labels.join(' | ')}`);
+});
+
+test('a log axis within 0.001…10,000 keeps plain decimals', async () => {
+  const points = [0.12, 0.5, 3, 11].map((value, x) => ({ series: 'a', x, value }));
+  const labels = svgTexts(await chartToSvg(logLines(text, points)));
+  assert.ok(labels.includes('1') && labels.includes('10'), labels.join(' | '));
+  assert.ok(!labels.some((label) => label.includes('⁰') || label.includes('⁻')), labels.join(' | '));
+  assert.equal(logTickLabelExpression(1e-3, 1e4), undefined);
+});
+
+test('over fewer than three decades the in-between ticks are labelled too', () => {
+  const narrow = logTickLabelExpression(2e-6, 5e-5);
+  const wide = logTickLabelExpression(1e-9, 1e-2);
+  assert.ok(narrow !== undefined && narrow.includes("'×'"));
+  assert.ok(wide !== undefined && !wide.includes("'×'"));
+});

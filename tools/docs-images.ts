@@ -1,0 +1,26 @@
+/**
+ * Refreshes the README's pictures from a real run: a screenshot of its report.html (headless
+ * Chromium) and two of its PNGs. Usage:
+ *   node --import tsx tools/docs-images.ts runs/quick-… [plots/vanishing_gradient]
+ */
+import { copyFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [runFolder, plotsFolder = 'plots/vanishing_gradient'] = process.argv.slice(2);
+if (runFolder === undefined || !existsSync(join(runFolder, 'report.html'))) {
+  console.error('usage: node --import tsx tools/docs-images.ts <run folder with report.html> [plots folder]');
+  process.exit(2);
+}
+for (const name of ['compare_depth_profile.png', 'grad_through_time_vanilla_no_mitigation.png']) copyFileSync(join(plotsFolder, name), join('docs', name));
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await page.goto(`file://${resolve(runFolder, 'report.html')}`);
+  await page.waitForFunction(`document.querySelectorAll('.vega-chart').length === document.querySelectorAll('.vega-chart[data-rendered] canvas').length`, null, { timeout: 120_000 });
+  await page.screenshot({ path: join('docs', 'report.png') });
+} finally {
+  await browser.close();
+}
+console.log('docs/report.png, docs/compare_depth_profile.png, docs/grad_through_time_vanilla_no_mitigation.png written');

@@ -95,6 +95,11 @@ function ratio(a: number, b: number): number {
   return a / b;
 }
 
+/** "a", "a and b", "a, b and c". */
+function listInWords(parts: readonly string[]): string {
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)!}`;
+}
+
 function perStep(endToEnd: number, steps: number): number {
   return steps > 0 ? endToEnd ** (1 / steps) : 1;
 }
@@ -129,6 +134,9 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
   const span = judged.length === 1 ? `epoch ${judged[0].epoch}` : `epochs ${judged[0].epoch}–${judged.at(-1)!.epoch}`;
   let vanishing = false;
   let exploding = false;
+  // Where each finding was made, for the headline: "down the stack", "back through time", …
+  const vanishingWhere: string[] = [];
+  const explodingWhere: string[] = [];
 
   // Depth: the recurrent weights' gradients from the top layer down to the bottom one.
   const recurrent = recurrentWeightNames(input.parameterNames);
@@ -144,9 +152,16 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     const [bottomName, topName] = [shortName(recurrent[0]), shortName(recurrent[layers])];
     if (endToEnd < thresholds.vanishingRatio) {
       vanishing = true;
-      evidence.push(`Down the stack: ${bottomName}'s gradient is ${formatNumber(endToEnd)} of the top layer's (${topName}): it shrinks about ${formatNumber(each)}× per layer over ${layers} layers.`);
+      vanishingWhere.push('down the stack');
+      if (endToEnd === 0) {
+        const silent = norms.findIndex((norm) => norm !== 0);
+        evidence.push(`Down the stack: no gradient at all reaches ${silent === 1 ? 'layer 0' : `layers 0–${silent - 1}`}: their recurrent weights' gradient is exactly 0 (underflowed or dead units), while the top layer's (${topName}) is ${formatNumber(top)}.`);
+      } else {
+        evidence.push(`Down the stack: ${bottomName}'s gradient is ${formatNumber(endToEnd)} of the top layer's (${topName}): it shrinks about ${formatNumber(each)}× per layer over ${layers} layers.`);
+      }
     } else if (endToEnd > 1 / thresholds.vanishingRatio) {
       exploding = true;
+      explodingWhere.push('toward the input layers');
       evidence.push(`Down the stack the gradient GROWS toward the input: ${bottomName}'s gradient is ${formatNumber(endToEnd)}× the top layer's (${topName}), about ${formatNumber(each)}× per layer over ${layers} layers.`);
     } else {
       evidence.push(`Down the stack the gradient holds up: ${bottomName}'s is ${formatNumber(endToEnd)}× the top layer's (${topName}), about ${formatNumber(each)}× per layer.`);
@@ -161,11 +176,11 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
   const hidden = judged.map((e) => e.meanHiddenGradientNorms).filter((h): h is RecordedNumber[][] => h !== null);
   if (hidden.length > 0 && hidden[0][0].length >= 2) {
     const steps = hidden[0][0].length;
-    const timeRatio = (layer: number): { endToEnd: number; each: number } => {
+    const timeRatio = (layer: number): { endToEnd: number; each: number; last: number } => {
       const first = hidden.reduce((sum, h) => sum + decodeNumber(h[layer][0]), 0) / hidden.length;
       const last = hidden.reduce((sum, h) => sum + decodeNumber(h[layer][steps - 1]), 0) / hidden.length;
       const endToEnd = ratio(first, last);
-      return { endToEnd, each: perStep(endToEnd, steps - 1) };
+      return { endToEnd, each: perStep(endToEnd, steps - 1), last };
     };
     const topLayer = input.numLayers - 1;
     const top = timeRatio(topLayer);
@@ -177,9 +192,13 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     const where = input.numLayers > 1 ? `In the top layer (${topLayer}), where the loss enters, the` : 'The';
     if (top.endToEnd < thresholds.vanishingRatio) {
       vanishing = true;
-      evidence.push(`${where} gradient reaching step 1 is ${formatNumber(top.endToEnd)} of the gradient at step ${steps}: about ${formatNumber(top.each)}× per step back through time.`);
+      vanishingWhere.push('back through time');
+      evidence.push(top.endToEnd === 0
+        ? `${where} gradient underflows to exactly 0 before it reaches step 1, from ${formatNumber(top.last)} at step ${steps}.`
+        : `${where} gradient reaching step 1 is ${formatNumber(top.endToEnd)} of the gradient at step ${steps}: about ${formatNumber(top.each)}× per step back through time.`);
     } else if (top.endToEnd > 1 / thresholds.vanishingRatio) {
       exploding = true;
+      explodingWhere.push('back through time');
       evidence.push(`${where} gradient GROWS back through time: at step 1 it is ${formatNumber(top.endToEnd)}× the gradient at step ${steps}, about ${formatNumber(top.each)}× per step.`);
     } else {
       const how = top.endToEnd < 0.1 ? 'weakens but survives' : 'survives';
@@ -210,9 +229,11 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
   measures.zeroGradientParameters = zeros.length;
   if (zeros.length > 0) {
     vanishing = true;
+    vanishingWhere.push('to exactly 0 in some parameters');
     evidence.push(`${zeros.length} parameter${zeros.length > 1 ? 's' : ''} had exactly zero gradient in ${span} (${zeros.slice(0, 3).join(', ')}${zeros.length > 3 ? ', …' : ''}): underflowed or dead, counted as vanished.`);
   } else if (smallest <= thresholds.absoluteVanishing) {
     vanishing = true;
+    vanishingWhere.push(`below ${formatNumber(thresholds.absoluteVanishing)} in ${shortName(smallestName)}`);
     evidence.push(`The smallest gradient, ${smallestName}'s, averages ${formatNumber(smallest)} in ${span}, at or below the vanishing threshold ${formatNumber(thresholds.absoluteVanishing)}.`);
   } else {
     evidence.push(`The smallest gradient, ${smallestName}'s, averages ${formatNumber(smallest)} in ${span} (vanishing threshold ${formatNumber(thresholds.absoluteVanishing)}).`);
@@ -231,6 +252,7 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
   measures.largestUpdateToWeightRatio = encodeNumber(largestUpdate);
   if (largestUpdate > thresholds.explodingUpdateRatio) {
     exploding = true;
+    explodingWhere.push('into updates as large as the weights');
     evidence.push(`Updates are too large: ${largestUpdateName} moves by ${formatNumber(largestUpdate)}× its own norm per step.`);
   }
 
@@ -241,8 +263,14 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     const factor = perStep(ratio(last, first), epochs.length - 1);
     measures.totalNormTrendPerEpoch = encodeNumber(factor);
     const sentence = `Over ${epochs.length} epochs the total gradient norm went from ${formatNumber(first)} to ${formatNumber(last)} (${formatNumber(factor)}× per epoch).`;
-    if (factor > thresholds.trendFactorPerEpoch) exploding = true;
-    if (factor < 1 / thresholds.trendFactorPerEpoch) vanishing = true;
+    if (factor > thresholds.trendFactorPerEpoch) {
+      exploding = true;
+      explodingWhere.push('from epoch to epoch');
+    }
+    if (factor < 1 / thresholds.trendFactorPerEpoch) {
+      vanishing = true;
+      vanishingWhere.push('from epoch to epoch');
+    }
     evidence.push(sentence);
   }
 
@@ -257,12 +285,13 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
   let headline = 'Gradients are healthy: they reach every layer and every time step without vanishing or exploding.';
   if (exploding) {
     kind = 'exploding';
-    headline = vanishing
-      ? 'Gradients explode (and vanish elsewhere): they grow out of proportion somewhere on the way back.'
-      : 'Gradients explode: they grow on the way back to the input.';
+    headline = `Gradients explode ${listInWords(explodingWhere)}${vanishing ? ` (and vanish ${listInWords(vanishingWhere)})` : ''}: they grow out of proportion on the way back.`;
   } else if (vanishing) {
     kind = 'vanishing';
-    headline = 'Gradients vanish: the early layers or time steps receive almost no learning signal.';
+    const victims = vanishingWhere.includes('down the stack') && vanishingWhere.includes('back through time') ? 'the lower layers and the early time steps'
+      : vanishingWhere.includes('down the stack') ? 'the lower layers'
+      : vanishingWhere.includes('back through time') ? 'the early time steps' : 'some parameters';
+    headline = `Gradients vanish ${listInWords(vanishingWhere)}: ${victims} receive almost no learning signal.`;
   }
   return { kind, headline, evidence, measures };
 }

@@ -57,6 +57,7 @@ test('a gradient shrinking 0.1× per layer is vanishing, and the evidence states
   assert.ok(Math.abs((verdict.measures.depthRatioPerLayer as number) - 0.1) < 1e-12);
   assert.ok(Math.abs((verdict.measures.depthRatioEndToEnd as number) - 1e-4) < 1e-15);
   assert.ok(verdict.evidence.some((line) => line.includes('weight_hh_l0') && line.includes('0.1× per layer')), verdict.evidence.join('\n'));
+  assert.match(verdict.headline, /^Gradients vanish down the stack: the lower layers receive/);
 });
 
 test('a gradient shrinking 0.5× per step back through time is vanishing, with the per-step ratio in words', () => {
@@ -64,12 +65,28 @@ test('a gradient shrinking 0.5× per step back through time is vanishing, with t
   assert.equal(verdict.kind, 'vanishing');
   assert.ok(Math.abs((verdict.measures.timeRatioPerStep_top as number) - 0.4) < 1e-12);
   assert.ok(verdict.evidence.some((line) => line.includes('step 1') && line.includes("0.4× per step")), verdict.evidence.join('\n'));
+  assert.match(verdict.headline, /^Gradients vanish back through time: the early time steps receive/);
+});
+
+test('both at once: the headline names depth and time', () => {
+  const verdict = diagnose(input([epoch(1, { perLayer: 0.1, perStep: 0.4 })]));
+  assert.match(verdict.headline, /^Gradients vanish down the stack and back through time: the lower layers and the early time steps/);
+});
+
+test('bottom layers with exactly zero gradient are named, not given a ratio of "0×"', () => {
+  const record = epoch(1, { perLayer: 1, perStep: 1 });
+  for (const layer of [0, 1, 2]) record.meanGradientNorms[`rnn.weight_hh_l${layer}`] = 0;
+  const verdict = diagnose(input([record]));
+  assert.equal(verdict.kind, 'vanishing');
+  assert.ok(verdict.evidence.some((line) => line.includes('no gradient at all reaches layers 0–2')), verdict.evidence.join('\n'));
+  assert.ok(!verdict.evidence.some((line) => line.includes('0× per layer')), verdict.evidence.join('\n'));
 });
 
 test('a gradient that GROWS toward the input is called exploding, not cured', () => {
   const verdict = diagnose(input([epoch(1, { perLayer: 10, perStep: 1 })]));
   assert.equal(verdict.kind, 'exploding');
   assert.ok(verdict.evidence.some((line) => line.includes('GROWS toward the input')), verdict.evidence.join('\n'));
+  assert.match(verdict.headline, /^Gradients explode toward the input layers/);
 });
 
 test('ratios near 1 everywhere are healthy', () => {

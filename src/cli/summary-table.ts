@@ -15,19 +15,21 @@ function percent(value: number | null | undefined): string {
 
 export function summaryTable(outcomes: readonly ExperimentOutcome[], colours: boolean): string {
   const table = new Table({
-    head: ['experiment', 'verdict', 'final loss', 'val loss', 'val acc', 'min layer grad', 'time'],
+    // The chance-level loss beside the validation loss: a verdict on gradients alone does not say
+    // whether the model learned anything.
+    head: ['experiment', 'verdict', 'final loss', 'val loss', 'chance loss', 'val acc', 'min layer grad', 'time'],
     style: { head: colours ? ['cyan'] : [], border: colours ? ['grey'] : [] },
-    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right'],
+    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
   });
   for (const outcome of outcomes) {
     const s = outcome.summary;
     if (s === null) {
-      table.push([outcome.name, 'failed', '—', '—', '—', '—', '—']);
+      table.push([outcome.name, 'failed', '—', '—', '—', '—', '—', '—']);
       continue;
     }
     const verdict = s.verdict.kind + (outcome.skipped ? ' (kept)' : '');
     table.push([
-      outcome.name, verdict, number(s.final.loss), number(s.final.validationLoss), percent(s.final.validationAccuracy),
+      outcome.name, verdict, number(s.final.loss), number(s.final.validationLoss), number(s.baseline?.loss), percent(s.final.validationAccuracy),
       number(s.final.minLayerGradientNorm), `${s.seconds.toFixed(1)} s`,
     ]);
   }

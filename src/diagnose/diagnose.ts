@@ -72,6 +72,13 @@ export interface DiagnosisInput {
   /** Parameter names in PyTorch order. */
   parameterNames: readonly string[];
   numLayers: number;
+  /**
+   * True when the loss is read at every step (a per-step head, e.g. the copy task). Then
+   * ‖∂L/∂h_1‖ holds step 1's own loss besides what flows back from later steps, so the
+   * first-over-last ratio says nothing about how far back the signal reaches: it is reported,
+   * not judged.
+   */
+  lossAtEveryStep?: boolean;
 }
 
 /** Compact number for sentences: 0.67 or 4.8e-4. */
@@ -190,7 +197,9 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     measures.timeRatioEndToEnd_bottom = encodeNumber(bottom.endToEnd);
     measures.timeRatioPerStep_bottom = encodeNumber(bottom.each);
     const where = input.numLayers > 1 ? `In the top layer (${topLayer}), where the loss enters, the` : 'The';
-    if (top.endToEnd < thresholds.vanishingRatio) {
+    if (input.lossAtEveryStep === true) {
+      evidence.push(`The loss is read at every step, so each step's ‖∂L/∂h_t‖ holds that step's own loss besides what flows back from later steps: the ratio of step 1 to step ${steps}${input.numLayers > 1 ? ' in the top layer' : ''}, ${formatNumber(top.endToEnd)} (${formatNumber(top.each)}× per step), is reported, not judged.`);
+    } else if (top.endToEnd < thresholds.vanishingRatio) {
       vanishing = true;
       vanishingWhere.push('back through time');
       evidence.push(top.endToEnd === 0
@@ -291,7 +300,9 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     const victims = vanishingWhere.includes('down the stack') && vanishingWhere.includes('back through time') ? 'the lower layers and the early time steps'
       : vanishingWhere.includes('down the stack') ? 'the lower layers'
       : vanishingWhere.includes('back through time') ? 'the early time steps' : 'some parameters';
-    headline = `Gradients vanish ${listInWords(vanishingWhere)}: ${victims} receive almost no learning signal.`;
+    // Depth and time say where the signal is lost; the other findings only when neither does.
+    const structural = vanishingWhere.filter((where) => where === 'down the stack' || where === 'back through time');
+    headline = `Gradients vanish ${listInWords(structural.length > 0 ? structural : vanishingWhere)}: ${victims} receive almost no learning signal.`;
   }
   return { kind, headline, evidence, measures };
 }

@@ -97,7 +97,7 @@ export function runExperiment(config: ExperimentConfig, folder: string, onEvent:
   }
 
   const d = config.diagnosis;
-  const verdict = diagnose({ epochs: outcome.epochs, divergence: outcome.divergence, parameterNames, numLayers: m.num_layers }, {
+  const verdict = diagnose({ epochs: outcome.epochs, divergence: outcome.divergence, parameterNames, numLayers: m.num_layers, lossAtEveryStep: dataset.output === 'every' }, {
     absoluteVanishing: d.absolute_vanishing, vanishingRatio: d.vanishing_ratio, explodingUpdateRatio: d.exploding_update_ratio,
     trendFactorPerEpoch: d.trend_factor_per_epoch, judgedEpochs: d.judged_epochs,
   });

@@ -35,6 +35,9 @@ test('run: plain epoch lines off a terminal, the final table, plots and report, 
   assert.match(result.stdout, /\[gru\] Epoch 2: Loss=/);
   assert.match(result.stdout, /experiment.*verdict.*final loss/);
   assert.match(result.stdout, /│ tanh +│ (vanishing|exploding|healthy|diverged)/);
+  // The adding problem's chance level, MSE 1/6, beside the validation loss.
+  assert.match(result.stdout, /experiment.*val loss.*chance loss/);
+  assert.match(result.stdout, /│ tanh +│ \w+ +│ +[-\d.e]+ │ +[-\d.e]+ │ +0\.17 │/);
   const runs = readdirSync(join(root, 'runs'));
   assert.equal(runs.length, 1);
   assert.ok(existsSync(join(root, 'runs', runs[0], 'report.html')));

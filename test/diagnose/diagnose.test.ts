@@ -68,6 +68,13 @@ test('a gradient shrinking 0.5× per step back through time is vanishing, with t
   assert.match(verdict.headline, /^Gradients vanish back through time: the early time steps receive/);
 });
 
+test('with the loss read at every step the time ratio is reported, not judged', () => {
+  const verdict = diagnose({ ...input([epoch(1, { perLayer: 1, perStep: 0.4 })]), lossAtEveryStep: true });
+  assert.equal(verdict.kind, 'healthy', verdict.evidence.join('\n'));
+  assert.ok(Math.abs((verdict.measures.timeRatioPerStep_top as number) - 0.4) < 1e-12);
+  assert.ok(verdict.evidence.some((line) => line.includes('read at every step') && line.includes('reported, not judged')), verdict.evidence.join('\n'));
+});
+
 test('both at once: the headline names depth and time', () => {
   const verdict = diagnose(input([epoch(1, { perLayer: 0.1, perStep: 0.4 })]));
   assert.match(verdict.headline, /^Gradients vanish down the stack and back through time: the lower layers and the early time steps/);

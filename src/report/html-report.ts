@@ -124,6 +124,7 @@ export function writeHtmlReport(run: RunContents, plotsDir: string, comparison: 
       + `<td><span class="badge" style="background:${verdictColors[s.verdict.kind]}">${s.verdict.kind}</span></td>`
       + `<td>${escapeHtml(s.verdict.headline)}</td>`
       + `<td class="num">${percent(s.final.validationAccuracy)}</td><td class="num">${number(s.final.validationLoss)}</td>`
+      + `<td class="num">${s.baseline !== null ? formatNumber(s.baseline.loss) : '—'}</td>`
       + `<td class="num">${number(s.final.minLayerGradientNorm)}</td><td class="num">${s.seconds.toFixed(1)} s</td></tr>`;
   }).join('\n');
 
@@ -167,7 +168,7 @@ ${charts.map((chart, i) => chartBlock(`${anchor(s.name)}-${i}`, chart)).join('\n
 <section id="verdicts">
 <h2>Verdicts</h2>
 ${warnings}
-<table class="verdicts"><thead><tr><th>experiment</th><th>verdict</th><th>in one sentence</th><th>val. acc.</th><th>val. loss</th><th>smallest layer grad</th><th>time</th></tr></thead>
+<table class="verdicts"><thead><tr><th>experiment</th><th>verdict</th><th>in one sentence</th><th>val. acc.</th><th>val. loss</th><th>chance loss</th><th>smallest layer grad</th><th>time</th></tr></thead>
 <tbody>${verdictRows}</tbody></table>
 <p class="meta">Hover over a chart for values; click a legend entry to single out a series (shift-click for several, click empty space to reset).</p>
 </section>

@@ -19,8 +19,27 @@ export interface ChartText {
   yTitle: string;
 }
 
+/** Longest subtitle line, in characters, that fits the standard chart width at 12 px. */
+const subtitleLineLength = 140;
+
+/**
+ * Subtitle parts as lines, long parts broken after "; " or ", ": a line wider than the chart
+ * would make the "fit" layout shrink the plot itself.
+ */
 function subtitleLines(...parts: (string | undefined)[]): string[] | undefined {
-  const lines = parts.filter((part): part is string => part !== undefined && part !== '');
+  const lines: string[] = [];
+  for (const part of parts) {
+    if (part === undefined || part === '') continue;
+    let line = '';
+    for (const piece of part.split(/(?<=[;,] )/)) {
+      if (line !== '' && line.length + piece.length > subtitleLineLength) {
+        lines.push(line.trimEnd());
+        line = '';
+      }
+      line += piece;
+    }
+    if (line !== '') lines.push(line.trimEnd());
+  }
   return lines.length > 0 ? lines : undefined;
 }
 
@@ -230,33 +249,44 @@ export function groupedBars(text: ChartText & { groupTitle: string }, bars: read
 
 export interface TableColumn {
   title: string;
-  /** Share of the width, relative to the other columns. */
-  width: number;
 }
 
-/** A table drawn as a chart (for a PNG): rows of text, one optional colour per row's cell. */
+/** Rough advance of a DejaVu Sans character at 13 px, regular and bold, with a little margin. */
+const tableCharWidth = 8.0;
+const tableBoldCharWidth = 8.8;
+const tableColumnGap = 18;
+
+/**
+ * A table drawn as a chart (for the PNG set). Each column is as wide as its longest text, so
+ * nothing overlaps; a table wider than the standard chart makes the chart wider.
+ */
 export function textTable(title: string, subtitle: string, columns: readonly TableColumn[], rows: readonly { cells: string[]; colors?: (string | null)[] }[]): TopLevelSpec {
-  const total = columns.reduce((sum, c) => sum + c.width, 0);
+  const widths = columns.map((column, i) => Math.ceil(Math.max(
+    column.title.length * tableBoldCharWidth,
+    ...rows.map((r) => (r.cells[i] ?? '').length * tableCharWidth),
+  )) + tableColumnGap);
   const starts: number[] = [];
   let position = 0;
-  for (const column of columns) {
-    starts.push(position / total);
-    position += column.width;
+  for (const width of widths) {
+    starts.push(position);
+    position += width;
   }
+  const width = Math.max(chartWidth, position);
   const rowHeight = 30;
   const height = Math.max(200, (rows.length + 1) * rowHeight + 20);
   const header = columns.map((c, i) => ({ row: 0, x: starts[i], text: c.title }));
   const body = rows.flatMap((r, rowIndex) => r.cells.map((cell, i) => ({ row: rowIndex + 1, x: starts[i], text: cell, color: r.colors?.[i] ?? '#222' })));
   const rowScale = { domain: Array.from({ length: rows.length + 1 }, (_, i) => i) };
   const y = { field: 'row', type: 'ordinal', axis: null, scale: rowScale };
-  const x = { field: 'x', type: 'quantitative', axis: null, scale: { domain: [0, 1] } };
+  // Pixel positions: the x scale maps [0, width] onto the plot's own width.
+  const x = { field: 'x', type: 'quantitative', axis: null, scale: { domain: [0, width], nice: false, zero: true } };
   return {
-    title: { text: title, subtitle: subtitle === '' ? undefined : subtitle },
-    width: chartWidth,
+    title: { text: title, subtitle: subtitleLines(subtitle) },
+    width,
     height,
-    autosize: { type: 'fit', contains: 'padding' },
+    autosize: { type: 'pad' },
     layer: [
-      { data: { values: rows.map((_, i) => ({ row: i + 1 })).filter((r) => r.row % 2 === 1) }, mark: { type: 'rect', color: '#f3f3f3' }, encoding: { y, x: { value: 0 }, x2: { value: chartWidth } } },
+      { data: { values: rows.map((_, i) => ({ row: i + 1 })).filter((r) => r.row % 2 === 1) }, mark: { type: 'rect', color: '#f3f3f3' }, encoding: { y, x: { value: 0 }, x2: { value: 'width' } } },
       { data: { values: header }, mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: 13, fontWeight: 'bold' }, encoding: { y, x, text: { field: 'text' } } },
       { data: { values: body }, mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: 13 }, encoding: { y, x, text: { field: 'text' }, color: { field: 'color', type: 'nominal', scale: null } } },
     ],

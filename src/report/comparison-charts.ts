@@ -83,8 +83,8 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
     file: 'compare_verdicts.png',
     caption: 'The verdict on each experiment with the measures behind it',
     spec: textTable(`Verdicts - ${suiteName}`, 'geometric means: depth = bottom over top layer gradient, per layer; time = first over last step ‖∂L/∂h_t‖, per step; below 1 shrinks, above 1 grows', [
-      { title: 'experiment', width: 3.2 }, { title: 'verdict', width: 1.4 }, { title: 'val. accuracy', width: 1.3 }, { title: 'smallest grad', width: 1.3 },
-      { title: 'depth ×/layer', width: 1.3 }, { title: 'time ×/step, bottom', width: 1.6 }, { title: 'time ×/step, top', width: 1.5 },
+      { title: 'experiment' }, { title: 'verdict' }, { title: 'val. accuracy' }, { title: 'smallest grad' },
+      { title: 'depth ×/layer' }, { title: 'time ×/step, bottom' }, { title: 'time ×/step, top' },
     ], experiments.map((e) => {
       const s = e.summary;
       return {

@@ -10,11 +10,15 @@ import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { compile } from 'vega-lite';
 import writeFileAtomic from 'write-file-atomic';
+import { useFontMetrics } from './text-width.js';
 
 const require = createRequire(import.meta.url);
 const fontFolder = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
 export const fontFiles = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSansMono.ttf'].map((file) => join(fontFolder, file));
 export const fontFamily = 'DejaVu Sans';
+
+// Lay text out with the widths resvg will draw it at, not vega's canvas-less guess.
+useFontMetrics({ regular: fontFiles[0], bold: fontFiles[1], mono: fontFiles[2] });
 
 /** Pixels per CSS pixel of the SVG layout: 1.5 turns 1000 px wide into 1500 px (10 in at 150 dpi). */
 export const rasterScale = 1.5;
@@ -31,7 +35,8 @@ export const chartConfig = {
 
 /** The vega (not Vega-Lite) spec of a chart: what both the PNG and the HTML report render. */
 export function compileChart(spec: TopLevelSpec): vega.Spec {
-  return compile({ ...spec, config: { ...chartConfig, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
+  // A margin, so text measured to the pixel does not touch the image's edge.
+  return compile({ padding: 12, ...spec, config: { ...chartConfig, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
 }
 
 export async function chartToSvg(spec: TopLevelSpec): Promise<string> {

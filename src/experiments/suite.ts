@@ -114,7 +114,9 @@ function parseFile(path: string): unknown {
   if (document.errors.length > 0) {
     throw new InputError(document.errors.map((error) => {
       const where = error.linePos?.[0] !== undefined ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}: ` : '';
-      return `${path}: ${where}${error.message.split('\n')[0]}`;
+      // prettyErrors appends " at line L, column C:" and a code excerpt; the position is said once, up front.
+      const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+      return `${path}: ${where}${message}`;
     }));
   }
   return document.toJS() as unknown;

@@ -62,7 +62,7 @@ test('duplicate names, impossible combinations, bad names and syntax errors', ()
   expectProblem('experiments:\n  - name: a\n  - name: a\n', /experiments\[1\]\.name: "a" is used by an earlier experiment/);
   expectProblem('experiments:\n  - name: a\n    model: { cell: lstm, init: identity }\n', /experiments\[0\]\.model\.init: identity \(IRNN\) needs cell rnn/);
   expectProblem('experiments:\n  - name: "../escape"\n', /experiments\[0\]\.name: must be a name of letters/);
-  expectProblem('experiments:\n  - name: a\n   model: {\n', /suite\.yaml: line \d+, column \d+/);
+  expectProblem('experiments:\n  - name: a\n   model: {\n', /suite\.yaml: line \d+, column \d+: [^\n]*[^:]$/m);
   expectProblem('{"experiments": [', /suite\.json: not valid JSON/, 'suite.json');
   expectProblem('experiments: []\n', /experiments: needs at least 1 item/);
 });

@@ -32,6 +32,7 @@ export const modelFields: Record<string, FieldSpec> = {
   hidden_size: { type: 'integer', minimum: 1, maximum: 4096, default: 256, description: 'units per layer (the original: 256)' },
   num_layers: { type: 'integer', minimum: 1, maximum: 256, default: 20, description: 'recurrent layers stacked (the original: 20)' },
   init: { type: 'string', enum: ['default', 'xavier', 'he', 'orthogonal', 'identity'], default: 'default', description: "default (PyTorch's), xavier / he (orthogonal recurrent weights, zero biases), orthogonal, identity (IRNN; rnn cell only)" },
+  forget_bias: { type: 'number', minimum: -20, maximum: 20, nullable: true, default: null, description: "lstm only: set the forget gate's bias to this after init (1 is the classic choice: start by remembering); null: the init's values" },
   dtype: { type: 'string', enum: ['float32', 'float64'], default: 'float32', description: 'precision of parameters and activations' },
 };
 

@@ -65,7 +65,7 @@ export function runExperiment(config: ExperimentConfig, folder: string, onEvent:
   const model = createModel({
     architecture: m.architecture, cell: m.cell, nonlinearity: m.nonlinearity, inputSize: dataset.inputSize,
     hiddenSize: m.hidden_size, numLayers: m.num_layers, outputSize: dataset.outputSize, output: dataset.output,
-    init: m.init, seed: training.seed, dtype: m.dtype,
+    init: m.init, forgetBias: m.forget_bias ?? undefined, seed: training.seed, dtype: m.dtype,
   });
   const source = batchSourceFromDataset(dataset, { batchSize: training.batch_size, samplesPerEpoch: training.samples_per_epoch, seed: training.seed });
   const parameterNames = model.parameterNames();

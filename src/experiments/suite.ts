@@ -20,6 +20,7 @@ export interface ModelSection {
   hidden_size: number;
   num_layers: number;
   init: 'default' | 'xavier' | 'he' | 'orthogonal' | 'identity';
+  forget_bias: number | null;
   dtype: 'float32' | 'float64';
 }
 
@@ -235,6 +236,9 @@ export function resolveSuite(document: unknown, path: string, overrides: SuiteOv
     if (overrides.seed !== undefined) training.seed = overrides.seed;
     if (model.init === 'identity' && model.cell !== 'rnn') {
       dataProblems.push(`${at}.model.init: identity (IRNN) needs cell rnn, got cell ${showValue(model.cell)}`);
+    }
+    if (model.forget_bias !== null && model.cell !== 'lstm') {
+      dataProblems.push(`${at}.model.forget_bias: only the lstm cell has a forget gate, got cell ${showValue(model.cell)}`);
     }
     if (training.nesterov && training.momentum <= 0) {
       dataProblems.push(`${at}.training.nesterov: needs momentum > 0, got momentum ${showValue(training.momentum)}`);

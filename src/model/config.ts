@@ -31,6 +31,12 @@ export interface ModelOptions {
   output?: HeadPlacement;
   /** Parameter initialisation. Default `default` (PyTorch's own). */
   init?: InitScheme;
+  /**
+   * LSTM only: the forget gate's bias after initialisation — `bias_ih`'s forget rows set to this
+   * value and `bias_hh`'s to 0 (Gers et al. 2000; Jozefowicz et al. 2015 recommend 1), so the
+   * cell starts by remembering. Default: not set, the init's own values stay.
+   */
+  forgetBias?: number;
   /** Seed of the parameter initialisation. Default 0. */
   seed?: number;
   /** Numeric precision of parameters and activations. Default `float32`. */
@@ -49,13 +55,14 @@ export interface ResolvedModelConfig {
   readonly outputSize: number;
   readonly output: HeadPlacement;
   readonly init: InitScheme;
+  readonly forgetBias: number | null;
   readonly seed: number;
   readonly dtype: Dtype;
 }
 
 const allowedKeys = new Set([
   'architecture', 'cell', 'nonlinearity', 'inputSize', 'hiddenSize', 'numLayers', 'outputSize',
-  'output', 'init', 'seed', 'dtype', 'kernels',
+  'output', 'init', 'forgetBias', 'seed', 'dtype', 'kernels',
 ]);
 
 function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -82,6 +89,13 @@ export function resolveModelConfig(options: ModelOptions): ResolvedModelConfig {
   if (init === 'identity' && cell !== 'rnn') {
     throw new Error(`model option init = "identity" (IRNN) needs cell "rnn"; got cell ${JSON.stringify(cell)}`);
   }
+  const forgetBias = options.forgetBias ?? null;
+  if (forgetBias !== null && (typeof forgetBias !== 'number' || !Number.isFinite(forgetBias))) {
+    throw new Error(`model option forgetBias must be a finite number; got ${JSON.stringify(forgetBias)}`);
+  }
+  if (forgetBias !== null && cell !== 'lstm') {
+    throw new Error(`model option forgetBias = ${forgetBias} needs cell "lstm" (only the LSTM has a forget gate); got cell ${JSON.stringify(cell)}`);
+  }
   const seed = options.seed ?? 0;
   if (typeof seed !== 'number' || !Number.isFinite(seed)) {
     throw new Error(`model option seed must be a finite number; got ${JSON.stringify(seed)}`);
@@ -96,6 +110,7 @@ export function resolveModelConfig(options: ModelOptions): ResolvedModelConfig {
     outputSize: positiveInteger('outputSize', options.outputSize),
     output: oneOf('output', options.output, ['last', 'every'] as const, 'last'),
     init,
+    forgetBias,
     seed,
     dtype: oneOf('dtype', options.dtype, ['float32', 'float64'] as const, 'float32'),
   };

@@ -16,7 +16,7 @@ import { SeededRandom } from '../random.js';
 import type { LossKind, ModelOptions, ResolvedModelConfig } from './config.js';
 import { resolveModelConfig } from './config.js';
 import { GruLayer } from './gru-layer.js';
-import { initialiseParameters } from './init.js';
+import { initialiseParameters, setForgetGateBias } from './init.js';
 import { LinearHead } from './linear-head.js';
 import { computeLoss, validateTargets } from './loss.js';
 import { LstmLayer } from './lstm-layer.js';
@@ -128,6 +128,7 @@ class RecurrentModel implements Model {
       { layers: this.layers.map((layer) => layer.parameters), headWeight: this.head.weight, headBias: this.head.bias, hiddenSize },
       new SeededRandom(this.config.seed).fork('parameters'),
     );
+    if (this.config.forgetBias !== null) setForgetGateBias(this.layers.map((layer) => layer.parameters), hiddenSize, this.config.forgetBias);
     this.timeMajorInput = allocate(dtype, 0);
     this.gradientBuffers = [allocate(dtype, 0), allocate(dtype, 0)];
     this.timeMajorValueTargets = allocate(dtype, 0);

@@ -61,6 +61,8 @@ test('user data: a required path missing, or a file that does not exist', () => 
 test('duplicate names, impossible combinations, bad names and syntax errors', () => {
   expectProblem('experiments:\n  - name: a\n  - name: a\n', /experiments\[1\]\.name: "a" is used by an earlier experiment/);
   expectProblem('experiments:\n  - name: a\n    model: { cell: lstm, init: identity }\n', /experiments\[0\]\.model\.init: identity \(IRNN\) needs cell rnn/);
+  expectProblem('experiments:\n  - name: a\n    model: { cell: gru, forget_bias: 1 }\n', /experiments\[0\]\.model\.forget_bias: only the lstm cell has a forget gate, got cell "gru"/);
+  expectProblem('experiments:\n  - name: a\n    model: { cell: lstm, forget_bias: 50 }\n', /experiments\[0\]\.model\.forget_bias: must be ≤ 20, got 50/);
   expectProblem('experiments:\n  - name: "../escape"\n', /experiments\[0\]\.name: must be a name of letters/);
   expectProblem('experiments:\n  - name: a\n   model: {\n', /suite\.yaml: line \d+, column \d+: [^\n]*[^:]$/m);
   expectProblem('{"experiments": [', /suite\.json: not valid JSON/, 'suite.json');

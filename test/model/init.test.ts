@@ -169,3 +169,38 @@ test('every initialiser\'s statistics match PyTorch\'s (mean, std, range, orthog
     }
   }
 });
+
+test('forgetBias sets the LSTM forget gate (rows H…2H−1 of bias_ih; bias_hh there 0) and nothing else; refused for other cells', () => {
+  const plain = createModel({ cell: 'lstm', inputSize: I, hiddenSize: H, numLayers: 2, outputSize: O, seed: 5, kernels: tsKernels });
+  const remembering = createModel({ cell: 'lstm', inputSize: I, hiddenSize: H, numLayers: 2, outputSize: O, seed: 5, forgetBias: 1, kernels: tsKernels });
+  for (const layer of [0, 1]) {
+    const biasInput = remembering.getParameter(`rnn.bias_ih_l${layer}`).data;
+    const biasHidden = remembering.getParameter(`rnn.bias_hh_l${layer}`).data;
+    const plainInput = plain.getParameter(`rnn.bias_ih_l${layer}`).data;
+    const plainHidden = plain.getParameter(`rnn.bias_hh_l${layer}`).data;
+    for (let row = 0; row < 4 * H; row++) {
+      const forget = row >= H && row < 2 * H;
+      assert.equal(biasInput[row], forget ? 1 : plainInput[row]);
+      assert.equal(biasHidden[row], forget ? 0 : plainHidden[row]);
+    }
+  }
+  assert.deepEqual(remembering.getParameter('rnn.weight_hh_l1').data, plain.getParameter('rnn.weight_hh_l1').data);
+  assert.throws(() => createModel({ cell: 'gru', inputSize: I, hiddenSize: H, outputSize: O, forgetBias: 1 }), /forgetBias = 1 needs cell "lstm".*gru/);
+  assert.throws(() => createModel({ cell: 'lstm', inputSize: I, hiddenSize: H, outputSize: O, forgetBias: Number.NaN }), /forgetBias must be a finite number/);
+});
+
+test('a forget bias of 1 carries the gradient further back through time than PyTorch\'s default LSTM init', () => {
+  const steps = 60;
+  const batchSize = 16;
+  const inputs = new Float32Array(batchSize * steps * I);
+  for (let i = 0; i < inputs.length; i++) inputs[i] = Math.sin(i * 12.9898) * 0.5;
+  const targets = Int32Array.from({ length: batchSize }, (_, b) => b % O);
+  const firstOverLast = (forgetBias: number | undefined): number => {
+    const m = createModel({ cell: 'lstm', inputSize: I, hiddenSize: H, outputSize: O, seed: 3, forgetBias, kernels: tsKernels });
+    const norms = m.lossAndGradients({ inputs, batchSize, steps, targets, loss: 'cross_entropy' }).hiddenGradientNorms[0];
+    return norms[0] / norms[steps - 1];
+  };
+  const plain = firstOverLast(undefined);
+  const remembering = firstOverLast(1);
+  assert.ok(remembering > 100 * plain, `step 1 over step ${steps}: ${remembering} with forget bias 1, ${plain} without`);
+});

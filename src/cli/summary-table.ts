@@ -13,6 +13,11 @@ function percent(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : `${(100 * value).toFixed(1)} %`;
 }
 
+/** User regression data has no chance level (stored as NaN, or null after JSON). */
+function chanceLoss(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '—' : formatNumber(value);
+}
+
 export function summaryTable(outcomes: readonly ExperimentOutcome[], colours: boolean): string {
   const table = new Table({
     // The chance-level loss beside the validation loss: a verdict on gradients alone does not say
@@ -29,7 +34,7 @@ export function summaryTable(outcomes: readonly ExperimentOutcome[], colours: bo
     }
     const verdict = s.verdict.kind + (outcome.skipped ? ' (kept)' : '');
     table.push([
-      outcome.name, verdict, number(s.final.loss), number(s.final.validationLoss), number(s.baseline?.loss), percent(s.final.validationAccuracy),
+      outcome.name, verdict, number(s.final.loss), number(s.final.validationLoss), chanceLoss(s.baseline?.loss), percent(s.final.validationAccuracy),
       number(s.final.minLayerGradientNorm), `${s.seconds.toFixed(1)} s`,
     ]);
   }

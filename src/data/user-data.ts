@@ -105,6 +105,21 @@ function toSplit(arrays: Arrays, steps: number, inputSize: number, classificatio
   return { size, inputs, targets: Float32Array.from(arrays.labels) };
 }
 
+/**
+ * The regression chance level: always predicting the training split's mean of each output. Its
+ * MSE (mean over samples and outputs, as the loss) on the validation split is each output's
+ * spread around that mean — what a model must beat to have learned anything.
+ */
+function meanPredictorBaseline(train: ArrayLike<number>, evaluated: ArrayLike<number>, outputs: number, splitName: string): SequenceDataset['baseline'] {
+  const means = new Float64Array(outputs);
+  const trainSamples = train.length / outputs;
+  for (let i = 0; i < train.length; i++) means[i % outputs] += train[i] / trainSamples;
+  let squares = 0;
+  for (let i = 0; i < evaluated.length; i++) squares += (evaluated[i] - means[i % outputs]) ** 2;
+  const loss = evaluated.length > 0 ? squares / evaluated.length : NaN;
+  return { loss, description: `always predicting the training mean (MSE ${Number(loss.toPrecision(3))} on the ${splitName} split)` };
+}
+
 function build(name: string, train: Arrays, test: Arrays | null, options: UserDataCommon, random: SeededRandom): SequenceDataset {
   const classification = (options.task ?? 'classification') === 'classification';
   const { steps, inputSize } = sequenceShape(train.shape, options.sequenceLength, train.source);
@@ -142,8 +157,8 @@ function build(name: string, train: Arrays, test: Arrays | null, options: UserDa
     output: 'last',
     ...splits,
     baseline: classification
-      ? { loss: Math.log(outputSize), accuracy: 1 / outputSize, description: `guessing uniformly over ${outputSize} classes` }
-      : { loss: NaN, description: 'no baseline computed for user regression data' },
+      ? { loss: Math.log(outputSize), accuracy: 1 / outputSize, description: `guessing uniformly over ${outputSize} classes (loss ln ${outputSize} ≈ ${Math.log(outputSize).toFixed(3)}, accuracy ${Number((100 / outputSize).toFixed(1))} %)` }
+      : meanPredictorBaseline(splits.train.targets, splits.validation.size > 0 ? splits.validation.targets : splits.train.targets, outputSize, splits.validation.size > 0 ? 'validation' : 'training'),
   };
 }
 

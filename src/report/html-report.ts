@@ -124,7 +124,7 @@ export function writeHtmlReport(run: RunContents, plotsDir: string, comparison: 
       + `<td><span class="badge" style="background:${verdictColors[s.verdict.kind]}">${s.verdict.kind}</span></td>`
       + `<td>${escapeHtml(s.verdict.headline)}</td>`
       + `<td class="num">${percent(s.final.validationAccuracy)}</td><td class="num">${number(s.final.validationLoss)}</td>`
-      + `<td class="num">${s.baseline !== null ? formatNumber(s.baseline.loss) : '—'}</td>`
+      + `<td class="num">${s.baseline !== null && Number.isFinite(s.baseline.loss) ? formatNumber(s.baseline.loss) : '—'}</td>`
       + `<td class="num">${number(s.final.minLayerGradientNorm)}</td><td class="num">${s.seconds.toFixed(1)} s</td></tr>`;
   }).join('\n');
 
@@ -132,7 +132,7 @@ export function writeHtmlReport(run: RunContents, plotsDir: string, comparison: 
   const experimentSections = run.experiments.map((e) => {
     const s = e.summary;
     const charts = perExperiment.find((p) => p.name === s.name)?.charts ?? [];
-    const baseline = s.baseline !== null ? `<p class="meta">Chance level: ${escapeHtml(s.baseline.description)} (loss ${formatNumber(s.baseline.loss)}${s.baseline.accuracy !== undefined ? `, accuracy ${percent(s.baseline.accuracy)}` : ''}).</p>` : '';
+    const baseline = s.baseline !== null ? `<p class="meta">Chance level: ${escapeHtml(s.baseline.description)}.</p>` : '';
     const description = e.config?.description !== undefined && e.config.description !== '' ? `<p>${escapeHtml(e.config.description)}</p>` : '';
     return `<section id="${anchor(s.name)}">
 <h2>${escapeHtml(s.name)} <span class="badge" style="background:${verdictColors[s.verdict.kind]}">${s.verdict.kind}</span></h2>

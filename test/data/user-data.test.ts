@@ -112,3 +112,20 @@ test('CSV: one sample per row, a named label column, reshaped by sequenceLength'
   assert.throws(() => loadDataset({ name: 'csv', path, labelColumn: 'label' }, 0), /row 3, column a: "x" is not a number/);
   assert.throws(() => loadDataset({ name: 'csv', path: join(folder, 'nope.csv'), labelColumn: 'label' }, 0), /nope\.csv: cannot read the file \(no such file\)/);
 });
+
+test('regression data: the chance level is the MSE of always predicting the training mean, on the validation split', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'vanishing-'));
+  const path = join(folder, 'regression.csv');
+  const rows = ['x1,x2,y'];
+  for (let n = 0; n < 50; n++) rows.push(`${n % 7},${n % 3},${(n * 37) % 11}`);
+  writeFileSync(path, rows.join('\n') + '\n');
+  const data = loadDataset({ name: 'csv', path, labelColumn: 'y', task: 'regression', sequenceLength: 2, validationFraction: 0.2, testFraction: 0 }, 3);
+  assert.equal(data.loss, 'mse');
+  const train = Array.from(data.train.targets);
+  const validation = Array.from(data.validation.targets);
+  assert.ok(validation.length > 0);
+  const mean = train.reduce((sum, y) => sum + y, 0) / train.length;
+  const expected = validation.reduce((sum, y) => sum + (y - mean) ** 2, 0) / validation.length;
+  assert.ok(Math.abs(data.baseline.loss - expected) < 1e-9 * expected, `${data.baseline.loss} vs ${expected}`);
+  assert.match(data.baseline.description, /always predicting the training mean \(MSE [\d.]+ on the validation split\)/);
+});

@@ -13,7 +13,7 @@ function percent(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : `${(100 * value).toFixed(1)} %`;
 }
 
-/** User regression data has no chance level (stored as NaN, or null after JSON). */
+/** A chance level that could not be computed is NaN in memory and null once read back from JSON. */
 function chanceLoss(value: number | null | undefined): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '—' : formatNumber(value);
 }

@@ -44,8 +44,7 @@ const superscripts: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹'
  * Tick labels for a log axis spanning [low, high]. Within 0.001…10,000 plain decimals read best;
  * beyond, the default formatter mixes "1,000,000" with "1e-8" on one axis, so every tick is
  * written the same way as a power of ten ("10⁻⁸", "2×10⁻⁵"; only the powers of ten are labelled
- * over three decades or more). Returns a vega expression, or
- * undefined to keep the default.
+ * over three decades or more). Returns a vega expression, or undefined to keep the default.
  */
 export function logTickLabelExpression(low: number, high: number): string | undefined {
   if (low >= 1e-3 && high <= 1e4) return undefined;

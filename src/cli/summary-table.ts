@@ -13,11 +13,6 @@ function percent(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : `${(100 * value).toFixed(1)} %`;
 }
 
-/** A chance level that could not be computed is NaN in memory and null once read back from JSON. */
-function chanceLoss(value: number | null | undefined): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? '—' : formatNumber(value);
-}
-
 export function summaryTable(outcomes: readonly ExperimentOutcome[], colours: boolean): string {
   const table = new Table({
     // The chance-level loss beside the validation loss: a verdict on gradients alone does not say
@@ -34,7 +29,7 @@ export function summaryTable(outcomes: readonly ExperimentOutcome[], colours: bo
     }
     const verdict = s.verdict.kind + (outcome.skipped ? ' (kept)' : '');
     table.push([
-      outcome.name, verdict, number(s.final.loss), number(s.final.validationLoss), chanceLoss(s.baseline?.loss), percent(s.final.validationAccuracy),
+      outcome.name, verdict, number(s.final.loss), number(s.final.validationLoss), number(s.baseline?.loss), percent(s.final.validationAccuracy),
       number(s.final.minLayerGradientNorm), `${s.seconds.toFixed(1)} s`,
     ]);
   }

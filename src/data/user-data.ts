@@ -116,7 +116,7 @@ function meanPredictorBaseline(train: ArrayLike<number>, evaluated: ArrayLike<nu
   for (let i = 0; i < train.length; i++) means[i % outputs] += train[i] / trainSamples;
   let squares = 0;
   for (let i = 0; i < evaluated.length; i++) squares += (evaluated[i] - means[i % outputs]) ** 2;
-  const loss = evaluated.length > 0 ? squares / evaluated.length : NaN;
+  const loss = squares / evaluated.length;
   return { loss, description: `always predicting the training mean (MSE ${Number(loss.toPrecision(3))} on the ${splitName} split)` };
 }
 
@@ -158,7 +158,9 @@ function build(name: string, train: Arrays, test: Arrays | null, options: UserDa
     ...splits,
     baseline: classification
       ? { loss: Math.log(outputSize), accuracy: 1 / outputSize, description: `guessing uniformly over ${outputSize} classes (loss ln ${outputSize} ≈ ${Math.log(outputSize).toFixed(3)}, accuracy ${Number((100 / outputSize).toFixed(1))} %)` }
-      : meanPredictorBaseline(splits.train.targets, splits.validation.size > 0 ? splits.validation.targets : splits.train.targets, outputSize, splits.validation.size > 0 ? 'validation' : 'training'),
+      : splits.validation.size > 0
+        ? meanPredictorBaseline(splits.train.targets, splits.validation.targets, outputSize, 'validation')
+        : meanPredictorBaseline(splits.train.targets, splits.train.targets, outputSize, 'training'),
   };
 }
 

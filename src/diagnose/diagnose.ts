@@ -139,9 +139,8 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
 
   const judged = epochs.slice(-Math.min(thresholds.judgedEpochs, epochs.length));
   const span = judged.length === 1 ? `epoch ${judged[0].epoch}` : `epochs ${judged[0].epoch}–${judged.at(-1)!.epoch}`;
-  let vanishing = false;
-  let exploding = false;
-  // Where each finding was made, for the headline: "down the stack", "back through time", …
+  // Where gradients vanished or exploded, one entry per finding ("down the stack", "back through
+  // time", …): the verdict is whichever list is non-empty, the headline names the places.
   const vanishingWhere: string[] = [];
   const explodingWhere: string[] = [];
 
@@ -158,7 +157,6 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     measures.depthRatioPerLayer = encodeNumber(each);
     const [bottomName, topName] = [shortName(recurrent[0]), shortName(recurrent[layers])];
     if (endToEnd < thresholds.vanishingRatio) {
-      vanishing = true;
       vanishingWhere.push('down the stack');
       if (endToEnd === 0) {
         const silent = norms.findIndex((norm) => norm !== 0);
@@ -167,7 +165,6 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
         evidence.push(`Down the stack: ${bottomName}'s gradient is ${formatNumber(endToEnd)} of the top layer's (${topName}): it shrinks about ${formatNumber(each)}× per layer over ${layers} layers.`);
       }
     } else if (endToEnd > 1 / thresholds.vanishingRatio) {
-      exploding = true;
       explodingWhere.push('toward the input layers');
       evidence.push(`Down the stack the gradient GROWS toward the input: ${bottomName}'s gradient is ${formatNumber(endToEnd)}× the top layer's (${topName}), about ${formatNumber(each)}× per layer over ${layers} layers.`);
     } else {
@@ -200,13 +197,11 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     if (input.lossAtEveryStep === true) {
       evidence.push(`The loss is read at every step, so each step's ‖∂L/∂h_t‖ holds that step's own loss besides what flows back from later steps: the ratio of step 1 to step ${steps}${input.numLayers > 1 ? ' in the top layer' : ''}, ${formatNumber(top.endToEnd)} (${formatNumber(top.each)}× per step), is reported, not judged.`);
     } else if (top.endToEnd < thresholds.vanishingRatio) {
-      vanishing = true;
       vanishingWhere.push('back through time');
       evidence.push(top.endToEnd === 0
         ? `${where} gradient underflows to exactly 0 before it reaches step 1, from ${formatNumber(top.last)} at step ${steps}.`
         : `${where} gradient reaching step 1 is ${formatNumber(top.endToEnd)} of the gradient at step ${steps}: about ${formatNumber(top.each)}× per step back through time.`);
     } else if (top.endToEnd > 1 / thresholds.vanishingRatio) {
-      exploding = true;
       explodingWhere.push('back through time');
       evidence.push(`${where} gradient GROWS back through time: at step 1 it is ${formatNumber(top.endToEnd)}× the gradient at step ${steps}, about ${formatNumber(top.each)}× per step.`);
     } else {
@@ -237,11 +232,9 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
   const zeros = input.parameterNames.filter((name) => meanOver(judged, (e) => e.meanGradientNorms[name]) === 0);
   measures.zeroGradientParameters = zeros.length;
   if (zeros.length > 0) {
-    vanishing = true;
     vanishingWhere.push('to exactly 0 in some parameters');
     evidence.push(`${zeros.length} parameter${zeros.length > 1 ? 's' : ''} had exactly zero gradient in ${span} (${zeros.slice(0, 3).join(', ')}${zeros.length > 3 ? ', …' : ''}): underflowed or dead, counted as vanished.`);
   } else if (smallest <= thresholds.absoluteVanishing) {
-    vanishing = true;
     vanishingWhere.push(`below ${formatNumber(thresholds.absoluteVanishing)} in ${shortName(smallestName)}`);
     evidence.push(`The smallest gradient, ${smallestName}'s, averages ${formatNumber(smallest)} in ${span}, at or below the vanishing threshold ${formatNumber(thresholds.absoluteVanishing)}.`);
   } else {
@@ -260,7 +253,6 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
   }
   measures.largestUpdateToWeightRatio = encodeNumber(largestUpdate);
   if (largestUpdate > thresholds.explodingUpdateRatio) {
-    exploding = true;
     explodingWhere.push('into updates as large as the weights');
     evidence.push(`Updates are too large: ${largestUpdateName} moves by ${formatNumber(largestUpdate)}× its own norm per step.`);
   }
@@ -272,14 +264,8 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     const factor = perStep(ratio(last, first), epochs.length - 1);
     measures.totalNormTrendPerEpoch = encodeNumber(factor);
     const sentence = `Over ${epochs.length} epochs the total gradient norm went from ${formatNumber(first)} to ${formatNumber(last)} (${formatNumber(factor)}× per epoch).`;
-    if (factor > thresholds.trendFactorPerEpoch) {
-      exploding = true;
-      explodingWhere.push('from epoch to epoch');
-    }
-    if (factor < 1 / thresholds.trendFactorPerEpoch) {
-      vanishing = true;
-      vanishingWhere.push('from epoch to epoch');
-    }
+    if (factor > thresholds.trendFactorPerEpoch) explodingWhere.push('from epoch to epoch');
+    if (factor < 1 / thresholds.trendFactorPerEpoch) vanishingWhere.push('from epoch to epoch');
     evidence.push(sentence);
   }
 
@@ -290,6 +276,8 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     if (saturation[worst] >= 0.5) evidence.push(`Layer ${worst} has ${Math.round(100 * saturation[worst])} % of its units saturated or dead, where almost no gradient passes.`);
   }
 
+  const vanishing = vanishingWhere.length > 0;
+  const exploding = explodingWhere.length > 0;
   let kind: VerdictKind = 'healthy';
   let headline = 'Gradients are healthy: they reach every layer and every time step without vanishing or exploding.';
   if (exploding) {
@@ -297,12 +285,12 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     headline = `Gradients explode ${listInWords(explodingWhere)}${vanishing ? ` (and vanish ${listInWords(vanishingWhere)})` : ''}: they grow out of proportion on the way back.`;
   } else if (vanishing) {
     kind = 'vanishing';
-    const victims = vanishingWhere.includes('down the stack') && vanishingWhere.includes('back through time') ? 'the lower layers and the early time steps'
-      : vanishingWhere.includes('down the stack') ? 'the lower layers'
-      : vanishingWhere.includes('back through time') ? 'the early time steps' : 'some parameters';
-    // Depth and time say where the signal is lost; the other findings only when neither does.
-    const structural = vanishingWhere.filter((where) => where === 'down the stack' || where === 'back through time');
-    headline = `Gradients vanish ${listInWords(structural.length > 0 ? structural : vanishingWhere)}: ${victims} receive almost no learning signal.`;
+    // Depth and time say where the signal is lost; the other findings are named only when neither does.
+    const depth = vanishingWhere.includes('down the stack');
+    const time = vanishingWhere.includes('back through time');
+    const places = depth || time ? vanishingWhere.filter((where) => where === 'down the stack' || where === 'back through time') : vanishingWhere;
+    const victims = depth && time ? 'the lower layers and the early time steps' : depth ? 'the lower layers' : time ? 'the early time steps' : 'some parameters';
+    headline = `Gradients vanish ${listInWords(places)}: ${victims} receive almost no learning signal.`;
   }
   return { kind, headline, evidence, measures };
 }

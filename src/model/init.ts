@@ -31,7 +31,7 @@ export interface InitTargets {
  * Sets the LSTM forget gate's bias (rows H…2H−1 in PyTorch's i, f, g, o order): bias_ih to
  * `value`, bias_hh to 0, so their sum — what the gate sees — is `value`.
  */
-export function setForgetGateBias(layers: InitTargets['layers'], hiddenSize: number, value: number): void {
+export function setForgetGateBias({ layers, hiddenSize }: InitTargets, value: number): void {
   for (const [, , biasInput, biasHidden] of layers) {
     biasInput.data.fill(value, hiddenSize, 2 * hiddenSize);
     biasHidden.data.fill(0, hiddenSize, 2 * hiddenSize);

@@ -123,12 +123,9 @@ class RecurrentModel implements Model {
     this.allParameters = [...this.layers.flatMap((layer) => layer.parameters), ...this.head.parameters];
     this.parametersByName = new Map(this.allParameters.map((p) => [p.name, p]));
     this.gradientsByName = new Map(this.allParameters.map((p) => [p.name, p.grad]));
-    initialiseParameters(
-      this.config.init,
-      { layers: this.layers.map((layer) => layer.parameters), headWeight: this.head.weight, headBias: this.head.bias, hiddenSize },
-      new SeededRandom(this.config.seed).fork('parameters'),
-    );
-    if (this.config.forgetBias !== null) setForgetGateBias(this.layers.map((layer) => layer.parameters), hiddenSize, this.config.forgetBias);
+    const initTargets = { layers: this.layers.map((layer) => layer.parameters), headWeight: this.head.weight, headBias: this.head.bias, hiddenSize };
+    initialiseParameters(this.config.init, initTargets, new SeededRandom(this.config.seed).fork('parameters'));
+    if (this.config.forgetBias !== null) setForgetGateBias(initTargets, this.config.forgetBias);
     this.timeMajorInput = allocate(dtype, 0);
     this.gradientBuffers = [allocate(dtype, 0), allocate(dtype, 0)];
     this.timeMajorValueTargets = allocate(dtype, 0);

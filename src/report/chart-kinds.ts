@@ -7,6 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { RecordedNumber } from '../record/metrics.js';
 import { logAxis, logTickLabelExpression } from './log-scale.js';
+import { textWidth } from './text-width.js';
 
 /** Layout size in CSS pixels (×1.5 when rasterised): the original's 10×6 in. */
 export const chartWidth = 1000;
@@ -19,8 +20,9 @@ export interface ChartText {
   yTitle: string;
 }
 
-/** Longest subtitle line, in characters, that fits the standard chart width at 12 px. */
-const subtitleLineLength = 140;
+export const subtitleFontSize = 12;
+/** Widest subtitle line, in pixels: the standard chart less its margins. */
+const subtitleLineWidth = chartWidth - 40;
 
 /**
  * Subtitle parts as lines, long parts broken after "; " or ", ": a line wider than the chart
@@ -32,7 +34,7 @@ function subtitleLines(...parts: (string | undefined)[]): string[] | undefined {
     if (part === undefined || part === '') continue;
     let line = '';
     for (const piece of part.split(/(?<=[;,] )/)) {
-      if (line !== '' && line.length + piece.length > subtitleLineLength) {
+      if (line !== '' && textWidth({ fontSize: subtitleFontSize }, line + piece) > subtitleLineWidth) {
         lines.push(line.trimEnd());
         line = '';
       }
@@ -251,10 +253,9 @@ export interface TableColumn {
   title: string;
 }
 
-/** Rough advance of a DejaVu Sans character at 13 px, regular and bold, with a little margin. */
-const tableCharWidth = 8.0;
-const tableBoldCharWidth = 8.8;
-const tableColumnGap = 18;
+const tableFontSize = 13;
+/** Room between columns; also slack for a browser that sets the table in another sans-serif. */
+const tableColumnGap = 24;
 
 /**
  * A table drawn as a chart (for the PNG set). Each column is as wide as its longest text, so
@@ -262,8 +263,8 @@ const tableColumnGap = 18;
  */
 export function textTable(title: string, subtitle: string, columns: readonly TableColumn[], rows: readonly { cells: string[]; colors?: (string | null)[] }[]): TopLevelSpec {
   const widths = columns.map((column, i) => Math.ceil(Math.max(
-    column.title.length * tableBoldCharWidth,
-    ...rows.map((r) => (r.cells[i] ?? '').length * tableCharWidth),
+    textWidth({ fontSize: tableFontSize, fontWeight: 'bold' }, column.title),
+    ...rows.map((r) => textWidth({ fontSize: tableFontSize }, r.cells[i])),
   )) + tableColumnGap);
   const starts: number[] = [];
   let position = 0;
@@ -287,8 +288,8 @@ export function textTable(title: string, subtitle: string, columns: readonly Tab
     autosize: { type: 'pad' },
     layer: [
       { data: { values: rows.map((_, i) => ({ row: i + 1 })).filter((r) => r.row % 2 === 1) }, mark: { type: 'rect', color: '#f3f3f3' }, encoding: { y, x: { value: 0 }, x2: { value: 'width' } } },
-      { data: { values: header }, mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: 13, fontWeight: 'bold' }, encoding: { y, x, text: { field: 'text' } } },
-      { data: { values: body }, mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: 13 }, encoding: { y, x, text: { field: 'text' }, color: { field: 'color', type: 'nominal', scale: null } } },
+      { data: { values: header }, mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: tableFontSize, fontWeight: 'bold' }, encoding: { y, x, text: { field: 'text' } } },
+      { data: { values: body }, mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: tableFontSize }, encoding: { y, x, text: { field: 'text' }, color: { field: 'color', type: 'nominal', scale: null } } },
     ],
     config: { view: { stroke: null } },
   } as unknown as TopLevelSpec;

@@ -124,7 +124,7 @@ export function writeHtmlReport(run: RunContents, plotsDir: string, comparison: 
       + `<td><span class="badge" style="background:${verdictColors[s.verdict.kind]}">${s.verdict.kind}</span></td>`
       + `<td>${escapeHtml(s.verdict.headline)}</td>`
       + `<td class="num">${percent(s.final.validationAccuracy)}</td><td class="num">${number(s.final.validationLoss)}</td>`
-      + `<td class="num">${s.baseline !== null && Number.isFinite(s.baseline.loss) ? formatNumber(s.baseline.loss) : '—'}</td>`
+      + `<td class="num">${number(s.baseline?.loss)}</td>`
       + `<td class="num">${number(s.final.minLayerGradientNorm)}</td><td class="num">${s.seconds.toFixed(1)} s</td></tr>`;
   }).join('\n');
 

@@ -3,22 +3,18 @@
  * so text renders the same on every machine. Charts are laid out at 2/3 of their pixel size and
  * rasterised at 1.5×: 1000×600 CSS pixels become the original's 10×6 in at 150 dpi (1500×900).
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { compile } from 'vega-lite';
 import writeFileAtomic from 'write-file-atomic';
-import { useFontMetrics } from './text-width.js';
+import { subtitleFontSize } from './chart-kinds.js';
+import { fontFamily, fontFiles, useFontMetrics } from './text-width.js';
 
-const require = createRequire(import.meta.url);
-const fontFolder = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-export const fontFiles = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSansMono.ttf'].map((file) => join(fontFolder, file));
-export const fontFamily = 'DejaVu Sans';
+export { fontFamily, fontFiles };
 
 // Lay text out with the widths resvg will draw it at, not vega's canvas-less guess.
-useFontMetrics({ regular: fontFiles[0], bold: fontFiles[1], mono: fontFiles[2] });
+useFontMetrics();
 
 /** Pixels per CSS pixel of the SVG layout: 1.5 turns 1000 px wide into 1500 px (10 in at 150 dpi). */
 export const rasterScale = 1.5;
@@ -27,7 +23,7 @@ export const rasterScale = 1.5;
 export const chartConfig = {
   font: fontFamily,
   background: 'white',
-  title: { fontSize: 17, subtitleFontSize: 12, subtitleColor: '#555', anchor: 'start' as const, offset: 12 },
+  title: { fontSize: 17, subtitleFontSize, subtitleColor: '#555', anchor: 'start' as const, offset: 12 },
   axis: { labelFontSize: 11, titleFontSize: 13, gridColor: '#e6e6e6' },
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
   view: { stroke: '#ccc' },

@@ -1,58 +1,72 @@
 /**
- * Text widths from the DejaVu fonts' own glyph advances, for laying charts out in Node.
+ * The chart fonts (DejaVu, shipped through npm) and text widths from their own glyph advances.
  * Without a canvas, vega guesses every character at 0.8 em, a third wider than DejaVu Sans:
  * titles, legends and axis labels then reserve room they never use, and a "fit" layout shrinks
  * the plot to make space for text that is not there. vega lets a renderer supply its own
  * measure (`textMetrics.width`); the PNGs use this one, the browser its canvas.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import opentype from 'opentype.js';
 import type { Font } from 'opentype.js';
 import { textMetrics } from 'vega';
 
-interface TextItem {
+const require = createRequire(import.meta.url);
+const fontFolder = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+/** Regular, bold and mono faces, in that order: what resvg draws with. */
+export const fontFiles = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSansMono.ttf'].map((file) => join(fontFolder, file));
+export const fontFamily = 'DejaVu Sans';
+
+/** The text properties of a vega item that decide its width. */
+export interface TextStyle {
   fontSize?: number;
   fontWeight?: string | number;
   font?: string;
   limit?: number;
 }
 
-function loadFont(path: string): Font {
+interface Face {
+  font: Font;
+  /** Advance per character, in em. */
+  advances: Map<string, number>;
+}
+
+let faces: { regular: Face; bold: Face; mono: Face } | null = null;
+
+function loadFace(path: string): Face {
   const bytes = readFileSync(path);
-  return opentype.parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  return { font: opentype.parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer), advances: new Map() };
 }
 
-/** Measures text set in the regular, bold and mono faces of the given files. */
-export function createTextMeasure(files: { regular: string; bold: string; mono: string }): (item: TextItem, text: unknown) => number {
-  const faces = { regular: loadFont(files.regular), bold: loadFont(files.bold), mono: loadFont(files.mono) };
-  const advances = new Map<Font, Map<string, number>>();
-  const advance = (font: Font, character: string): number => {
-    let perFont = advances.get(font);
-    if (perFont === undefined) advances.set(font, (perFont = new Map()));
-    let width = perFont.get(character);
-    if (width === undefined) {
-      width = (font.charToGlyph(character).advanceWidth ?? font.unitsPerEm * 0.6) / font.unitsPerEm;
-      perFont.set(character, width);
+function faceFor(style: TextStyle): Face {
+  faces ??= { regular: loadFace(fontFiles[0]), bold: loadFace(fontFiles[1]), mono: loadFace(fontFiles[2]) };
+  if (style.font !== undefined && /mono/i.test(style.font)) return faces.mono;
+  const weight = style.fontWeight;
+  const bold = weight === 'bold' || weight === 'bolder' || Number(weight) >= 600;
+  return bold ? faces.bold : faces.regular;
+}
+
+/** Width in pixels of one line of text set in the chart fonts (vega's default size 11). */
+export function textWidth(style: TextStyle, text: unknown): number {
+  const size = style.fontSize ?? 11;
+  const line = text === null || text === undefined ? '' : String(text).trim();
+  if (size <= 0 || line === '') return 0;
+  const face = faceFor(style);
+  let em = 0;
+  for (const character of line) {
+    let advance = face.advances.get(character);
+    if (advance === undefined) {
+      advance = (face.font.charToGlyph(character).advanceWidth ?? face.font.unitsPerEm * 0.6) / face.font.unitsPerEm;
+      face.advances.set(character, advance);
     }
-    return width;
-  };
-  return (item, text) => {
-    const size = item.fontSize ?? 11;
-    const line = text === null || text === undefined ? '' : String(text).trim();
-    if (size <= 0 || line === '') return 0;
-    const weight = item.fontWeight;
-    const bold = weight === 'bold' || weight === 'bolder' || (typeof weight === 'number' && weight >= 600) || (typeof weight === 'string' && Number(weight) >= 600);
-    const face = item.font !== undefined && /mono/i.test(item.font) ? faces.mono : bold ? faces.bold : faces.regular;
-    let em = 0;
-    for (const character of line) em += advance(face, character);
-    const width = em * size;
-    // vega truncates a label longer than its limit to about the limit (with an ellipsis).
-    return item.limit !== undefined && item.limit > 0 ? Math.min(width, item.limit) : width;
-  };
+    em += advance;
+  }
+  // vega truncates a label longer than its limit to about the limit (with an ellipsis).
+  return style.limit !== undefined && style.limit > 0 ? Math.min(em * size, style.limit) : em * size;
 }
 
-/** Makes vega measure text with the given fonts from now on (process-wide, for Node rendering). */
-export function useFontMetrics(files: { regular: string; bold: string; mono: string }): void {
-  const measure = createTextMeasure(files);
-  textMetrics.width = (item: unknown, text: unknown) => measure(item as TextItem, text);
+/** Makes vega lay text out with `textWidth` from now on (process-wide, for Node rendering). */
+export function useFontMetrics(): void {
+  textMetrics.width = (item: unknown, text: unknown) => textWidth(item as TextStyle, text);
 }

@@ -3,7 +3,7 @@
  * The public API; see README.md for a tour.
  */
 export { createModel } from './model/model.js';
-export type { Model, SequenceBatch, Evaluation, LossAndGradients } from './model/model.js';
+export type { Model, SequenceBatch, Evaluation, LossAndGradients, GradientOptions, GradientThroughTime } from './model/model.js';
 export type {
   ModelOptions, ResolvedModelConfig, Architecture, CellType, Nonlinearity, HeadPlacement, InitScheme, LossKind,
 } from './model/config.js';
@@ -17,9 +17,9 @@ export type { DatasetOptions, DatasetDescription } from './data/load.js';
 export { trainExperiment } from './train/trainer.js';
 export type { TrainingOptions, TrainingOutcome, BatchSource } from './train/trainer.js';
 export { batchSourceFromDataset } from './train/batch-source.js';
-export { diagnose, defaultDiagnosisThresholds } from './diagnose/index.js';
-export type { DiagnosisThresholds, DiagnosisInput } from './diagnose/index.js';
-export type { BatchRecord, EpochRecord, ExperimentSummary, ExperimentMetrics, Verdict, VerdictKind } from './record/metrics.js';
+export { diagnose, defaultDiagnosisThresholds, traceOfBatches } from './diagnose/index.js';
+export type { DiagnosisThresholds, DiagnosisInput, DiagnosisTask, DiagnosisSetup, RunTrace } from './diagnose/index.js';
+export type { BatchRecord, EpochRecord, ExperimentSummary, ExperimentMetrics, Verdict, VerdictKind, LearningKind } from './record/metrics.js';
 export { loadSuite, resolveSuite } from './experiments/suite.js';
 export type { Suite, ExperimentConfig, SuiteOverrides } from './experiments/suite.js';
 export { runSuite } from './experiments/run-suite.js';

@@ -14,6 +14,7 @@ import { listText } from './list.js';
 import type { ProgressDisplay } from './progress.js';
 import { plainProgress, terminalProgress } from './progress.js';
 import { summaryTable } from './summary-table.js';
+import { expectationMismatches } from '../diagnose/expectation.js';
 import { buildReport, ReportInputError } from '../report/index.js';
 
 function wholeNumber(name: string, minimum: number): (value: string) => number {
@@ -65,6 +66,11 @@ async function run(target: string | undefined, options: RunOptions): Promise<num
     process.stdout.write(`Plots: ${report.plots.length} PNG files in ${outcome.record.plotsDir}\nReport: ${report.report}\n`);
   }
   process.stdout.write(`\n${summaryTable(outcome.experiments, process.stdout.isTTY === true)}\n`);
+  const checked = outcome.experiments.filter((experiment) => experiment.summary?.expected != null);
+  if (checked.length > 0) {
+    const matching = checked.filter((experiment) => expectationMismatches(experiment.summary!.verdict, experiment.summary!.expected).length === 0);
+    process.stdout.write(`Expected answers: ${matching.length} of ${checked.length} experiments match.\n`);
+  }
   const failed = outcome.experiments.filter((experiment) => experiment.summary === null);
   for (const experiment of failed) process.stderr.write(`vanishing: experiment ${experiment.name} failed: ${experiment.error ?? 'unknown error'} (details in ${experiment.folder}/error.txt)\n`);
   return failed.length > 0 ? 1 : 0;

@@ -1,9 +1,10 @@
 /** The table printed when a suite ends: one row per experiment. */
 import Table from 'cli-table3';
-import { formatNumber } from '../diagnose/diagnose.js';
+import { formatNumber } from '../diagnose/sentences.js';
+import { describeExpectation, expectationMismatches } from '../diagnose/expectation.js';
 import type { ExperimentOutcome } from '../experiments/run-suite.js';
 import { decodeNumber } from '../record/metrics.js';
-import type { RecordedNumber } from '../record/metrics.js';
+import type { LearningKind, RecordedNumber } from '../record/metrics.js';
 
 function number(value: RecordedNumber | null | undefined): string {
   return value === null || value === undefined ? '—' : formatNumber(decodeNumber(value));
@@ -13,25 +14,43 @@ function percent(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : `${(100 * value).toFixed(1)} %`;
 }
 
+/** The learning answer as a table cell. */
+export const learningLabels: Record<LearningKind, string> = {
+  learned: 'learned',
+  partly: 'partly',
+  at_chance: 'at chance',
+  worse_than_chance: 'worse than chance',
+  unknown: '—',
+};
+
 export function summaryTable(outcomes: readonly ExperimentOutcome[], colours: boolean): string {
+  const checked = outcomes.some((outcome) => outcome.summary?.expected != null);
+  const head = ['experiment', 'verdict', 'at init', 'learned?', 'val loss', 'chance loss', 'val acc', 'min layer grad', 'time'];
+  if (checked) head.push('expected');
   const table = new Table({
     // The chance-level loss beside the validation loss: a verdict on gradients alone does not say
     // whether the model learned anything.
-    head: ['experiment', 'verdict', 'final loss', 'val loss', 'chance loss', 'val acc', 'min layer grad', 'time'],
+    head,
     style: { head: colours ? ['cyan'] : [], border: colours ? ['grey'] : [] },
-    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    colAligns: ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
   });
   for (const outcome of outcomes) {
     const s = outcome.summary;
     if (s === null) {
-      table.push([outcome.name, 'failed', '—', '—', '—', '—', '—', '—']);
+      table.push([outcome.name, 'failed', ...new Array<string>(head.length - 2).fill('—')]);
       continue;
     }
     const verdict = s.verdict.kind + (outcome.skipped ? ' (kept)' : '');
-    table.push([
-      outcome.name, verdict, number(s.final.loss), number(s.final.validationLoss), number(s.baseline?.loss), percent(s.final.validationAccuracy),
-      number(s.final.minLayerGradientNorm), `${s.seconds.toFixed(1)} s`,
-    ]);
+    const row = [
+      outcome.name, verdict, s.verdict.atInitialisation?.kind ?? '—', learningLabels[s.verdict.learning.kind], number(s.final.validationLoss),
+      number(s.baseline?.loss), percent(s.final.validationAccuracy), number(s.final.minLayerGradientNorm), `${s.seconds.toFixed(1)} s`,
+    ];
+    if (checked) {
+      const expected = s.expected ?? null;
+      const mismatches = expectationMismatches(s.verdict, expected);
+      row.push(expected === null ? '—' : mismatches.length === 0 ? `✓ ${describeExpectation(expected)}` : `✗ ${mismatches.join('; ')}`);
+    }
+    table.push(row);
   }
   return table.toString();
 }

@@ -23,8 +23,27 @@ export interface Baseline {
   loss: number;
   /** Its accuracy, for classification tasks. */
   accuracy?: number;
+  /**
+   * The loss of a model whose outputs are all zero (cross-entropy: the uniform guess, ln C; MSE:
+   * the mean square of the targets) — what an untrained model scores at best by accident, and
+   * the scale against which a loss counts as blown up.
+   */
+  zeroOutputLoss: number;
   /** One sentence saying which predictor that is. */
   description: string;
+}
+
+/**
+ * How far back in time the task needs the gradient to reach: the distance, in steps, between an
+ * input the answer depends on and the step where the answer is read. The diagnosis judges the
+ * gradient through time over this distance and no further, so a net that learned to forget what
+ * the task does not need is not called vanishing.
+ */
+export interface RequiredLag {
+  /** Steps back from the answer (0: the answer's own step). */
+  steps: number;
+  /** Why, in words: "the first marker can be at step 1, 199 steps before the answer". */
+  reason: string;
 }
 
 export interface SequenceDataset {
@@ -43,6 +62,13 @@ export interface SequenceDataset {
   readonly validation: DataSplit;
   readonly test: DataSplit;
   readonly baseline: Baseline;
+  /** The distance back in time the answer depends on. */
+  readonly requiredLag: RequiredLag;
+  /**
+   * With a head at every step: accuracy counts only the steps from this one on (the copy task's
+   * recall; its blanks are free to predict). 0, or absent: every prediction counts.
+   */
+  readonly accuracyFromStep?: number;
 }
 
 /** Bad data or data options: the message names the file (if any), the field and the value. */

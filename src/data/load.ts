@@ -63,10 +63,18 @@ export const datasetCatalog: readonly DatasetDescription[] = [
       { name: 'variant', type: 'string', values: ['row', 'pixel', 'permuted'], default: 'row', description: 'row: 28 steps × 28; pixel: 784 steps × 1; permuted: pixels in a fixed random order' },
       { name: 'downsample', type: 'boolean', default: false, description: 'average 2×2 blocks first (14×14)' },
       { name: 'samples', type: 'integer', default: 10000, minimum: 1, maximum: 10000, description: 'digits used (a seeded random subset)' },
+      { name: 'leadingNoiseSteps', type: 'integer', default: 0, minimum: 0, maximum: 10000, description: 'steps of N(0, 1) noise before each image, which carry nothing about the label' },
       ...splitOptions,
     ],
   },
-  { name: 'adding', description: 'the adding problem: sum two marked values out of T (MSE; predicting 1 scores 1/6)', options: syntheticOptions(100, 'sequence length T', 2) },
+  {
+    name: 'adding',
+    description: 'the adding problem: sum two marked values out of T (MSE; predicting 1 scores 1/6)',
+    options: [
+      ...syntheticOptions(100, 'sequence length T', 2),
+      { name: 'markerWindow', type: 'integer', default: null, minimum: 2, description: 'put both markers in the last this-many steps (null: anywhere, one in each half)' },
+    ],
+  },
   { name: 'copy', description: 'the copy task: repeat 10 symbols after a gap of T blanks (per-step cross-entropy; memoryless 10·ln 8/(T+20))', options: syntheticOptions(100, 'blank gap T', 1) },
   { name: 'temporal_order', description: 'temporal order: classify the order of two marked symbols among distractors (4 classes; chance ln 4)', options: syntheticOptions(100, 'sequence length T', 10) },
   {

@@ -5,6 +5,10 @@
  * - `pixel`: 784 steps of 1 pixel, the classic long-memory benchmark;
  * - `permuted`: pixel by pixel in a fixed random order drawn from the seed.
  * `downsample` averages 2×2 blocks first (14×14: 14 steps of 14, or 196 steps of 1).
+ * `leadingNoiseSteps` puts steps of pure noise before the image.
+ *
+ * The lag the task needs is measured on the digits themselves: from the first step where at
+ * least 1 % of the digits have ink to the last step, where the answer is read.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +16,7 @@ import { dirname, join } from 'node:path';
 import type { SeededRandom } from '../random.js';
 import type { DataSplit, SequenceDataset } from './dataset.js';
 import { DataError } from './dataset.js';
-import { addGaussianNoise, normaliseByTraining, splitPool } from './preprocess.js';
+import { addGaussianNoise, normaliseByTraining, prependNoiseSteps, splitPool } from './preprocess.js';
 
 export interface MnistOptions {
   name: 'mnist';
@@ -30,7 +34,15 @@ export interface MnistOptions {
   normalize?: boolean;
   /** Std of Gaussian noise added to the training inputs (after normalising). Default 0. */
   noiseStd?: number;
+  /**
+   * Steps of N(0, 1) noise put before every image (in every split): inputs that carry nothing
+   * about the label, which a good model learns to ignore. Default 0.
+   */
+  leadingNoiseSteps?: number;
 }
+
+/** A digit's row (or pixel) counts as carrying ink when at least this fraction of digits has some there. */
+const INKED_FRACTION = 0.01;
 
 const SIDE = 28;
 const DIGITS = 10;
@@ -107,22 +119,53 @@ export function loadMnist(options: MnistOptions, random: SeededRandom): Sequence
     for (let p = 0; p < pixelsPerImage; p++) inputs[out + p] = image[permutation === null ? p : permutation[p]];
     labels[i] = raw.labels[index];
   });
+  const firstInked = firstInkedStep(inputs, samples, steps, inputSize);
   const pool: DataSplit = { size: samples, inputs, targets: labels };
   const splits = splitPool(pool, { validationFraction: options.validationFraction ?? 0.1, testFraction: options.testFraction ?? 0.1 }, random.fork('split'), pixelsPerImage, 1, 'dataset mnist');
   if (options.normalize ?? true) normaliseByTraining(splits);
   const noiseStd = options.noiseStd ?? 0;
   if (!(noiseStd >= 0)) throw new DataError(`dataset mnist: data.noiseStd must be ≥ 0; got ${noiseStd}`);
   addGaussianNoise(splits.train, noiseStd, random.fork('noise'));
+  const noiseSteps = options.leadingNoiseSteps ?? 0;
+  if (!Number.isInteger(noiseSteps) || noiseSteps < 0) throw new DataError(`dataset mnist: data.leadingNoiseSteps must be an integer ≥ 0; got ${noiseSteps}`);
+  const noisy = noiseSteps === 0 ? splits : {
+    train: prependNoiseSteps(splits.train, noiseSteps, steps, inputSize, random.fork('leading-noise-train')),
+    validation: prependNoiseSteps(splits.validation, noiseSteps, steps, inputSize, random.fork('leading-noise-validation')),
+    test: prependNoiseSteps(splits.test, noiseSteps, steps, inputSize, random.fork('leading-noise-test')),
+  };
   const shape = downsample ? '14×14' : '28×28';
+  const unit = variant === 'row' ? 'row' : 'pixel';
   return {
-    name: `mnist-${variant}${downsample ? '-14' : ''}`,
-    description: `sequential MNIST (${shape}, ${variant === 'row' ? 'row by row' : variant === 'pixel' ? 'pixel by pixel' : 'pixels in a fixed random order'}): ${steps} steps × ${inputSize} inputs, 10 classes`,
+    name: `mnist-${variant}${downsample ? '-14' : ''}${noiseSteps > 0 ? `-noise${noiseSteps}` : ''}`,
+    description: `sequential MNIST (${shape}, ${variant === 'row' ? 'row by row' : variant === 'pixel' ? 'pixel by pixel' : 'pixels in a fixed random order'}): ${noiseSteps > 0 ? `${noiseSteps} steps of noise, then ` : ''}${steps} steps × ${inputSize} inputs, 10 classes`,
     inputSize,
-    steps,
+    steps: noiseSteps + steps,
+    requiredLag: {
+      steps: steps - 1 - firstInked,
+      reason: `the digits' ink starts at ${unit} ${firstInked + 1} of ${steps}${noiseSteps > 0 ? `; the ${noiseSteps} noise steps before carry nothing` : ''}`,
+    },
     outputSize: 10,
     loss: 'cross_entropy',
     output: 'last',
-    ...splits,
-    baseline: { loss: Math.log(10), accuracy: 0.1, description: 'guessing uniformly over the 10 digits (loss ln 10 ≈ 2.303, accuracy 10 %)' },
+    ...noisy,
+    baseline: { loss: Math.log(10), accuracy: 0.1, zeroOutputLoss: Math.log(10), description: 'guessing uniformly over the 10 digits (loss ln 10 ≈ 2.303, accuracy 10 %)' },
   };
+}
+
+/** The first step (row or pixel) where at least INKED_FRACTION of the images have ink. */
+function firstInkedStep(pixels: Float32Array, images: number, steps: number, inputSize: number): number {
+  for (let t = 0; t < steps; t++) {
+    let inked = 0;
+    for (let i = 0; i < images; i++) {
+      const from = (i * steps + t) * inputSize;
+      for (let j = 0; j < inputSize; j++) {
+        if (pixels[from + j] > 0) {
+          inked++;
+          break;
+        }
+      }
+    }
+    if (inked >= INKED_FRACTION * images) return t;
+  }
+  return 0;
 }

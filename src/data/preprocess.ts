@@ -87,3 +87,15 @@ export function assertFiniteInputs(inputs: Float32Array, steps: number, inputSiz
     }
   }
 }
+
+/** A copy of `split` with `noiseSteps` steps of N(0, 1) values before each sequence. */
+export function prependNoiseSteps(split: DataSplit, noiseSteps: number, steps: number, inputSize: number, random: SeededRandom): DataSplit {
+  const before = steps * inputSize;
+  const after = (noiseSteps + steps) * inputSize;
+  const inputs = new Float32Array(split.size * after);
+  for (let i = 0; i < split.size; i++) {
+    for (let j = 0; j < noiseSteps * inputSize; j++) inputs[i * after + j] = random.normal();
+    inputs.set(split.inputs.subarray(i * before, (i + 1) * before), i * after + noiseSteps * inputSize);
+  }
+  return { size: split.size, inputs, targets: split.targets };
+}

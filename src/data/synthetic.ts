@@ -6,6 +6,8 @@
  * - adding (Hochreiter & Schmidhuber 1997; Le et al. 2015): two channels, a value U(0, 1) and a
  *   marker that is 1 at exactly two steps, one in each half; the target is the sum of the two
  *   marked values (MSE). Predicting the constant 1 scores E[(s − 1)²] = Var(s) = 1/6.
+ *   `markerWindow` W moves both markers into the last W steps: the same task, needing W − 1
+ *   steps of memory instead of T − 1.
  * - copy (Arjovsky et al. 2016): 10 symbols out of 8, T − 1 blanks, a delimiter, 10 blanks;
  *   at the last 10 steps the model must repeat the symbols (cross-entropy at every step, 9
  *   classes: the 8 symbols and blank). A memoryless model outputs blank until the delimiter
@@ -15,7 +17,7 @@
  *   the length; the class is their order (XX, XY, YX, YY). Chance: ln 4, 25 %.
  */
 import type { SeededRandom } from '../random.js';
-import type { Baseline, DataSplit, SequenceDataset } from './dataset.js';
+import type { Baseline, DataSplit, RequiredLag, SequenceDataset } from './dataset.js';
 import { DataError } from './dataset.js';
 
 export interface SyntheticOptions {
@@ -31,6 +33,12 @@ export interface SyntheticOptions {
 
 export interface AddingOptions extends SyntheticOptions {
   name: 'adding';
+  /**
+   * Place both markers within the last this-many steps (the first in the window's first half,
+   * the second in its second half), so the task needs memory of only that many steps. Default:
+   * the whole sequence (the classic task).
+   */
+  markerWindow?: number | null;
 }
 
 export interface CopyOptions extends SyntheticOptions {
@@ -75,11 +83,15 @@ function assemble(
   shape: TaskShape,
   output: 'last' | 'every',
   baseline: Baseline,
+  requiredLag: RequiredLag,
   counts: { train: number; validation: number; test: number },
   random: SeededRandom,
   fill: Parameters<typeof generateSplit>[3],
+  accuracyFromStep = 0,
 ): SequenceDataset {
   return {
+    requiredLag,
+    accuracyFromStep,
     name,
     description,
     inputSize: shape.inputSize,
@@ -97,20 +109,32 @@ function assemble(
 export function generateAdding(options: AddingOptions, random: SeededRandom): SequenceDataset {
   const counts = checkCounts('adding', options, 2);
   const T = options.length;
-  const half = Math.floor(T / 2);
+  const window = options.markerWindow ?? T;
+  if (!Number.isInteger(window) || window < 2 || window > T) {
+    throw new DataError(`dataset adding: data.markerWindow must be an integer in [2, length = ${T}]; got ${window}`);
+  }
+  // Markers go into steps [start, T): the first in the window's first half, the second in its second.
+  const start = T - window;
+  const half = Math.floor(window / 2);
   const shape: TaskShape = { steps: T, inputSize: 2, outputSize: 1, targetsPerSample: 1, classification: false };
+  const windowed = window < T;
   return assemble(
-    `adding-T${T}`,
-    `adding problem, T = ${T}: sum the two marked values out of ${T}`,
+    `adding-T${T}${windowed ? `-W${window}` : ''}`,
+    `adding problem, T = ${T}: sum the two marked values out of ${T}${windowed ? `, both in the last ${window} steps` : ''}`,
     shape,
     'last',
-    { loss: 1 / 6, description: 'always predicting 1, the expected sum (MSE 1/6 ≈ 0.167)' },
+    // Zero output: E[s²] = Var(s) + E[s]² = 1/6 + 1.
+    { loss: 1 / 6, zeroOutputLoss: 7 / 6, description: 'always predicting 1, the expected sum (MSE 1/6 ≈ 0.167)' },
+    {
+      steps: window - 1,
+      reason: windowed ? `both markers are in the last ${window} of ${T} steps` : 'the first marker can be at step 1'
+    },
     counts,
     random,
     (inputs, targets, offset, targetOffset, r) => {
       for (let t = 0; t < T; t++) inputs[offset + 2 * t] = r.uniform();
-      const first = r.integer(half);
-      const second = half + r.integer(T - half);
+      const first = start + r.integer(half);
+      const second = start + half + r.integer(window - half);
       inputs[offset + 2 * first + 1] = 1;
       inputs[offset + 2 * second + 1] = 1;
       targets[targetOffset] = inputs[offset + 2 * first] + inputs[offset + 2 * second];
@@ -135,9 +159,11 @@ export function generateCopy(options: CopyOptions, random: SeededRandom): Sequen
     'every',
     {
       loss: (COPY_LENGTH * Math.log(COPY_SYMBOLS)) / steps,
-      accuracy: (steps - COPY_LENGTH + COPY_LENGTH / COPY_SYMBOLS) / steps,
-      description: `a memoryless model: blank until the delimiter, then a uniform guess over 8 symbols (10·ln 8/(T+20) ≈ ${((COPY_LENGTH * Math.log(COPY_SYMBOLS)) / steps).toFixed(4)})`,
+      accuracy: 1 / COPY_SYMBOLS,
+      zeroOutputLoss: Math.log(COPY_SYMBOLS + 1),
+      description: `a memoryless model: blank until the delimiter, then a uniform guess over 8 symbols (loss 10·ln 8/(T+20) ≈ ${((COPY_LENGTH * Math.log(COPY_SYMBOLS)) / steps).toFixed(4)}; recall accuracy 1/8)`,
     },
+    { steps: gap + COPY_LENGTH, reason: `each symbol is recalled ${gap + COPY_LENGTH} steps after it was shown` },
     counts,
     random,
     (inputs, targets, offset, targetOffset, r) => {
@@ -154,6 +180,8 @@ export function generateCopy(options: CopyOptions, random: SeededRandom): Sequen
         targets[targetOffset + steps - COPY_LENGTH + k] = symbol;
       }
     },
+    // Accuracy on the recalled symbols only: predicting blank is right at every other step.
+    steps - COPY_LENGTH,
   );
 }
 
@@ -172,7 +200,8 @@ export function generateTemporalOrder(options: TemporalOrderOptions, random: See
     `temporal order, T = ${T}: which of X/Y came first and second among distractors (4 classes)`,
     shape,
     'last',
-    { loss: Math.log(4), accuracy: 0.25, description: 'guessing uniformly over the 4 orders (loss ln 4 ≈ 1.386, accuracy 25 %)' },
+    { loss: Math.log(4), accuracy: 0.25, zeroOutputLoss: Math.log(4), description: 'guessing uniformly over the 4 orders (loss ln 4 ≈ 1.386, accuracy 25 %)' },
+    { steps: T - 1 - firstStart, reason: `the first relevant symbol can be at step ${firstStart + 1}` },
     counts,
     random,
     (inputs, targets, offset, targetOffset, r) => {

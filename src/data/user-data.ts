@@ -115,9 +115,17 @@ function meanPredictorBaseline(train: ArrayLike<number>, evaluated: ArrayLike<nu
   const trainSamples = train.length / outputs;
   for (let i = 0; i < train.length; i++) means[i % outputs] += train[i] / trainSamples;
   let squares = 0;
-  for (let i = 0; i < evaluated.length; i++) squares += (evaluated[i] - means[i % outputs]) ** 2;
+  let zeroOutputSquares = 0;
+  for (let i = 0; i < evaluated.length; i++) {
+    squares += (evaluated[i] - means[i % outputs]) ** 2;
+    zeroOutputSquares += evaluated[i] ** 2;
+  }
   const loss = squares / evaluated.length;
-  return { loss, description: `always predicting the training mean (MSE ${Number(loss.toPrecision(3))} on the ${splitName} split)` };
+  return {
+    loss,
+    zeroOutputLoss: zeroOutputSquares / evaluated.length,
+    description: `always predicting the training mean (MSE ${Number(loss.toPrecision(3))} on the ${splitName} split)`,
+  };
 }
 
 function build(name: string, train: Arrays, test: Arrays | null, options: UserDataCommon, random: SeededRandom): SequenceDataset {
@@ -156,8 +164,9 @@ function build(name: string, train: Arrays, test: Arrays | null, options: UserDa
     loss: classification ? 'cross_entropy' : 'mse',
     output: 'last',
     ...splits,
+    requiredLag: { steps: steps - 1, reason: 'any step may matter; set diagnosis.required_lag if only the last few do' },
     baseline: classification
-      ? { loss: Math.log(outputSize), accuracy: 1 / outputSize, description: `guessing uniformly over ${outputSize} classes (loss ln ${outputSize} ≈ ${Math.log(outputSize).toFixed(3)}, accuracy ${Number((100 / outputSize).toFixed(1))} %)` }
+      ? { loss: Math.log(outputSize), accuracy: 1 / outputSize, zeroOutputLoss: Math.log(outputSize), description: `guessing uniformly over ${outputSize} classes (loss ln ${outputSize} ≈ ${Math.log(outputSize).toFixed(3)}, accuracy ${Number((100 / outputSize).toFixed(1))} %)` }
       : splits.validation.size > 0
         ? meanPredictorBaseline(splits.train.targets, splits.validation.targets, outputSize, 'validation')
         : meanPredictorBaseline(splits.train.targets, splits.train.targets, outputSize, 'training'),

@@ -1,296 +1,420 @@
 /**
- * The verdict on one experiment — vanishing, exploding, healthy or diverged — and the evidence
- * in sentences, from the recorded metrics alone.
- *
- * Measures (on the last `judgedEpochs` epochs, averaged):
- * - depth: each layer's recurrent-weight gradient norm; the bottom layer's over the top
- *   layer's is the end-to-end ratio, its (L−1)-th root the ratio per layer (geometric mean);
- * - time: ‖dL/dh_t‖ at the first step over the last step in the top layer (where the loss
- *   enters), and its (T−1)-th root, the ratio per step; the bottom layer's is reported too;
- * - absolute: the smallest per-parameter gradient norm against the original's 1e-6, exact
- *   zeros counted as vanished;
- * - trend: the total gradient norm's factor per epoch (geometric, first to last epoch);
- * - step size: the largest update-to-weight ratio.
- * Vanishing needs a ratio below `vanishingRatio` (or a gradient below the absolute threshold);
- * exploding needs a ratio above 1/`vanishingRatio`… see DiagnosisThresholds. When both show,
- * the verdict is exploding (it ends training first) and the evidence states both.
+ * The verdict on one experiment and its evidence, from the recorded metrics alone:
+ * - the gradient's decay (or growth) rate back through time, at the input where the signal
+ *   arrives, and down the stack, each fitted robustly and compared, in time constants, with the
+ *   distance the task needs (measures.ts, rules.ts);
+ * - judged twice: at initialisation (the first batch, before any update) and at the end (the
+ *   judged epochs); exploding also over the whole run (the total norm against its value at
+ *   initialisation and its running median, updates against the weights, the loss against chance);
+ * - and a second, separate answer: did it learn (the loss against the chance level).
+ * Diverged and exploding take precedence; what follows a blow-up is its aftermath, never
+ * "vanishing".
  */
-import type { DivergenceRecord, EpochRecord, RecordedNumber, Verdict, VerdictKind } from '../record/metrics.js';
+import type { RequiredLag } from '../data/dataset.js';
+import type { BatchRecord, DivergenceRecord, EpochRecord, GradientThroughTimeRecord, LearningKind, RecordedNumber, Verdict, VerdictKind } from '../record/metrics.js';
 import { decodeNumber, encodeNumber } from '../record/metrics.js';
-import { recurrentWeightNames } from './parameter-layers.js';
+import type { LearningMeasure, RunTrace, Snapshot, SnapshotMeasures } from './measures.js';
+import { measureLearning, measureRun, measureSnapshot } from './measures.js';
+import { depthWeightNames, recurrentWeightNames } from './parameter-layers.js';
+import type { Judged, SnapshotJudgement } from './rules.js';
+import { judgeLearning, judgeRun, judgeSnapshot } from './rules.js';
+import {
+  batchName, depthHeadlinePhrase, depthSentence, forwardSentence, formatNumber, learningClause, learningSentence, listInWords,
+  rescaleSentence, runSentences, timeHeadlinePhrase, timeSentence,
+} from './sentences.js';
+import type { DiagnosisThresholds } from './thresholds.js';
+import { defaultDiagnosisThresholds } from './thresholds.js';
 
-export interface DiagnosisThresholds {
+export { formatNumber } from './sentences.js';
+
+/** What the task asks of the gradient, and what a model that learned nothing scores. */
+export interface DiagnosisTask {
   /**
-   * A gradient norm at or below this counts as vanished (the original's 1e-6). Default 1e-6.
+   * True when the loss is read at every step (the copy task): then each step's gradient holds its
+   * own loss, so time is judged on the last-step probe (the gradient of the last step's loss alone).
    */
-  absoluteVanishing: number;
-  /**
-   * An end-to-end ratio (bottom layer over top layer, or first step over last step) below
-   * this is vanishing; above its inverse, exploding. Default 1e-3: a bottom layer whose
-   * gradient is a thousandth of the top's learns a thousand times slower, which over a
-   * training run of thousands of steps is the difference between learning and standing still.
-   */
-  vanishingRatio: number;
-  /**
-   * An update larger than this fraction of the weights, for any parameter, is exploding.
-   * Default 1: a step as large as the weights themselves throws away what was learnt.
-   */
-  explodingUpdateRatio: number;
-  /**
-   * A total gradient norm that grows (or shrinks) by more than this factor per epoch is a
-   * trend worth stating as exploding (or vanishing) over epochs. Default 10.
-   */
-  trendFactorPerEpoch: number;
-  /** How many final epochs the verdict averages over. Default 1 (the last epoch). */
-  judgedEpochs: number;
+  lossAtEveryStep: boolean;
+  /** How far back the answer depends on the inputs. */
+  requiredLag: RequiredLag;
+  /** The chance level (and the loss of all-zero outputs); null when there is none. */
+  chance: { loss: number; accuracy?: number; zeroOutputLoss?: number } | null;
 }
 
-export const defaultDiagnosisThresholds: DiagnosisThresholds = {
-  absoluteVanishing: 1e-6,
-  vanishingRatio: 1e-3,
-  explodingUpdateRatio: 1,
-  trendFactorPerEpoch: 10,
-  judgedEpochs: 1,
-};
-
-/** JSON Schema of the thresholds (camelCase keys), for validating experiment files. */
-export const diagnosisThresholdsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    absoluteVanishing: { type: 'number', exclusiveMinimum: 0 },
-    vanishingRatio: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
-    explodingUpdateRatio: { type: 'number', exclusiveMinimum: 0 },
-    trendFactorPerEpoch: { type: 'number', exclusiveMinimum: 1 },
-    judgedEpochs: { type: 'integer', minimum: 1 },
-  },
-} as const;
+/** The experiment's setup, for sentences that name a cause. All optional. */
+export interface DiagnosisSetup {
+  init?: string;
+  nonlinearity?: string;
+  cell?: string;
+  clipMinNorm?: number | null;
+}
 
 export interface DiagnosisInput {
   epochs: readonly EpochRecord[];
   divergence: DivergenceRecord | null;
+  /** The first training batch: the model at initialisation. */
+  firstBatch: BatchRecord | null;
+  /** Per-batch scalars of the whole run. */
+  trace: RunTrace;
   /** Parameter names in PyTorch order. */
   parameterNames: readonly string[];
   numLayers: number;
-  /**
-   * True when the loss is read at every step (a per-step head, e.g. the copy task). Then
-   * ‖∂L/∂h_1‖ holds step 1's own loss besides what flows back from later steps, so the
-   * first-over-last ratio says nothing about how far back the signal reaches: it is reported,
-   * not judged.
-   */
-  lossAtEveryStep?: boolean;
+  /** Time steps per sequence. */
+  steps: number;
+  task: DiagnosisTask;
+  setup?: DiagnosisSetup;
 }
 
-/** Compact number for sentences: 0.67 or 4.8e-4. */
-export function formatNumber(value: number): string {
-  if (value === 0) return '0';
-  if (!Number.isFinite(value)) return String(value);
-  const magnitude = Math.abs(value);
-  if (magnitude >= 0.01 && magnitude < 1000) return Number(value.toPrecision(2)).toString();
-  return value.toExponential(1).replace('e+', 'e');
+/** Adds a batch's scalars to a run trace. */
+export function appendToTrace(trace: RunTrace, record: BatchRecord): void {
+  trace.epoch.push(record.epoch);
+  trace.batch.push(record.batch);
+  trace.loss.push(decodeNumber(record.loss));
+  trace.totalGradientNorm.push(decodeNumber(record.totalGradientNorm));
+  trace.rescaleFactor.push(record.rescaleFactor);
 }
 
-function meanOver(epochs: readonly EpochRecord[], pick: (e: EpochRecord) => RecordedNumber | null | undefined): number {
-  let sum = 0;
-  for (const e of epochs) sum += decodeNumber(pick(e) ?? 'NaN');
-  return sum / epochs.length;
+/** The run trace of a list of batch records (empty for none). */
+export function traceOfBatches(batches: readonly BatchRecord[]): RunTrace {
+  const trace: RunTrace = { epoch: [], batch: [], loss: [], totalGradientNorm: [], rescaleFactor: [] };
+  for (const record of batches) appendToTrace(trace, record);
+  return trace;
 }
 
-/** a/b with 0/0 = 1 (nothing to compare) and x/0 = Infinity. */
-function ratio(a: number, b: number): number {
-  if (a === 0 && b === 0) return 1;
-  return a / b;
+const decodeAll = (values: readonly RecordedNumber[]): number[] => values.map(decodeNumber);
+
+/** Elementwise mean of equally long rows, or null when there are none. */
+function meanRows(rows: readonly (readonly number[])[]): number[] | null {
+  if (rows.length === 0) return null;
+  return rows[0].map((_, i) => rows.reduce((sum, row) => sum + row[i], 0) / rows.length);
 }
 
-/** "a", "a and b", "a, b and c". */
-function listInWords(parts: readonly string[]): string {
-  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)!}`;
+function throughTime(record: GradientThroughTimeRecord | undefined | null): { input: number[]; hidden: number[][] } | null {
+  if (record === undefined || record === null || record.inputGradientNorms.length === 0) return null;
+  return { input: decodeAll(record.inputGradientNorms), hidden: record.hiddenGradientNorms.map(decodeAll) };
 }
 
-function perStep(endToEnd: number, steps: number): number {
-  return steps > 0 ? endToEnd ** (1 / steps) : 1;
+function initialSnapshot(input: DiagnosisInput, batch: BatchRecord, depthNames: readonly string[]): Snapshot {
+  const through = input.task.lossAtEveryStep
+    ? throughTime(batch.lastStepProbe)
+    : throughTime(batch.hiddenGradientNorms === undefined ? null : { hiddenGradientNorms: batch.hiddenGradientNorms, inputGradientNorms: batch.inputGradientNorms ?? [] });
+  const gradient = depthNames.map((name) => decodeNumber(batch.gradientNorms[name] ?? 'NaN'));
+  return {
+    inputGradient: through?.input ?? null,
+    hiddenGradient: through?.hidden ?? null,
+    depth: depthNames.length >= 2 ? gradient : null,
+    depthKind: 'gradient',
+    depthGradient: gradient,
+    arrivingGradient: through === null ? null : through.hidden.map((layer) => Math.sqrt(layer.reduce((sum, value) => sum + value * value, 0))),
+    activationRms: batch.activationRms === undefined ? null : decodeAll(batch.activationRms),
+    saturatedFraction: batch.saturatedFraction,
+    loss: decodeNumber(batch.loss),
+  };
+}
+
+function finalSnapshot(input: DiagnosisInput, judged: readonly EpochRecord[], depthNames: readonly string[]): Snapshot {
+  const throughs = judged
+    .map((e) => (input.task.lossAtEveryStep
+      ? throughTime(e.meanLastStepProbe)
+      : throughTime(e.meanHiddenGradientNorms === null ? null : { hiddenGradientNorms: e.meanHiddenGradientNorms, inputGradientNorms: e.meanInputGradientNorms ?? [] })))
+    .filter((t): t is { input: number[]; hidden: number[][] } => t !== null);
+  const hidden = throughs.length === 0 ? null : throughs[0].hidden.map((_, l) => meanRows(throughs.map((t) => t.hidden[l]))!);
+  const perLayer = (pick: (e: EpochRecord) => Record<string, RecordedNumber>): number[] =>
+    meanRows(judged.map((e) => depthNames.map((name) => decodeNumber(pick(e)[name] ?? 'NaN'))))!;
+  const activations = judged.filter((e) => e.meanActivationRms !== undefined && e.meanActivationRms.length > 0);
+  return {
+    inputGradient: meanRows(throughs.map((t) => t.input)),
+    hiddenGradient: hidden,
+    depth: depthNames.length >= 2 ? perLayer((e) => e.meanUpdateToWeightRatio) : null,
+    depthKind: 'update',
+    depthGradient: depthNames.length >= 2 ? perLayer((e) => e.meanGradientNorms) : null,
+    arrivingGradient: null,
+    activationRms: meanRows(activations.map((e) => decodeAll(e.meanActivationRms))),
+    saturatedFraction: meanRows(judged.map((e) => e.meanSaturatedFraction)),
+    loss: judged.reduce((sum, e) => sum + decodeNumber(e.meanLoss), 0) / judged.length,
+  };
 }
 
 function shortName(name: string): string {
   return name.replace(/^rnn\./, '').replace(/^rnn_layers\.(\d+)\./, 'layer $1 ');
 }
 
-export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThresholds> = {}): Verdict {
-  const thresholds = { ...defaultDiagnosisThresholds, ...overrides };
-  const evidence: string[] = [];
-  const measures: Record<string, RecordedNumber | null> = {};
-  const { epochs, divergence } = input;
-
-  if (divergence !== null) {
-    evidence.push(`Training diverged at epoch ${divergence.epoch}, batch ${divergence.batch}: ${divergence.reason}.`);
-    const before = epochs.at(-1);
-    if (before !== undefined) {
-      evidence.push(`Before that, in epoch ${before.epoch}, the total gradient norm averaged ${formatNumber(decodeNumber(before.meanTotalGradientNorm))} and the loss ${formatNumber(decodeNumber(before.meanLoss))}.`);
-    } else {
-      evidence.push('It diverged in the first epoch, before any epoch completed.');
-    }
-    measures.divergedEpoch = divergence.epoch;
-    measures.divergedBatch = divergence.batch;
-    return { kind: 'diverged', headline: `Training diverged (${divergence.reason}) at epoch ${divergence.epoch}, batch ${divergence.batch}.`, evidence, measures };
+/** A cause the setup names for a forward signal that dies or blows up. */
+function forwardCause(setup: DiagnosisSetup | undefined, dies: boolean, numLayers: number): string | null {
+  if (setup === undefined) return null;
+  if (dies && setup.init === 'identity') {
+    return `The identity initialisation (IRNN) draws the input weights from N(0, 0.001²): each of the ${numLayers} layers passes on about a thousandth of what it receives, so the signal underflows on the way up.`;
   }
-  if (epochs.length === 0) {
-    return { kind: 'healthy', headline: 'No epoch was recorded, so nothing could be judged.', evidence: ['The run recorded no complete epoch.'], measures };
-  }
+  return null;
+}
 
-  const judged = epochs.slice(-Math.min(thresholds.judgedEpochs, epochs.length));
-  const span = judged.length === 1 ? `epoch ${judged[0].epoch}` : `epochs ${judged[0].epoch}–${judged.at(-1)!.epoch}`;
-  // Where gradients vanished or exploded, one entry per finding ("down the stack", "back through
-  // time", …): the verdict is whichever list is non-empty, the headline names the places.
-  const vanishingWhere: string[] = [];
-  const explodingWhere: string[] = [];
+interface Findings {
+  /** Evidence sentences, in order. */
+  sentences: string[];
+  /** Where gradients were judged, with the status and a short phrase for headlines. */
+  places: { where: 'time' | 'depth'; phrase: string; judged: Judged }[];
+  /** The first forward pass blew up (initialisation only): a phrase for headlines, or null. */
+  outputsBlewUp: string | null;
+}
 
-  // Depth: the recurrent weights' gradients from the top layer down to the bottom one.
-  const recurrent = recurrentWeightNames(input.parameterNames);
-  if (recurrent.length >= 2) {
-    const norms = recurrent.map((name) => meanOver(judged, (e) => e.meanGradientNorms[name]));
-    const bottom = norms[0];
-    const top = norms[norms.length - 1];
-    const endToEnd = ratio(bottom, top);
-    const layers = norms.length - 1;
-    const each = perStep(endToEnd, layers);
-    measures.depthRatioEndToEnd = encodeNumber(endToEnd);
-    measures.depthRatioPerLayer = encodeNumber(each);
-    const [bottomName, topName] = [shortName(recurrent[0]), shortName(recurrent[layers])];
-    if (endToEnd < thresholds.vanishingRatio) {
-      vanishingWhere.push('down the stack');
-      if (endToEnd === 0) {
-        const silent = norms.findIndex((norm) => norm !== 0);
-        evidence.push(`Down the stack: no gradient at all reaches ${silent === 1 ? 'layer 0' : `layers 0–${silent - 1}`}: their recurrent weights' gradient is exactly 0 (underflowed or dead units), while the top layer's (${topName}) is ${formatNumber(top)}.`);
-      } else {
-        evidence.push(`Down the stack: ${bottomName}'s gradient is ${formatNumber(endToEnd)} of the top layer's (${topName}): it shrinks about ${formatNumber(each)}× per layer over ${layers} layers.`);
-      }
-    } else if (endToEnd > 1 / thresholds.vanishingRatio) {
-      explodingWhere.push('toward the input layers');
-      evidence.push(`Down the stack the gradient GROWS toward the input: ${bottomName}'s gradient is ${formatNumber(endToEnd)}× the top layer's (${topName}), about ${formatNumber(each)}× per layer over ${layers} layers.`);
-    } else {
-      evidence.push(`Down the stack the gradient holds up: ${bottomName}'s is ${formatNumber(endToEnd)}× the top layer's (${topName}), about ${formatNumber(each)}× per layer.`);
-    }
-  }
-
-  // Time: ‖dL/dh_t‖ at the first step against the last. Judged in the top layer, where the loss
-  // enters: there the ratio is the decay back through time alone. A lower layer receives gradient
-  // from the layer above at every step, so its first-over-last ratio mixes depth and time (in a
-  // deep stack the last step's gradient has only the short vertical path, step 1 many longer
-  // ones); it is reported as a measure, not judged.
-  const hidden = judged.map((e) => e.meanHiddenGradientNorms).filter((h): h is RecordedNumber[][] => h !== null);
-  if (hidden.length > 0 && hidden[0][0].length >= 2) {
-    const steps = hidden[0][0].length;
-    const timeRatio = (layer: number): { endToEnd: number; each: number; last: number } => {
-      const first = hidden.reduce((sum, h) => sum + decodeNumber(h[layer][0]), 0) / hidden.length;
-      const last = hidden.reduce((sum, h) => sum + decodeNumber(h[layer][steps - 1]), 0) / hidden.length;
-      const endToEnd = ratio(first, last);
-      return { endToEnd, each: perStep(endToEnd, steps - 1), last };
-    };
-    const topLayer = input.numLayers - 1;
-    const top = timeRatio(topLayer);
-    const bottom = timeRatio(0);
-    measures.timeRatioEndToEnd_top = encodeNumber(top.endToEnd);
-    measures.timeRatioPerStep_top = encodeNumber(top.each);
-    measures.timeRatioEndToEnd_bottom = encodeNumber(bottom.endToEnd);
-    measures.timeRatioPerStep_bottom = encodeNumber(bottom.each);
-    const where = input.numLayers > 1 ? `In the top layer (${topLayer}), where the loss enters, the` : 'The';
-    if (input.lossAtEveryStep === true) {
-      evidence.push(`The loss is read at every step, so each step's ‖∂L/∂h_t‖ holds that step's own loss besides what flows back from later steps: the ratio of step 1 to step ${steps}${input.numLayers > 1 ? ' in the top layer' : ''}, ${formatNumber(top.endToEnd)} (${formatNumber(top.each)}× per step), is reported, not judged.`);
-    } else if (top.endToEnd < thresholds.vanishingRatio) {
-      vanishingWhere.push('back through time');
-      evidence.push(top.endToEnd === 0
-        ? `${where} gradient underflows to exactly 0 before it reaches step 1, from ${formatNumber(top.last)} at step ${steps}.`
-        : `${where} gradient reaching step 1 is ${formatNumber(top.endToEnd)} of the gradient at step ${steps}: about ${formatNumber(top.each)}× per step back through time.`);
-    } else if (top.endToEnd > 1 / thresholds.vanishingRatio) {
-      explodingWhere.push('back through time');
-      evidence.push(`${where} gradient GROWS back through time: at step 1 it is ${formatNumber(top.endToEnd)}× the gradient at step ${steps}, about ${formatNumber(top.each)}× per step.`);
-    } else {
-      const how = top.endToEnd < 0.1 ? 'weakens but survives' : 'survives';
-      evidence.push(`${where} gradient ${how} the trip back through time: at step 1 it is ${formatNumber(top.endToEnd)}× the gradient at step ${steps} (${formatNumber(top.each)}× per step).`);
-    }
-    if (input.numLayers > 1) {
-      const received = Number.isFinite(bottom.endToEnd)
-        ? `step 1 receives ${formatNumber(bottom.endToEnd)}× the gradient of step ${steps}`
-        : `the gradient at step ${steps} underflowed to exactly 0`;
-      evidence.push(`In the bottom layer, which takes its gradient from the layer above at every step, ${received}.`);
-    }
+function snapshotFindings(when: string, measures: SnapshotMeasures, judgement: SnapshotJudgement, snapshot: Snapshot, input: DiagnosisInput, depthNames: readonly string[], t: DiagnosisThresholds): Findings {
+  const sentences: string[] = [];
+  const places: Findings['places'] = [];
+  const lag = input.task.requiredLag;
+  if (measures.time !== null && (judgement.time !== null || measures.time.inputSilent)) {
+    sentences.push(...timeSentence(when, measures.time, judgement.time, lag, input.numLayers, t));
+    if (judgement.time !== null) places.push({ where: 'time', phrase: `back through time (${timeHeadlinePhrase(measures.time, judgement.time)})`, judged: judgement.time });
+  } else if (input.steps < 2) {
+    sentences.push(`${when}, time is not judged: each sequence has a single step.`);
+  } else if (lag.steps < 1) {
+    sentences.push(`${when}, time is not judged: the answer depends on its own step only (${lag.reason}).`);
   } else {
-    evidence.push('The gradient through time was not recorded in the judged epochs, so it could not be judged.');
+    sentences.push(`${when}, time could not be judged: the gradient through time was ${snapshot.inputGradient === null ? 'not recorded' : 'not finite'}.`);
+  }
+  if (judgement.depth !== null && measures.depth !== null) {
+    const names = { bottom: shortName(depthNames[0]), top: shortName(depthNames[depthNames.length - 1]) };
+    sentences.push(depthSentence(when, measures.depth, judgement.depth, snapshot.depthKind, names, t));
+    const where = judgement.depth.direction === 'grows' ? 'toward the input layers' : 'down the stack';
+    places.push({ where: 'depth', phrase: `${where} (${depthHeadlinePhrase(measures.depth, judgement.depth)})`, judged: judgement.depth });
+  } else if (input.numLayers > 1) {
+    sentences.push(`${when}, depth could not be judged: the layers' ${snapshot.depthKind === 'update' ? 'update ratios' : 'gradients'} were not finite.`);
+  }
+  if (measures.forward !== null) {
+    const cause = forwardCause(input.setup, judgement.forwardDies, input.numLayers);
+    const sentence = forwardSentence(when, measures.forward, judgement.forwardDies, judgement.forwardBlowsUp, cause);
+    if (sentence !== null) sentences.push(sentence);
+  }
+  let outputsBlewUp: string | null = null;
+  if (judgement.lossBlewUp && input.task.chance !== null) {
+    const scale = untrainedScale(input.task.chance);
+    const times = formatNumber(snapshot.loss / scale);
+    sentences.unshift(`${when}, the outputs had already blown up: the loss was ${formatNumber(snapshot.loss)}, ${times}× what all-zero outputs or chance would score (${formatNumber(scale)}).`);
+    outputsBlewUp = `loss ${times}× an untrained model's`;
+  }
+  return { sentences, places, outputsBlewUp };
+}
+
+/** A loss counts as blown up against the larger of chance and what all-zero outputs score. */
+function untrainedScale(chance: NonNullable<DiagnosisTask['chance']>): number {
+  return Math.max(chance.loss, chance.zeroOutputLoss ?? 0);
+}
+
+/** The headline phrases of the places with this status: "down the stack (…)", "back through time (…)". */
+function placesOf(findings: Findings | null, status: Judged['status']): string[] {
+  return findings === null ? [] : findings.places.filter((p) => p.judged.status === status).map((p) => p.phrase);
+}
+
+export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThresholds> = {}): Verdict {
+  const t: DiagnosisThresholds = { ...defaultDiagnosisThresholds, ...overrides };
+  const { epochs, divergence, trace, task } = input;
+  const measures: Record<string, RecordedNumber | null> = {};
+  const put = (name: string, value: number | null | undefined): void => {
+    measures[name] = value === null || value === undefined ? null : encodeNumber(value);
+  };
+  const depthNames = depthWeightNames(input.parameterNames, input.steps);
+  const scale = task.chance === null ? null : untrainedScale(task.chance);
+  put('requiredLag', task.requiredLag.steps);
+
+  // Learning: the compared loss per epoch (validation where there is one).
+  const lossPerEpoch = epochs.map((e) => decodeNumber(e.validationLoss ?? e.meanLoss));
+  const last = epochs.at(-1);
+  const learningMeasure: LearningMeasure | null = last === undefined ? null : measureLearning({
+    validationLoss: last.validationLoss === null ? null : decodeNumber(last.validationLoss),
+    trainingLoss: decodeNumber(last.meanLoss),
+    accuracy: last.validationAccuracy ?? last.meanAccuracy,
+    chance: task.chance,
+    lossPerEpoch,
+  });
+  const learningKind: LearningKind = judgeLearning(learningMeasure, divergence !== null, t);
+  put('lossOverChance', learningMeasure?.lossOverChance);
+  const learning = { kind: learningKind, sentence: learningSentence(learningKind, learningMeasure, epochs.length, divergence !== null) };
+
+  // At initialisation.
+  const initSnapshot = input.firstBatch === null ? null : initialSnapshot(input, input.firstBatch, depthNames);
+  const initMeasures = initSnapshot === null ? null : measureSnapshot(initSnapshot, task.requiredLag.steps);
+  const initJudgement = initSnapshot === null || initMeasures === null ? null : judgeSnapshot(initMeasures, initSnapshot.loss, scale, input.numLayers, t);
+  const initFindings = initSnapshot === null || initMeasures === null || initJudgement === null ? null
+    : snapshotFindings('At initialisation', initMeasures, initJudgement, initSnapshot, input, depthNames, t);
+  if (initMeasures !== null && initSnapshot !== null) {
+    put('initLoss', initSnapshot.loss);
+    put('initTimePerStep', initMeasures.time?.arrival?.fit.perUnit);
+    put('initTimeConstantsOverLag', initMeasures.time?.arrival?.span);
+    put('initRecurrencePerStep', initMeasures.time?.recurrence?.fit.perUnit);
+    put('initDepthPerLayer', initMeasures.depth?.judged?.fit.perUnit);
+    put('initDepthBottomOverTop', initMeasures.depth?.bottomOverTop);
+    put('initForwardPerLayer', initMeasures.forward?.rate?.fit.perUnit);
   }
 
-  // Absolute: the original's threshold on the smallest per-parameter gradient.
-  let smallestName = input.parameterNames[0] ?? '';
+  // At the end.
+  // A run that diverged in its first batches has no end worth judging: its one batch is the initialisation.
+  const endJudgeable = divergence === null || (epochs.at(-1)?.batches ?? 0) > 1;
+  const judged = endJudgeable ? epochs.slice(-Math.min(t.judgedEpochs, epochs.length)) : [];
+  const before = divergence === null ? '' : ', before it diverged';
+  const span = judged.length === 0 ? '' : judged.length === 1 ? `In epoch ${judged[0].epoch}${before}` : `In epochs ${judged[0].epoch}–${judged.at(-1)!.epoch}${before}`;
+  const endSnapshot = judged.length === 0 ? null : finalSnapshot(input, judged, depthNames);
+  const endMeasures = endSnapshot === null ? null : measureSnapshot(endSnapshot, task.requiredLag.steps);
+  const endJudgement = endSnapshot === null || endMeasures === null ? null : judgeSnapshot(endMeasures, endSnapshot.loss, null, input.numLayers, t);
+  const endFindings = endSnapshot === null || endMeasures === null || endJudgement === null ? null
+    : snapshotFindings(span, endMeasures, endJudgement, endSnapshot, input, depthNames, t);
+  if (endMeasures !== null) {
+    put('timePerStep', endMeasures.time?.arrival?.fit.perUnit);
+    put('timeConstantsOverLag', endMeasures.time?.arrival?.span);
+    put('timeArrivingFraction', endMeasures.time?.arrival === undefined || endMeasures.time.arrival === null ? null : Math.exp(-endMeasures.time.arrival.span));
+    put('recurrencePerStep', endMeasures.time?.recurrence?.fit.perUnit);
+    put('depthPerLayer', endMeasures.depth?.judged?.fit.perUnit);
+    put('depthGradientPerLayer', endMeasures.depth?.gradient?.fit.perUnit);
+    put('depthBottomOverTop', endMeasures.depth?.bottomOverTop);
+    put('forwardPerLayer', endMeasures.forward?.rate?.fit.perUnit);
+  }
+
+  // Over the whole run.
+  const run = measureRun(trace);
+  const updateRatiosPerEpoch = epochs.map((e) => ({
+    epoch: e.epoch,
+    ratios: Object.fromEntries(Object.entries(e.meanUpdateToWeightRatio).map(([name, value]) => [name, decodeNumber(value)])),
+  }));
+  const runJudgement = judgeRun(run, trace, learningMeasure, scale, updateRatiosPerEpoch, t);
+  put('initialTotalGradientNorm', run?.initialNorm);
+  put('largestTotalGradientNorm', run?.largestNorm);
+  put('totalNormGrowth', run?.growth);
+  put('totalNormSpike', run?.spike);
+  put('rescaledBatchFraction', run?.rescaledFraction);
+  put('medianRescaleFactor', run?.medianRescale);
+
+  // The original program's reading, reported: the smallest per-parameter gradient in the last
+  // epoch — leaving out W_hh when there is one step, where its gradient is zero by construction.
+  const structurallyZero = new Set(input.steps < 2 ? recurrentWeightNames(input.parameterNames) : []);
   let smallest = Infinity;
-  for (const name of input.parameterNames) {
-    const norm = meanOver(judged, (e) => e.meanGradientNorms[name]);
-    if (norm < smallest) {
-      smallest = norm;
+  let smallestName = '';
+  for (const name of input.parameterNames.filter((n) => !structurallyZero.has(n))) {
+    const value = judged.length === 0 ? Infinity : judged.reduce((sum, e) => sum + decodeNumber(e.meanGradientNorms[name] ?? 'NaN'), 0) / judged.length;
+    if (value < smallest) {
+      smallest = value;
       smallestName = name;
     }
   }
-  measures.minLayerGradientNorm = encodeNumber(smallest);
-  const zeros = input.parameterNames.filter((name) => meanOver(judged, (e) => e.meanGradientNorms[name]) === 0);
-  measures.zeroGradientParameters = zeros.length;
-  if (zeros.length > 0) {
-    vanishingWhere.push('to exactly 0 in some parameters');
-    evidence.push(`${zeros.length} parameter${zeros.length > 1 ? 's' : ''} had exactly zero gradient in ${span} (${zeros.slice(0, 3).join(', ')}${zeros.length > 3 ? ', …' : ''}): underflowed or dead, counted as vanished.`);
-  } else if (smallest <= thresholds.absoluteVanishing) {
-    vanishingWhere.push(`below ${formatNumber(thresholds.absoluteVanishing)} in ${shortName(smallestName)}`);
-    evidence.push(`The smallest gradient, ${smallestName}'s, averages ${formatNumber(smallest)} in ${span}, at or below the vanishing threshold ${formatNumber(thresholds.absoluteVanishing)}.`);
-  } else {
-    evidence.push(`The smallest gradient, ${smallestName}'s, averages ${formatNumber(smallest)} in ${span} (vanishing threshold ${formatNumber(thresholds.absoluteVanishing)}).`);
-  }
+  put('minLayerGradientNorm', Number.isFinite(smallest) ? smallest : null);
+  const saturation = endSnapshot?.saturatedFraction ?? initSnapshot?.saturatedFraction ?? null;
+  if (saturation !== null && saturation.length > 0) put('largestSaturatedFraction', Math.max(...saturation));
 
-  // Step size: an update as large as the weights themselves.
-  let largestUpdate = 0;
-  let largestUpdateName = '';
-  for (const name of input.parameterNames) {
-    const value = meanOver(judged, (e) => e.meanUpdateToWeightRatio[name]);
-    if (value > largestUpdate) {
-      largestUpdate = value;
-      largestUpdateName = name;
-    }
-  }
-  measures.largestUpdateToWeightRatio = encodeNumber(largestUpdate);
-  if (largestUpdate > thresholds.explodingUpdateRatio) {
-    explodingWhere.push('into updates as large as the weights');
-    evidence.push(`Updates are too large: ${largestUpdateName} moves by ${formatNumber(largestUpdate)}× its own norm per step.`);
-  }
+  // The verdict.
+  const evidence: string[] = [];
+  const initKind = initJudgement?.kind ?? null;
+  const endKindRaw = endJudgement?.kind ?? null;
+  // What follows an explosion (dead ReLU units, a collapsed gradient) is its aftermath.
+  const aftermath = runJudgement.explodedAt !== null && endKindRaw === 'vanishing';
+  const endKind: VerdictKind | null = aftermath ? 'exploding' : endKindRaw;
+  const exploded = initKind === 'exploding' || runJudgement.exploded || endKind === 'exploding';
+  let kind: VerdictKind;
+  if (divergence !== null) kind = 'diverged';
+  else if (exploded) kind = 'exploding';
+  else kind = endKind ?? initKind ?? 'inconclusive';
 
-  // Trend over epochs.
-  if (epochs.length >= 2) {
-    const first = decodeNumber(epochs[0].meanTotalGradientNorm);
-    const last = decodeNumber(epochs.at(-1)!.meanTotalGradientNorm);
-    const factor = perStep(ratio(last, first), epochs.length - 1);
-    measures.totalNormTrendPerEpoch = encodeNumber(factor);
-    const sentence = `Over ${epochs.length} epochs the total gradient norm went from ${formatNumber(first)} to ${formatNumber(last)} (${formatNumber(factor)}× per epoch).`;
-    if (factor > thresholds.trendFactorPerEpoch) explodingWhere.push('from epoch to epoch');
-    if (factor < 1 / thresholds.trendFactorPerEpoch) vanishingWhere.push('from epoch to epoch');
-    evidence.push(sentence);
+  if (divergence !== null) {
+    evidence.push(`Training diverged at epoch ${divergence.epoch}, batch ${divergence.batch}: ${divergence.reason}.`);
   }
-
-  const saturation = judged.at(-1)!.meanSaturatedFraction;
-  if (saturation.length > 0) {
+  const showInit = initFindings !== null && (endFindings === null || initKind !== endKindRaw || kind === 'diverged' || initKind === 'exploding');
+  if (endFindings !== null) evidence.push(...endFindings.sentences);
+  if (showInit) evidence.push(...initFindings.sentences);
+  evidence.push(...runSentences(run, runJudgement, trace, learningMeasure));
+  if (aftermath && runJudgement.explodedAt !== null) {
+    evidence.push(`The small gradients at the end come after the blow-up at ${batchName(trace, runJudgement.explodedAt)} (units it drove into saturation or killed pass almost nothing): its aftermath, not vanishing.`);
+  }
+  const rescale = rescaleSentence(run, (input.setup?.clipMinNorm ?? null) !== null);
+  if (rescale !== null) evidence.push(rescale);
+  if (saturation !== null && saturation.length > 0) {
     const worst = saturation.reduce((best, value, layer) => (value > saturation[best] ? layer : best), 0);
-    measures.largestSaturatedFraction = saturation[worst];
     if (saturation[worst] >= 0.5) evidence.push(`Layer ${worst} has ${Math.round(100 * saturation[worst])} % of its units saturated or dead, where almost no gradient passes.`);
   }
-
-  const vanishing = vanishingWhere.length > 0;
-  const exploding = explodingWhere.length > 0;
-  let kind: VerdictKind = 'healthy';
-  let headline = 'Gradients are healthy: they reach every layer and every time step without vanishing or exploding.';
-  if (exploding) {
-    kind = 'exploding';
-    headline = `Gradients explode ${listInWords(explodingWhere)}${vanishing ? ` (and vanish ${listInWords(vanishingWhere)})` : ''}: they grow out of proportion on the way back.`;
-  } else if (vanishing) {
-    kind = 'vanishing';
-    // Depth and time say where the signal is lost; the other findings are named only when neither does.
-    const depth = vanishingWhere.includes('down the stack');
-    const time = vanishingWhere.includes('back through time');
-    const places = depth || time ? vanishingWhere.filter((where) => where === 'down the stack' || where === 'back through time') : vanishingWhere;
-    const victims = depth && time ? 'the lower layers and the early time steps' : depth ? 'the lower layers' : time ? 'the early time steps' : 'some parameters';
-    headline = `Gradients vanish ${listInWords(places)}: ${victims} receive almost no learning signal.`;
+  if (structurallyZero.size > 0) {
+    evidence.push('With one step per sequence the recurrent weights W_hh get no gradient at all (h_{-1} = 0): zero by construction, not vanished.');
   }
-  return { kind, headline, evidence, measures };
+  if (Number.isFinite(smallest)) {
+    evidence.push(`The original program's reading: the smallest gradient, ${smallestName}'s, is ${formatNumber(smallest)}, ${smallest <= t.absoluteVanishing ? 'below' : 'above'} its threshold ${formatNumber(t.absoluteVanishing)} (reported, not judged: it depends on the loss's scale, not on how far the gradient travels).`);
+  }
+  evidence.push(learning.sentence);
+
+  const headline = headlineOf(kind, { divergence, initFindings, endFindings, endKind, initKind, runJudgement, run, trace, learningKind, aftermath, task, numLayers: input.numLayers });
+  const atInitialisation = initKind === null || initFindings === null ? null : { kind: initKind, headline: snapshotHeadline(initKind, initFindings, task, input.numLayers) };
+  return { kind, headline, atInitialisation, learning, evidence, measures };
+}
+
+/** A snapshot's own headline (the verdict at initialisation). */
+function snapshotHeadline(kind: VerdictKind, findings: Findings, task: DiagnosisTask, numLayers: number): string {
+  switch (kind) {
+    case 'exploding': {
+      const places = placesOf(findings, 'exploding');
+      const outputs = findings.outputsBlewUp === null ? '' : `the first forward pass blows up (${findings.outputsBlewUp})`;
+      if (places.length === 0) return `Exploding: ${outputs}.`;
+      return `Gradients explode ${listInWords(places)}${outputs === '' ? '' : `, and ${outputs}`}.`;
+    }
+    case 'vanishing': return `Gradients vanish ${listInWords(placesOf(findings, 'vanishing'))}.`;
+    case 'borderline': return `Gradients are borderline ${listInWords(placesOf(findings, 'borderline'))}.`;
+    case 'healthy': return `Gradients are healthy: ${reach(task, numLayers)}.`;
+    default: return `Inconclusive: ${findings.sentences[0] ?? 'nothing could be measured'}`;
+  }
+}
+
+function reach(task: DiagnosisTask, numLayers: number): string {
+  const layers = numLayers > 1 ? `all ${numLayers} layers` : '';
+  const steps = task.requiredLag.steps >= 1 ? `the ${task.requiredLag.steps} step${task.requiredLag.steps === 1 ? '' : 's'} back the task needs` : '';
+  return `they reach ${listInWords([layers, steps].filter((part) => part !== ''))}`;
+}
+
+interface HeadlineParts {
+  divergence: DivergenceRecord | null;
+  initFindings: Findings | null;
+  endFindings: Findings | null;
+  endKind: VerdictKind | null;
+  initKind: VerdictKind | null;
+  runJudgement: ReturnType<typeof judgeRun>;
+  run: ReturnType<typeof measureRun>;
+  trace: RunTrace;
+  learningKind: LearningKind;
+  aftermath: boolean;
+  task: DiagnosisTask;
+  numLayers: number;
+}
+
+/** The explosions, in the order they happened: at initialisation, during training, by the end. */
+function explodingHeadline(p: HeadlineParts): string {
+  const clauses: string[] = [];
+  const initial = p.initKind === 'exploding' ? placesOf(p.initFindings, 'exploding') : [];
+  if (initial.length > 0) clauses.push(`${listInWords(initial)} at initialisation`);
+  if (p.runJudgement.grewAt !== null || p.runJudgement.spikedAt !== null) {
+    clauses.push(`during training (the total norm reached ${formatNumber(p.run?.growth ?? Number.NaN)}× its value at initialisation)`);
+  }
+  if (p.runJudgement.largeUpdates.length > 0) clauses.push('into updates larger than the weights');
+  const judgedAtStart = new Set(p.initKind === 'exploding' ? p.initFindings?.places.filter((place) => place.judged.status === 'exploding').map((place) => place.where) : []);
+  const atEnd = (p.endFindings?.places ?? []).filter((place) => place.judged.status === 'exploding' && !judgedAtStart.has(place.where));
+  if (atEnd.length > 0) clauses.push(`${listInWords(atEnd.map((place) => place.phrase))} by the end`);
+  const outputs = p.initFindings?.outputsBlewUp ?? null;
+  let text = clauses.length > 0 ? `Gradients explode ${listInWords(clauses)}` : outputs !== null ? 'The outputs blow up in the first forward pass' : 'Gradients explode';
+  if (outputs !== null) text += clauses.length > 0 ? `; the first forward pass already blows up (${outputs})` : ` (${outputs})`;
+  if (p.runJudgement.lossEndsBlownUp && outputs === null) text += '; the loss ends far above chance';
+  if (p.aftermath) text += '; what follows the blow-up is its aftermath';
+  else if (!p.runJudgement.lossEndsBlownUp && (p.endKind === 'healthy' || p.endKind === 'borderline')) text += `; by the end they are ${p.endKind}`;
+  return text;
+}
+
+function headlineOf(kind: VerdictKind, p: HeadlineParts): string {
+  const learned = learningClause(p.learningKind);
+  const withLearning = (gradients: string): string => (learned === '' ? `${gradients}.` : `${gradients}; ${learned}.`);
+  if (kind === 'diverged' && p.divergence !== null) {
+    const cause = p.initFindings?.outputsBlewUp != null ? ', after the first forward pass had already blown up'
+      : p.runJudgement.explodedAt !== null ? ` after the gradients exploded (${batchName(p.trace, p.runJudgement.explodedAt)})` : '';
+    return `Training diverged (${p.divergence.reason}) at epoch ${p.divergence.epoch}, batch ${p.divergence.batch}${cause}.`;
+  }
+  if (kind === 'exploding') return withLearning(explodingHeadline(p));
+  const findings = p.endFindings ?? p.initFindings;
+  if (findings === null) return withLearning('Inconclusive: no batch was trained');
+  switch (kind) {
+    case 'vanishing':
+      return withLearning(`Gradients vanish ${listInWords(placesOf(findings, 'vanishing'))}`);
+    case 'borderline':
+      return withLearning(`Gradients are borderline ${listInWords(placesOf(findings, 'borderline'))}`);
+    case 'healthy':
+      return withLearning(`Gradients are healthy: ${reach(p.task, p.numLayers)}`);
+    default:
+      return withLearning('Inconclusive: neither time nor depth could be measured (see the evidence)');
+  }
 }

@@ -21,3 +21,22 @@ export function recurrentWeightNames(parameterNames: readonly string[]): string[
   }
   return byLayer.filter((name) => name !== undefined);
 }
+
+/** The input weight (weight_ih) name of every layer, bottom first. */
+export function inputWeightNames(parameterNames: readonly string[]): string[] {
+  const byLayer: string[] = [];
+  for (const name of parameterNames) {
+    const layer = layerOfParameter(name);
+    if (layer !== null && name.includes('weight_ih')) byLayer[layer] = name;
+  }
+  return byLayer.filter((name) => name !== undefined);
+}
+
+/**
+ * The per-layer weights depth is judged on: the recurrent weights, or — with one time step, where
+ * W_hh gets no gradient by construction — the input weights of layers 1 and up (layer 0's has
+ * the input's shape, not comparable).
+ */
+export function depthWeightNames(parameterNames: readonly string[], steps: number): string[] {
+  return steps >= 2 ? recurrentWeightNames(parameterNames) : inputWeightNames(parameterNames).slice(1);
+}

@@ -28,10 +28,11 @@ export type SectionName = 'model' | 'training' | 'record' | 'diagnosis';
 export const modelFields: Record<string, FieldSpec> = {
   architecture: { type: 'string', enum: ['vanilla', 'residual'], default: 'vanilla', description: "vanilla: a stack like nn.RNN(num_layers=…); residual: the original's ResidualRNN (each layer after the first adds its output to its input)" },
   cell: { type: 'string', enum: ['rnn', 'lstm', 'gru'], default: 'rnn', description: 'recurrent cell: Elman rnn, lstm or gru' },
-  nonlinearity: { type: 'string', enum: ['tanh', 'relu'], default: 'tanh', description: "the Elman cell's nonlinearity (ignored by lstm and gru)" },
+  nonlinearity: { type: 'string', enum: ['tanh', 'relu', 'linear'], default: 'tanh', description: "the Elman cell's nonlinearity (ignored by lstm and gru); linear: none, the case theory solves exactly" },
   hidden_size: { type: 'integer', minimum: 1, maximum: 4096, default: 256, description: 'units per layer (the original: 256)' },
   num_layers: { type: 'integer', minimum: 1, maximum: 256, default: 20, description: 'recurrent layers stacked (the original: 20)' },
   init: { type: 'string', enum: ['default', 'xavier', 'he', 'orthogonal', 'identity'], default: 'default', description: "default (PyTorch's), xavier / he (orthogonal recurrent weights, zero biases), orthogonal, identity (IRNN; rnn cell only)" },
+  recurrent_gain: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 1, description: 'multiply every W_hh by this after init: with an orthogonal W_hh below 1 shrinks and above 1 grows the gradient through time (exactly so in a linear RNN)' },
   forget_bias: { type: 'number', minimum: -20, maximum: 20, nullable: true, default: null, description: "lstm only: set the forget gate's bias to this after init (1 is the classic choice: start by remembering); null: the init's values" },
   dtype: { type: 'string', enum: ['float32', 'float64'], default: 'float32', description: 'precision of parameters and activations' },
 };
@@ -58,11 +59,15 @@ export const recordFields: Record<string, FieldSpec> = {
 };
 
 export const diagnosisFields: Record<string, FieldSpec> = {
-  absolute_vanishing: { type: 'number', exclusiveMinimum: 0, default: 1e-6, description: "a gradient norm at or below this counts as vanished (the original's 1e-6)" },
-  vanishing_ratio: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 1e-3, description: 'bottom-over-top layer or first-over-last step ratio below this is vanishing; above its inverse, exploding' },
-  exploding_update_ratio: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'an update larger than this fraction of the weights is exploding' },
-  trend_factor_per_epoch: { type: 'number', exclusiveMinimum: 1, default: 10, description: 'a total gradient norm growing (shrinking) faster than this per epoch is exploding (vanishing)' },
-  judged_epochs: { type: 'integer', minimum: 1, default: 1, description: 'how many final epochs the verdict averages over' },
+  required_lag: { type: 'integer', minimum: 0, nullable: true, default: null, description: "steps back in time the answer depends on (time is judged over this distance); null: the dataset's own (adding: T − 1, copy: gap + 10, MNIST: from the first inked row; your data: T − 1)" },
+  borderline_time_constants: { type: 'number', exclusiveMinimum: 0, default: 1.5, description: 'the needed distance in time constants of the fitted decay (or growth) from which gradients are borderline' },
+  vanishing_time_constants: { type: 'number', exclusiveMinimum: 0, default: 6, description: 'from this many time constants they vanish (or explode): e^-6 ≈ 1/400 arrives; twice the trainability boundary of Schoenholz et al. 2017' },
+  exploded_loss_factor: { type: 'number', exclusiveMinimum: 1, default: 10, description: 'a loss this many times the chance level means the outputs blew up' },
+  exploding_update_ratio: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'an epoch whose mean update of a weight matrix exceeds this fraction of its norm is exploding' },
+  absolute_vanishing: { type: 'number', exclusiveMinimum: 0, default: 1e-6, description: "the original's threshold on the smallest gradient (reported, not judged)" },
+  learned_loss_fraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5, description: 'a loss at most this fraction of chance counts as learned' },
+  chance_margin: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.05, description: 'within this relative margin of the chance loss a model is at chance' },
+  judged_epochs: { type: 'integer', minimum: 1, default: 1, description: 'how many final epochs the verdict at the end averages over' },
 };
 
 export const sectionFields: Record<SectionName, Record<string, FieldSpec>> = {

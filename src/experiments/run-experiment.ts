@@ -7,9 +7,9 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import type { DatasetOptions } from '../data/load.js';
 import { loadDataset } from '../data/load.js';
-import { diagnose } from '../diagnose/diagnose.js';
+import { appendToTrace, diagnose, traceOfBatches } from '../diagnose/diagnose.js';
 import { createModel } from '../model/model.js';
-import type { EpochRecord, ExperimentSummary, RecordedNumber } from '../record/metrics.js';
+import type { BatchRecord, EpochRecord, ExperimentSummary, RecordedNumber } from '../record/metrics.js';
 import { batchSourceFromDataset } from '../train/batch-source.js';
 import type { OptimizerOptions } from '../train/optimizers.js';
 import { trainExperiment } from '../train/trainer.js';
@@ -65,13 +65,16 @@ export function runExperiment(config: ExperimentConfig, folder: string, onEvent:
   const model = createModel({
     architecture: m.architecture, cell: m.cell, nonlinearity: m.nonlinearity, inputSize: dataset.inputSize,
     hiddenSize: m.hidden_size, numLayers: m.num_layers, outputSize: dataset.outputSize, output: dataset.output,
-    init: m.init, forgetBias: m.forget_bias ?? undefined, seed: training.seed, dtype: m.dtype,
+    init: m.init, recurrentGain: m.recurrent_gain, forgetBias: m.forget_bias ?? undefined, seed: training.seed, dtype: m.dtype,
   });
   const source = batchSourceFromDataset(dataset, { batchSize: training.batch_size, samplesPerEpoch: training.samples_per_epoch, seed: training.seed });
   const parameterNames = model.parameterNames();
   const writer = new ExperimentWriter(folder, parameterNames);
   onEvent({ type: 'start', experiment: config.name, epochs: training.epochs, batchesPerEpoch: source.batchesPerEpoch, kernels: model.kernels.name });
 
+  // What the diagnosis reads of the whole run: the first batch in full, and a few scalars of every batch.
+  let firstBatch: BatchRecord | null = null;
+  const trace = traceOfBatches([]);
   let outcome;
   try {
     outcome = trainExperiment(model, source, {
@@ -84,6 +87,8 @@ export function runExperiment(config: ExperimentConfig, folder: string, onEvent:
     }, {
       onBatch: (record, progress) => {
         writer.writeBatch(record);
+        firstBatch ??= record;
+        appendToTrace(trace, record);
         onEvent({ type: 'batch', experiment: config.name, epoch: progress.epoch, batch: progress.batch, batchesPerEpoch: progress.batchesPerEpoch, loss: record.loss });
       },
       onEpoch: (record) => {
@@ -97,9 +102,23 @@ export function runExperiment(config: ExperimentConfig, folder: string, onEvent:
   }
 
   const d = config.diagnosis;
-  const verdict = diagnose({ epochs: outcome.epochs, divergence: outcome.divergence, parameterNames, numLayers: m.num_layers, lossAtEveryStep: dataset.output === 'every' }, {
-    absoluteVanishing: d.absolute_vanishing, vanishingRatio: d.vanishing_ratio, explodingUpdateRatio: d.exploding_update_ratio,
-    trendFactorPerEpoch: d.trend_factor_per_epoch, judgedEpochs: d.judged_epochs,
+  const requiredLag = d.required_lag === null
+    ? dataset.requiredLag
+    : { steps: Math.min(d.required_lag, dataset.steps - 1), reason: `diagnosis.required_lag = ${d.required_lag}` };
+  const verdict = diagnose({
+    epochs: outcome.epochs,
+    divergence: outcome.divergence,
+    firstBatch,
+    trace,
+    parameterNames,
+    numLayers: m.num_layers,
+    steps: dataset.steps,
+    task: { lossAtEveryStep: dataset.output === 'every', requiredLag, chance: dataset.baseline },
+    setup: { init: m.init, nonlinearity: m.nonlinearity, cell: m.cell, clipMinNorm: training.clip_min_norm },
+  }, {
+    borderlineTimeConstants: d.borderline_time_constants, vanishingTimeConstants: d.vanishing_time_constants, explodedLossFactor: d.exploded_loss_factor,
+    explodingUpdateRatio: d.exploding_update_ratio, absoluteVanishing: d.absolute_vanishing, learnedLossFraction: d.learned_loss_fraction,
+    chanceMargin: d.chance_margin, judgedEpochs: d.judged_epochs,
   });
   const summary: ExperimentSummary = {
     name: config.name,
@@ -114,6 +133,7 @@ export function runExperiment(config: ExperimentConfig, folder: string, onEvent:
     final: outcome.final,
     baseline: { ...dataset.baseline },
     verdict,
+    expected: config.expect,
     seconds: (performance.now() - started) / 1000,
     kernels: model.kernels.name,
   };

@@ -10,6 +10,7 @@ import { datasetCatalog } from '../data/load.js';
 import type { FieldSpec, SectionName } from './fields.js';
 import { sectionFields } from './fields.js';
 import { showValue } from './errors.js';
+import { learningKinds, verdictKinds } from '../record/metrics.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -49,9 +50,22 @@ function experimentSchema(requireName: boolean): JsonSchema {
       training: sectionSchema('training'),
       record: sectionSchema('record'),
       diagnosis: sectionSchema('diagnosis'),
+      ...(requireName ? { expect: expectationSchema } : {}),
     },
   };
 }
+
+/** `expect:` the verdict (and whether it learns) that an experiment is known to give, and why. */
+const expectationSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    verdict: { type: 'string', enum: [...verdictKinds] },
+    at_initialisation: { type: 'string', enum: [...verdictKinds] },
+    learning: { type: 'string', enum: [...learningKinds] },
+    why: { type: 'string' },
+  },
+};
 
 export const suiteSchema: JsonSchema = {
   type: 'object',

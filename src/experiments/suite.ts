@@ -12,14 +12,16 @@ import { datasetFields, defaultDatasetName, sectionFields } from './fields.js';
 import { InputError, showValue } from './errors.js';
 import { schemaProblems } from './schema.js';
 import { presetPath } from './presets.js';
+import type { Expectation, LearningKind, VerdictKind } from '../record/metrics.js';
 
 export interface ModelSection {
   architecture: 'vanilla' | 'residual';
   cell: 'rnn' | 'lstm' | 'gru';
-  nonlinearity: 'tanh' | 'relu';
+  nonlinearity: 'tanh' | 'relu' | 'linear';
   hidden_size: number;
   num_layers: number;
   init: 'default' | 'xavier' | 'he' | 'orthogonal' | 'identity';
+  recurrent_gain: number;
   forget_bias: number | null;
   dtype: 'float32' | 'float64';
 }
@@ -46,12 +48,17 @@ export interface RecordSection {
 }
 
 export interface DiagnosisSection {
-  absolute_vanishing: number;
-  vanishing_ratio: number;
+  required_lag: number | null;
+  borderline_time_constants: number;
+  vanishing_time_constants: number;
+  exploded_loss_factor: number;
   exploding_update_ratio: number;
-  trend_factor_per_epoch: number;
+  absolute_vanishing: number;
+  learned_loss_fraction: number;
+  chance_margin: number;
   judged_epochs: number;
 }
+
 
 /** `dataset` plus that dataset's options (snake_case), every default filled in. */
 export interface DataSection {
@@ -70,6 +77,8 @@ export interface ExperimentConfig {
   training: TrainingSection;
   record: RecordSection;
   diagnosis: DiagnosisSection;
+  /** The expected answer, when the file states one. */
+  expect: Expectation | null;
 }
 
 export interface Suite {
@@ -240,6 +249,10 @@ export function resolveSuite(document: unknown, path: string, overrides: SuiteOv
     if (model.forget_bias !== null && model.cell !== 'lstm') {
       dataProblems.push(`${at}.model.forget_bias: only the lstm cell has a forget gate, got cell ${showValue(model.cell)}`);
     }
+    const diagnosis = section<DiagnosisSection>('diagnosis');
+    if (diagnosis.borderline_time_constants >= diagnosis.vanishing_time_constants) {
+      dataProblems.push(`${at}.diagnosis.borderline_time_constants: must be below vanishing_time_constants (${showValue(diagnosis.vanishing_time_constants)}), got ${showValue(diagnosis.borderline_time_constants)}`);
+    }
     if (training.nesterov && training.momentum <= 0) {
       dataProblems.push(`${at}.training.nesterov: needs momentum > 0, got momentum ${showValue(training.momentum)}`);
     }
@@ -253,7 +266,15 @@ export function resolveSuite(document: unknown, path: string, overrides: SuiteOv
       data,
       training,
       record: section<RecordSection>('record'),
-      diagnosis: section<DiagnosisSection>('diagnosis'),
+      diagnosis,
+      expect: isObject(experiment.expect)
+        ? {
+          verdict: (experiment.expect.verdict ?? null) as VerdictKind | null,
+          atInitialisation: (experiment.expect.at_initialisation ?? null) as VerdictKind | null,
+          learning: (experiment.expect.learning ?? null) as LearningKind | null,
+          why: (experiment.expect.why as string | undefined) ?? '',
+        }
+        : null,
     });
   });
 

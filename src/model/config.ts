@@ -6,7 +6,7 @@ import type { Dtype } from './parameters.js';
 
 export type Architecture = 'vanilla' | 'residual';
 export type CellType = 'rnn' | 'lstm' | 'gru';
-export type Nonlinearity = 'tanh' | 'relu';
+export type Nonlinearity = 'tanh' | 'relu' | 'linear';
 export type HeadPlacement = 'last' | 'every';
 export type InitScheme = 'default' | 'xavier' | 'he' | 'orthogonal' | 'identity';
 export type LossKind = 'cross_entropy' | 'mse';
@@ -17,7 +17,10 @@ export interface ModelOptions {
   architecture?: Architecture;
   /** Recurrent cell: Elman `rnn`, `lstm` or `gru`. Default `rnn`. */
   cell?: CellType;
-  /** Elman cell's nonlinearity, `tanh` or `relu` (ignored by LSTM/GRU). Default `tanh`. */
+  /**
+   * Elman cell's nonlinearity: `tanh`, `relu`, or `linear` (no nonlinearity: the gradient through
+   * time is exactly the product of W_hh's, the case theory solves). Ignored by LSTM/GRU. Default `tanh`.
+   */
   nonlinearity?: Nonlinearity;
   /** Features per time step. */
   inputSize: number;
@@ -37,6 +40,12 @@ export interface ModelOptions {
    * cell starts by remembering. Default: not set, the init's own values stay.
    */
   forgetBias?: number;
+  /**
+   * Every layer's W_hh is multiplied by this after initialisation (for LSTM/GRU, all gate blocks).
+   * With an orthogonal W_hh and a linear cell, the gradient through time changes by exactly this
+   * factor per step: below 1 it vanishes, above 1 it explodes. Default 1.
+   */
+  recurrentGain?: number;
   /** Seed of the parameter initialisation. Default 0. */
   seed?: number;
   /** Numeric precision of parameters and activations. Default `float32`. */
@@ -56,13 +65,14 @@ export interface ResolvedModelConfig {
   readonly output: HeadPlacement;
   readonly init: InitScheme;
   readonly forgetBias: number | null;
+  readonly recurrentGain: number;
   readonly seed: number;
   readonly dtype: Dtype;
 }
 
 const allowedKeys = new Set([
   'architecture', 'cell', 'nonlinearity', 'inputSize', 'hiddenSize', 'numLayers', 'outputSize',
-  'output', 'init', 'forgetBias', 'seed', 'dtype', 'kernels',
+  'output', 'init', 'forgetBias', 'recurrentGain', 'seed', 'dtype', 'kernels',
 ]);
 
 function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -96,6 +106,10 @@ export function resolveModelConfig(options: ModelOptions): ResolvedModelConfig {
   if (forgetBias !== null && cell !== 'lstm') {
     throw new Error(`model option forgetBias = ${forgetBias} needs cell "lstm" (only the LSTM has a forget gate); got cell ${JSON.stringify(cell)}`);
   }
+  const recurrentGain = options.recurrentGain ?? 1;
+  if (typeof recurrentGain !== 'number' || !Number.isFinite(recurrentGain) || recurrentGain <= 0) {
+    throw new Error(`model option recurrentGain must be a finite number > 0; got ${JSON.stringify(recurrentGain)}`);
+  }
   const seed = options.seed ?? 0;
   if (typeof seed !== 'number' || !Number.isFinite(seed)) {
     throw new Error(`model option seed must be a finite number; got ${JSON.stringify(seed)}`);
@@ -103,7 +117,7 @@ export function resolveModelConfig(options: ModelOptions): ResolvedModelConfig {
   return {
     architecture: oneOf('architecture', options.architecture, ['vanilla', 'residual'] as const, 'vanilla'),
     cell,
-    nonlinearity: oneOf('nonlinearity', options.nonlinearity, ['tanh', 'relu'] as const, 'tanh'),
+    nonlinearity: oneOf('nonlinearity', options.nonlinearity, ['tanh', 'relu', 'linear'] as const, 'tanh'),
     inputSize: positiveInteger('inputSize', options.inputSize),
     hiddenSize: positiveInteger('hiddenSize', options.hiddenSize),
     numLayers: positiveInteger('numLayers', options.numLayers, 1),
@@ -111,6 +125,7 @@ export function resolveModelConfig(options: ModelOptions): ResolvedModelConfig {
     output: oneOf('output', options.output, ['last', 'every'] as const, 'last'),
     init,
     forgetBias,
+    recurrentGain,
     seed,
     dtype: oneOf('dtype', options.dtype, ['float32', 'float64'] as const, 'float32'),
   };

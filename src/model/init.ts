@@ -38,6 +38,13 @@ export function setForgetGateBias({ layers, hiddenSize }: InitTargets, value: nu
   }
 }
 
+/** W_hh ← gain · W_hh in every layer (all gate blocks of an LSTM/GRU). */
+export function scaleRecurrentWeights({ layers }: InitTargets, gain: number): void {
+  for (const [, weightHidden] of layers) {
+    for (let i = 0; i < weightHidden.data.length; i++) weightHidden.data[i] *= gain;
+  }
+}
+
 export function initialiseParameters(scheme: InitScheme, targets: InitTargets, random: SeededRandom): void {
   const recurrentBound = 1 / Math.sqrt(targets.hiddenSize);
   for (const [weightInput, weightHidden, biasInput, biasHidden] of targets.layers) {

@@ -43,13 +43,18 @@ export class LinearHead {
     this.kernels.addBiasRows(this.logits, 0, rows, O, this.bias.data, 0);
   }
 
-  /** Accumulates the head's gradients and overwrites dHidden[dHiddenOffset…] with dL/dh for those rows. */
-  backward(hidden: FloatArray, hiddenOffset: number, rows: number, dHidden: FloatArray, dHiddenOffset: number): void {
+  /**
+   * Accumulates the head's gradients and overwrites dHidden[dHiddenOffset…] with dL/dh for those
+   * rows. `logitsRow` is the first row of dL/d(logits) they correspond to (0 unless only a later
+   * part of the forward pass's rows is propagated, as the last-step probe does).
+   */
+  backward(hidden: FloatArray, hiddenOffset: number, rows: number, dHidden: FloatArray, dHiddenOffset: number, logitsRow = 0): void {
     const k = this.kernels;
     const O = this.outputSize;
     const H = this.hiddenSize;
-    k.gemm(true, false, O, H, rows, this.dLogits, 0, hidden, hiddenOffset, this.weight.grad, 0, true);
-    k.accumulateColumnSums(this.bias.grad, 0, this.dLogits, 0, rows, O);
-    k.gemm(false, false, rows, H, O, this.dLogits, 0, this.weight.data, 0, dHidden, dHiddenOffset, false);
+    const dLogitsOffset = logitsRow * O;
+    k.gemm(true, false, O, H, rows, this.dLogits, dLogitsOffset, hidden, hiddenOffset, this.weight.grad, 0, true);
+    k.accumulateColumnSums(this.bias.grad, 0, this.dLogits, dLogitsOffset, rows, O);
+    k.gemm(false, false, rows, H, O, this.dLogits, dLogitsOffset, this.weight.data, 0, dHidden, dHiddenOffset, false);
   }
 }

@@ -11,11 +11,15 @@ export interface LossValue {
   loss: number;
   /** Rows whose arg-max is the target class (cross-entropy; 0 for MSE). */
   correct: number;
+  /** With `rowsPerStep` (a head at every step, cross-entropy): the correct rows of each step. */
+  correctPerStep: Int32Array | null;
 }
 
 /**
  * targets are time-major like the logits: Int32Array class ids, one per row, for cross-entropy;
- * a float array of rows × classes values for MSE.
+ * a float array of rows × classes values for MSE. With `rowsPerStep` (the batch size of a head
+ * at every step) cross-entropy also counts the correct rows step by step, so a task can score
+ * only the steps that matter (the copy task's recall).
  */
 export function computeLoss(
   kind: LossKind,
@@ -25,14 +29,27 @@ export function computeLoss(
   classes: number,
   targets: Int32Array | FloatArray,
   dLogits: FloatArray,
+  rowsPerStep?: number,
 ): LossValue {
   if (kind === 'cross_entropy') {
-    const { lossSum, correct } = kernels.softmaxCrossEntropy(rows, classes, logits, 0, targets as Int32Array, 0, dLogits, 0, 1 / rows);
-    return { loss: lossSum / rows, correct };
+    if (rowsPerStep === undefined) {
+      const { lossSum, correct } = kernels.softmaxCrossEntropy(rows, classes, logits, 0, targets as Int32Array, 0, dLogits, 0, 1 / rows);
+      return { loss: lossSum / rows, correct, correctPerStep: null };
+    }
+    const steps = rows / rowsPerStep;
+    const correctPerStep = new Int32Array(steps);
+    let lossSum = 0;
+    for (let t = 0; t < steps; t++) {
+      const first = t * rowsPerStep;
+      const step = kernels.softmaxCrossEntropy(rowsPerStep, classes, logits, first * classes, targets as Int32Array, first, dLogits, first * classes, 1 / rows);
+      lossSum += step.lossSum;
+      correctPerStep[t] = step.correct;
+    }
+    return { loss: lossSum / rows, correct: correctPerStep.reduce((sum, c) => sum + c, 0), correctPerStep };
   }
   const n = rows * classes;
   const sum = kernels.squaredError(n, logits, 0, targets as FloatArray, 0, dLogits, 0, 1 / n);
-  return { loss: sum / n, correct: 0 };
+  return { loss: sum / n, correct: 0, correctPerStep: null };
 }
 
 /** Rejects targets of the wrong type, length or range with a message naming the value. */

@@ -16,7 +16,7 @@ import { SeededRandom } from '../random.js';
 import type { LossKind, ModelOptions, ResolvedModelConfig } from './config.js';
 import { resolveModelConfig } from './config.js';
 import { GruLayer } from './gru-layer.js';
-import { initialiseParameters, setForgetGateBias } from './init.js';
+import { initialiseParameters, scaleRecurrentWeights, setForgetGateBias } from './init.js';
 import { LinearHead } from './linear-head.js';
 import { computeLoss, validateTargets } from './loss.js';
 import { LstmLayer } from './lstm-layer.js';
@@ -49,18 +49,47 @@ export interface Evaluation {
   correct: number;
   /** Predictions made: batchSize, or batchSize·steps with the head at every step. */
   predictions: number;
+  /** Head at every step with cross-entropy: the correct predictions of each step ([steps]); else null. */
+  correctPerStep: Int32Array | null;
 }
 
-export interface LossAndGradients extends Evaluation {
+/** ‖∂L/∂h_t‖ of every layer and ‖∂L/∂x_t‖ at the input, from one backward pass. */
+export interface GradientThroughTime {
+  /** hiddenGradientNorms[layer][t] = ‖dL/dh_t‖ of that layer over the batch (Frobenius norm). */
+  hiddenGradientNorms: Float64Array[];
+  /**
+   * inputGradientNorms[t] = ‖dL/dx_t‖ over the batch: the gradient that arrives at the input of
+   * step t through every path of the stack (and, in an LSTM, through the cell state too).
+   */
+  inputGradientNorms: Float64Array;
+}
+
+export interface LossAndGradients extends Evaluation, GradientThroughTime {
   /**
    * dL/dθ for every parameter by PyTorch name. These are the model's gradient buffers: the
    * next call overwrites them; optimisers read them from here or from `parameters()`.
    */
   gradients: ReadonlyMap<string, FloatArray>;
-  /** hiddenGradientNorms[layer][t] = ‖dL/dh_t‖ of that layer over the batch (Frobenius norm). */
-  hiddenGradientNorms: Float64Array[];
   /** Per layer, the fraction of saturated (tanh, LSTM, GRU) or dead (ReLU) units in this batch. */
   saturatedFraction: number[];
+  /**
+   * Per layer, the root mean square of the signal it passes on (its hidden states; in a residual
+   * stack the residual stream): the forward signal, to tell "the activations died (or blew up)"
+   * from "the gradient died".
+   */
+  activationRms: number[];
+  /**
+   * With the head at every step and `lastStepProbe` asked for: the same measures for the gradient
+   * of the LAST step's loss alone (the other steps' losses left out), which shows how far back one
+   * loss reaches. Null otherwise (with the head at the last step the main pass already is that).
+   */
+  lastStepProbe: GradientThroughTime | null;
+}
+
+/** What `lossAndGradients` measures beyond the gradients. */
+export interface GradientOptions {
+  /** Also run the last-step probe (head at every step only; one more backward pass). Default false. */
+  lastStepProbe?: boolean;
 }
 
 export interface Model {
@@ -80,7 +109,7 @@ export interface Model {
   /** Forward pass and loss only (validation). */
   evaluate(batch: SequenceBatch): Evaluation;
   /** Forward pass, loss, and backpropagation through time. */
-  lossAndGradients(batch: SequenceBatch): LossAndGradients;
+  lossAndGradients(batch: SequenceBatch, options?: GradientOptions): LossAndGradients;
 }
 
 /** Builds a model; see `ModelOptions` for the options and their defaults. */
@@ -103,6 +132,8 @@ class RecurrentModel implements Model {
   private residualStreams: FloatArray[] = [];
   /** Two [T, B, H] buffers that take turns as dL/d(layer output) and dL/d(layer input). */
   private gradientBuffers: [FloatArray, FloatArray];
+  /** dL/dx, time-major [T, B, I]: what arrives at the input. */
+  private inputGradient: FloatArray;
   private timeMajorClassTargets = new Int32Array(0);
   private timeMajorValueTargets: FloatArray;
 
@@ -115,7 +146,7 @@ class RecurrentModel implements Model {
       const layerInput = l === 0 ? inputSize : hiddenSize;
       const prefix = architecture === 'vanilla' ? 'rnn.' : `rnn_layers.${l}.`;
       const suffix = architecture === 'vanilla' ? `l${l}` : 'l0';
-      if (cell === 'rnn') this.layers.push(new RnnLayer(layerInput, hiddenSize, nonlinearity, prefix, suffix, dtype, this.kernels));
+      if (cell === 'rnn') this.layers.push(new RnnLayer(layerInput, hiddenSize, nonlinearity === 'linear' ? 'identity' : nonlinearity, prefix, suffix, dtype, this.kernels));
       else if (cell === 'lstm') this.layers.push(new LstmLayer(layerInput, hiddenSize, prefix, suffix, dtype, this.kernels));
       else this.layers.push(new GruLayer(layerInput, hiddenSize, prefix, suffix, dtype, this.kernels));
     }
@@ -125,9 +156,11 @@ class RecurrentModel implements Model {
     this.gradientsByName = new Map(this.allParameters.map((p) => [p.name, p.grad]));
     const initTargets = { layers: this.layers.map((layer) => layer.parameters), headWeight: this.head.weight, headBias: this.head.bias, hiddenSize };
     initialiseParameters(this.config.init, initTargets, new SeededRandom(this.config.seed).fork('parameters'));
+    if (this.config.recurrentGain !== 1) scaleRecurrentWeights(initTargets, this.config.recurrentGain);
     if (this.config.forgetBias !== null) setForgetGateBias(initTargets, this.config.forgetBias);
     this.timeMajorInput = allocate(dtype, 0);
     this.gradientBuffers = [allocate(dtype, 0), allocate(dtype, 0)];
+    this.inputGradient = allocate(dtype, 0);
     this.timeMajorValueTargets = allocate(dtype, 0);
   }
 
@@ -167,22 +200,42 @@ class RecurrentModel implements Model {
     return this.lossOfHead(batch, loss);
   }
 
-  lossAndGradients(batch: SequenceBatch): LossAndGradients {
+  lossAndGradients(batch: SequenceBatch, options: GradientOptions = {}): LossAndGradients {
     const loss = batch.loss ?? 'cross_entropy';
     this.validate(batch, loss);
     this.prepare(batch, loss);
     const { steps, batchSize } = batch;
     this.forward(steps, batchSize);
     const evaluation = this.lossOfHead(batch, loss);
-    for (const p of this.allParameters) this.kernels.fill(p.grad, 0, p.grad.length, 0);
-    const hiddenGradientNorms = this.layers.map(() => new Float64Array(steps));
-    this.backward(steps, batchSize, hiddenGradientNorms);
+    // The probe runs first and its parameter gradients are discarded: only its norms are kept.
+    let lastStepProbe: GradientThroughTime | null = null;
+    if (options.lastStepProbe === true && this.config.output === 'every') {
+      this.zeroGradients();
+      lastStepProbe = this.backward(steps, batchSize, true);
+    }
+    this.zeroGradients();
+    const through = this.backward(steps, batchSize, false);
     return {
       ...evaluation,
+      ...through,
       gradients: this.gradientsByName,
-      hiddenGradientNorms,
       saturatedFraction: this.layers.map((layer) => layer.saturatedFraction(steps, batchSize)),
+      activationRms: this.activationRms(steps * batchSize * this.config.hiddenSize),
+      lastStepProbe,
     };
+  }
+
+  private zeroGradients(): void {
+    for (const p of this.allParameters) this.kernels.fill(p.grad, 0, p.grad.length, 0);
+  }
+
+  /** RMS of what each layer passes on: its hidden states, or the residual stream after it. */
+  private activationRms(size: number): number[] {
+    const residual = this.config.architecture === 'residual';
+    return this.layers.map((layer, l) => {
+      const signal = residual && l > 0 ? this.residualStreams[l - 1] : layer.output;
+      return Math.sqrt(this.kernels.sumOfSquares(signal, 0, size) / size);
+    });
   }
 
   private lookup(name: string): Parameter {
@@ -223,6 +276,7 @@ class RecurrentModel implements Model {
       this.capacity = steps * batchSize;
       this.timeMajorInput = allocate(dtype, this.capacity * inputSize);
       this.gradientBuffers = [allocate(dtype, this.capacity * hiddenSize), allocate(dtype, this.capacity * hiddenSize)];
+      this.inputGradient = allocate(dtype, this.capacity * inputSize);
       this.residualStreams = architecture === 'residual' ? Array.from({ length: numLayers - 1 }, () => allocate(dtype, this.capacity * hiddenSize)) : [];
       this.timeMajorClassTargets = new Int32Array(this.capacity);
       this.timeMajorValueTargets = allocate(dtype, this.capacity * outputSize);
@@ -267,18 +321,25 @@ class RecurrentModel implements Model {
     let targets: Int32Array | FloatArray;
     if (loss === 'cross_entropy') targets = every ? this.timeMajorClassTargets : (batch.targets as Int32Array);
     else targets = every ? this.timeMajorValueTargets : (batch.targets as FloatArray);
-    const value = computeLoss(loss, this.kernels, this.head.logits, rows, this.config.outputSize, targets, this.head.dLogits);
-    return { loss: value.loss, correct: value.correct, predictions: rows };
+    const value = computeLoss(loss, this.kernels, this.head.logits, rows, this.config.outputSize, targets, this.head.dLogits, every ? batch.batchSize : undefined);
+    return { loss: value.loss, correct: value.correct, predictions: rows, correctPerStep: value.correctPerStep };
   }
 
-  private backward(steps: number, batch: number, hiddenGradientNorms: Float64Array[]): void {
+  /**
+   * Backpropagation through time into the parameters' gradients (accumulated). With
+   * `lastStepOnly`, only the last step's rows of dL/d(logits) are propagated (the probe).
+   */
+  private backward(steps: number, batch: number, lastStepOnly: boolean): GradientThroughTime {
     const k = this.kernels;
-    const H = this.config.hiddenSize;
+    const { hiddenSize: H, inputSize: I } = this.config;
     const size = steps * batch * H;
+    const lastRows = (steps - 1) * batch;
+    const hiddenGradientNorms = this.layers.map(() => new Float64Array(steps));
     let [dOutput, dInput] = this.gradientBuffers;
-    if (this.config.output === 'last') {
+    if (this.config.output === 'last' || lastStepOnly) {
       k.fill(dOutput, 0, size, 0);
-      this.head.backward(this.top(), (steps - 1) * batch * H, batch, dOutput, (steps - 1) * batch * H);
+      const logitsRow = this.config.output === 'last' ? 0 : lastRows;
+      this.head.backward(this.top(), lastRows * H, batch, dOutput, lastRows * H, logitsRow);
     } else {
       this.head.backward(this.top(), 0, steps * batch, dOutput, 0);
     }
@@ -287,7 +348,7 @@ class RecurrentModel implements Model {
       const layer = this.layers[l];
       const input = l === 0 ? this.timeMajorInput : residual && l > 1 ? this.residualStreams[l - 2] : this.layers[l - 1].output;
       if (l === 0) {
-        layer.backward(input, dOutput, null, false, hiddenGradientNorms[l], steps, batch);
+        layer.backward(input, dOutput, this.inputGradient, false, hiddenGradientNorms[l], steps, batch);
       } else if (residual) {
         // forward: s_{l+1} = s_l + layer_l(s_l), so dL/ds_l = dL/ds_{l+1} + dL/ds_l through the layer.
         k.copy(dOutput, 0, dInput, 0, size);
@@ -297,5 +358,8 @@ class RecurrentModel implements Model {
       }
       [dOutput, dInput] = [dInput, dOutput];
     }
+    const inputGradientNorms = new Float64Array(steps);
+    for (let t = 0; t < steps; t++) inputGradientNorms[t] = Math.sqrt(k.sumOfSquares(this.inputGradient, t * batch * I, batch * I));
+    return { hiddenGradientNorms, inputGradientNorms };
   }
 }

@@ -6,7 +6,7 @@
  * Shapes: x is [T, B, I], h is [T, B, H]; W_ih is [H, I], W_hh is [H, H].
  * The input projection for all T steps is one (T·B)×I by I×H product before the time loop;
  * only the recurrent product runs step by step.
- * (`identity` is not offered by createModel; the theory tests use it for a linear RNN.)
+ * `identity` is the `linear` nonlinearity of createModel (a linear RNN, the case theory solves).
  */
 import type { Activation, FloatArray, Kernels } from '../kernels/kernels.js';
 import type { Dtype, Parameter } from './parameters.js';
@@ -116,6 +116,8 @@ export class RnnLayer implements RecurrentLayer {
 
   saturatedFraction(steps: number, batch: number): number {
     const n = steps * batch * this.hiddenSize;
+    // A linear unit never saturates: its derivative is 1 everywhere.
+    if (this.activation === 'identity') return 0;
     const count = this.activation === 'relu' ? this.kernels.countZero(this.hidden, 0, n) : this.kernels.countAbsAbove(this.hidden, 0, n, 0.99);
     return count / n;
   }

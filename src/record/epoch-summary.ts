@@ -2,7 +2,7 @@
  * An epoch's aggregates from its batch records: the original's (mean loss, mean total norm,
  * mean smallest-layer norm, mean norm per parameter, the last 10 total norms) and ours.
  */
-import type { BatchRecord, EpochRecord, RecordedNumber } from './metrics.js';
+import type { BatchRecord, EpochRecord, GradientThroughTimeRecord, RecordedNumber } from './metrics.js';
 import { decodeNumber, encodeNumber } from './metrics.js';
 
 function mean(values: readonly RecordedNumber[]): RecordedNumber {
@@ -10,6 +10,11 @@ function mean(values: readonly RecordedNumber[]): RecordedNumber {
   let sum = 0;
   for (const value of values) sum += decodeNumber(value);
   return encodeNumber(sum / values.length);
+}
+
+/** Elementwise mean of equally shaped rows. */
+function meanRows(rows: readonly (readonly RecordedNumber[])[]): RecordedNumber[] {
+  return rows[0].map((_, i) => mean(rows.map((row) => row[i])));
 }
 
 function meanByName(batches: readonly BatchRecord[], names: readonly string[], pick: (b: BatchRecord) => Record<string, RecordedNumber>): Record<string, RecordedNumber> {
@@ -28,11 +33,14 @@ export function summariseEpoch(
   const classified = batches.every((b) => b.accuracy !== null) && batches.length > 0;
   const sequences = batches.reduce((sum, b) => sum + b.batchSize, 0);
   const withHidden = batches.filter((b) => b.hiddenGradientNorms !== undefined);
-  let meanHiddenGradientNorms: RecordedNumber[][] | null = null;
-  if (withHidden.length > 0) {
-    const first = withHidden[0].hiddenGradientNorms!;
-    meanHiddenGradientNorms = first.map((layer, l) => layer.map((_, t) => mean(withHidden.map((b) => b.hiddenGradientNorms![l][t]))));
-  }
+  const meanThroughTime = (records: readonly GradientThroughTimeRecord[]): GradientThroughTimeRecord => ({
+    hiddenGradientNorms: records[0].hiddenGradientNorms.map((_, l) => meanRows(records.map((r) => r.hiddenGradientNorms[l]))),
+    inputGradientNorms: meanRows(records.map((r) => r.inputGradientNorms)),
+  });
+  const main = withHidden.length > 0
+    ? meanThroughTime(withHidden.map((b) => ({ hiddenGradientNorms: b.hiddenGradientNorms!, inputGradientNorms: b.inputGradientNorms ?? [] })))
+    : null;
+  const probes = withHidden.map((b) => b.lastStepProbe).filter((p): p is GradientThroughTimeRecord => p !== undefined);
   const layers = batches[0]?.saturatedFraction.length ?? 0;
   return {
     epoch,
@@ -45,7 +53,10 @@ export function summariseEpoch(
     meanMinLayerGradientNorm: mean(batches.map((b) => b.minLayerGradientNorm)),
     meanGradientNorms: meanByName(batches, parameterNames, (b) => b.gradientNorms),
     lastTotalGradientNorms: batches.slice(-10).map((b) => b.totalGradientNorm),
-    meanHiddenGradientNorms,
+    meanHiddenGradientNorms: main?.hiddenGradientNorms ?? null,
+    meanInputGradientNorms: main === null || main.inputGradientNorms.length === 0 ? null : main.inputGradientNorms,
+    meanLastStepProbe: probes.length > 0 ? meanThroughTime(probes) : null,
+    meanActivationRms: layers === 0 ? [] : meanRows(batches.map((b) => b.activationRms)),
     meanSaturatedFraction: Array.from({ length: layers }, (_, l) => batches.reduce((sum, b) => sum + b.saturatedFraction[l], 0) / batches.length),
     meanUpdateToWeightRatio: meanByName(batches, parameterNames, (b) => b.updateToWeightRatio),
     validationLoss: validation === null ? null : encodeNumber(validation.loss),

@@ -26,7 +26,10 @@ export interface BatchRecord {
   /** Sequences in this batch. */
   batchSize: number;
   loss: RecordedNumber;
-  /** Fraction of predictions whose arg-max is the target; null for regression (MSE). */
+  /**
+   * Fraction of predictions whose arg-max is the target, over the steps the task scores (the copy
+   * task: the recalled symbols only); null for regression (MSE).
+   */
   accuracy: number | null;
   /** ‖dL/dθ‖₂ per parameter by PyTorch name, before any clipping or rescaling. */
   gradientNorms: Record<string, RecordedNumber>;
@@ -47,11 +50,26 @@ export interface BatchRecord {
   updateToWeightRatio: Record<string, RecordedNumber>;
   /** Per layer: saturated (tanh |h| > 0.99, LSTM |tanh c| > 0.99, GRU |n| > 0.99) or dead (ReLU h = 0) fraction. */
   saturatedFraction: number[];
+  /** Per layer: the RMS of the signal it passes on (hidden states, or the residual stream): the forward signal. */
+  activationRms: RecordedNumber[];
   /**
    * ‖dL/dh_t‖ over the batch, [layer][t] (layer 0 is the bottom, t = 0 the first step). Present
    * on every k-th batch (the experiment's `record.hiddenGradientEvery`), absent otherwise.
    */
   hiddenGradientNorms?: RecordedNumber[][];
+  /** ‖dL/dx_t‖ over the batch, [t]: what arrives at the input of each step. Recorded with hiddenGradientNorms. */
+  inputGradientNorms?: RecordedNumber[];
+  /**
+   * With the loss read at every step: the same two measures for the gradient of the last step's
+   * loss alone, which shows how far back one loss reaches. Recorded with hiddenGradientNorms.
+   */
+  lastStepProbe?: GradientThroughTimeRecord;
+}
+
+/** ‖dL/dh_t‖ per layer and step, and ‖dL/dx_t‖ per step, from one backward pass. */
+export interface GradientThroughTimeRecord {
+  hiddenGradientNorms: RecordedNumber[][];
+  inputGradientNorms: RecordedNumber[];
 }
 
 /** One epoch's aggregates: the original's plus ours. */
@@ -71,6 +89,12 @@ export interface EpochRecord {
   lastTotalGradientNorms: RecordedNumber[];
   /** Mean over recorded batches of ‖dL/dh_t‖, [layer][t]; null when no batch of the epoch recorded it. */
   meanHiddenGradientNorms: RecordedNumber[][] | null;
+  /** Mean over recorded batches of ‖dL/dx_t‖, [t]; null when no batch of the epoch recorded it. */
+  meanInputGradientNorms: RecordedNumber[] | null;
+  /** Mean over recorded batches of the last-step probe; null without one. */
+  meanLastStepProbe: GradientThroughTimeRecord | null;
+  /** Mean over batches of each layer's activation RMS. */
+  meanActivationRms: RecordedNumber[];
   /** Mean over batches of each layer's saturated / dead fraction. */
   meanSaturatedFraction: number[];
   /** Mean over batches of each parameter's update-to-weight ratio. */
@@ -81,16 +105,43 @@ export interface EpochRecord {
   seconds: number;
 }
 
-export type VerdictKind = 'vanishing' | 'exploding' | 'healthy' | 'diverged';
+/**
+ * What happened to the gradients: `vanishing` or `exploding` over the distance the task needs,
+ * `borderline` near the boundary, `healthy`, `diverged` (a NaN or ∞ stopped training), or
+ * `inconclusive` when nothing could be measured (the evidence says which measure is missing).
+ */
+export const verdictKinds = ['vanishing', 'exploding', 'diverged', 'borderline', 'healthy', 'inconclusive'] as const;
+export type VerdictKind = (typeof verdictKinds)[number];
+
+/**
+ * Whether the model learned, its loss against the chance level: `learned` (at most half of it),
+ * `partly`, `at_chance`, `worse_than_chance`, or `unknown` (diverged, or no chance level).
+ */
+export const learningKinds = ['learned', 'partly', 'at_chance', 'worse_than_chance', 'unknown'] as const;
+export type LearningKind = (typeof learningKinds)[number];
 
 export interface Verdict {
   kind: VerdictKind;
-  /** One-sentence headline, e.g. "Gradients vanish toward the input layers." */
+  /** One-sentence headline, e.g. "Gradients vanish down the stack: …". */
   headline: string;
+  /** The verdict on the first batch, before any update (null when no batch was trained). */
+  atInitialisation: { kind: VerdictKind; headline: string } | null;
+  /** The second, separate answer: did it learn? */
+  learning: { kind: LearningKind; sentence: string };
   /** The evidence, one sentence each, in words a student understands. */
   evidence: string[];
   /** The numbers behind the verdict (named, for the report and for tests). */
   measures: Record<string, RecordedNumber | null>;
+}
+
+/** The answer an experiment is known to give (by construction, theory or a reference run), checked after it runs. */
+export interface Expectation {
+  verdict: VerdictKind | null;
+  /** The verdict expected on the first batch, before any update (what mean-field theory predicts). */
+  atInitialisation: VerdictKind | null;
+  learning: LearningKind | null;
+  /** Why the answer is known. */
+  why: string;
 }
 
 export interface DivergenceRecord {
@@ -126,6 +177,8 @@ export interface ExperimentSummary {
   /** The dataset's chance level, to show whether the model beat it. */
   baseline: { loss: number; accuracy?: number; description: string } | null;
   verdict: Verdict;
+  /** The answer the experiment file expected, if it stated one. */
+  expected?: Expectation | null;
   /** Wall-clock seconds for the whole experiment. */
   seconds: number;
   /** Kernel implementation used, e.g. `native` or `ts`. */

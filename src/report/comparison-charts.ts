@@ -15,6 +15,8 @@ export const verdictColors: Record<VerdictKind, string> = {
   exploding: '#d62728',
   healthy: '#2ca02c',
   diverged: '#8c2d04',
+  borderline: '#b8860b',
+  inconclusive: '#7f7f7f',
 };
 
 function measure(metrics: ExperimentMetrics, name: string): string {

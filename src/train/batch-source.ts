@@ -31,6 +31,7 @@ export function batchSourceFromDataset(dataset: SequenceDataset, options: BatchS
   const test = createBatcher(dataset.test, { ...common, batchSize: evaluationBatchSize, shuffle: false, maxSamplesPerEpoch: null, random });
   return {
     loss: dataset.loss,
+    accuracyFromStep: dataset.accuracyFromStep ?? 0,
     batchesPerEpoch: training.batchesPerEpoch,
     trainingBatches: (epoch) => training.epoch(epoch),
     validationBatches: () => validation.epoch(1),

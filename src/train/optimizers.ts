@@ -1,7 +1,8 @@
 /**
  * SGD and Adam with PyTorch's update rules (torch.optim.SGD / torch.optim.Adam, L2 weight
- * decay added to the gradient, no AMSGrad). Each step also measures how far every parameter
- * moved, for the update-to-weight ratio.
+ * decay added to the gradient, no AMSGrad). Each step also measures, in the same pass, how far
+ * every parameter moved and its norm before and after, for the update-to-weight ratio and the
+ * check that no weight became NaN or infinite.
  */
 import type { FloatArray } from '../kernels/kernels.js';
 import type { Parameter } from '../model/parameters.js';
@@ -37,8 +38,30 @@ export type OptimizerOptions = SgdOptions | AdamOptions;
 export interface Optimizer {
   /** Applies one update to every parameter from its `grad`. */
   step(): void;
-  /** ‖θ_after − θ_before‖₂ per parameter for the last step. */
+  /** ‖θ_after − θ_before‖₂ per parameter for the last step (what the weights really moved, after rounding). */
   readonly lastUpdateNorms: Float64Array;
+  /** ‖θ_before‖₂ per parameter for the last step. */
+  readonly lastNormsBefore: Float64Array;
+  /** ‖θ_after‖₂ per parameter for the last step (NaN or ∞ when a weight became non-finite). */
+  readonly lastNormsAfter: Float64Array;
+}
+
+/** The three norms of one parameter's step, accumulated in the update loop. */
+class StepNorms {
+  readonly lastUpdateNorms: Float64Array;
+  readonly lastNormsBefore: Float64Array;
+  readonly lastNormsAfter: Float64Array;
+  constructor(count: number) {
+    this.lastUpdateNorms = new Float64Array(count);
+    this.lastNormsBefore = new Float64Array(count);
+    this.lastNormsAfter = new Float64Array(count);
+  }
+
+  protected store(index: number, moved: number, before: number, after: number): void {
+    this.lastUpdateNorms[index] = Math.sqrt(moved);
+    this.lastNormsBefore[index] = Math.sqrt(before);
+    this.lastNormsAfter[index] = Math.sqrt(after);
+  }
 }
 
 export function createOptimizer(parameters: readonly Parameter[], options: OptimizerOptions): Optimizer {
@@ -52,8 +75,7 @@ function buffersLike(parameters: readonly Parameter[]): FloatArray[] {
   return parameters.map((p) => (p.data instanceof Float64Array ? new Float64Array(p.data.length) : new Float32Array(p.data.length)));
 }
 
-class Sgd implements Optimizer {
-  readonly lastUpdateNorms: Float64Array;
+class Sgd extends StepNorms implements Optimizer {
   private readonly momentumBuffers: FloatArray[] | null;
   private steps = 0;
   private readonly momentum: number;
@@ -62,12 +84,12 @@ class Sgd implements Optimizer {
   private readonly nesterov: boolean;
 
   constructor(private readonly parameters: readonly Parameter[], private readonly options: SgdOptions) {
+    super(parameters.length);
     this.momentum = options.momentum ?? 0;
     this.weightDecay = options.weightDecay ?? 0;
     this.dampening = options.dampening ?? 0;
     this.nesterov = options.nesterov ?? false;
     this.momentumBuffers = this.momentum !== 0 ? buffersLike(parameters) : null;
-    this.lastUpdateNorms = new Float64Array(parameters.length);
   }
 
   step(): void {
@@ -77,6 +99,8 @@ class Sgd implements Optimizer {
       const { data, grad } = p;
       const buffer = this.momentumBuffers?.[index];
       let moved = 0;
+      let normBefore = 0;
+      let normAfter = 0;
       for (let i = 0; i < data.length; i++) {
         let direction = grad[i] + this.weightDecay * data[i];
         if (buffer !== undefined) {
@@ -87,23 +111,24 @@ class Sgd implements Optimizer {
         const before = data[i];
         data[i] = before - learningRate * direction;
         moved += (data[i] - before) ** 2;
+        normBefore += before * before;
+        normAfter += data[i] * data[i];
       }
-      this.lastUpdateNorms[index] = Math.sqrt(moved);
+      this.store(index, moved, normBefore, normAfter);
     });
     this.steps++;
   }
 }
 
-class Adam implements Optimizer {
-  readonly lastUpdateNorms: Float64Array;
+class Adam extends StepNorms implements Optimizer {
   private readonly firstMoments: FloatArray[];
   private readonly secondMoments: FloatArray[];
   private steps = 0;
 
   constructor(private readonly parameters: readonly Parameter[], private readonly options: AdamOptions) {
+    super(parameters.length);
     this.firstMoments = buffersLike(parameters);
     this.secondMoments = buffersLike(parameters);
-    this.lastUpdateNorms = new Float64Array(parameters.length);
   }
 
   step(): void {
@@ -121,6 +146,8 @@ class Adam implements Optimizer {
       const m = this.firstMoments[index];
       const v = this.secondMoments[index];
       let moved = 0;
+      let normBefore = 0;
+      let normAfter = 0;
       for (let i = 0; i < data.length; i++) {
         const g = grad[i] + weightDecay * data[i];
         m[i] = beta1 * m[i] + (1 - beta1) * g;
@@ -129,8 +156,10 @@ class Adam implements Optimizer {
         const before = data[i];
         data[i] = before - (stepSize * m[i]) / denominator;
         moved += (data[i] - before) ** 2;
+        normBefore += before * before;
+        normAfter += data[i] * data[i];
       }
-      this.lastUpdateNorms[index] = Math.sqrt(moved);
+      this.store(index, moved, normBefore, normAfter);
     });
   }
 }

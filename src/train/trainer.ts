@@ -3,12 +3,13 @@
  *
  * Per batch: forward, loss, backward through time; every parameter's gradient norm and the
  * total norm (before any rescaling); clipping and the minimum-norm rescale; the optimiser step;
- * and the records of src/record/metrics.ts. A non-finite loss or gradient ends the experiment
- * at that batch with a DivergenceRecord; nothing is thrown and everything before it is kept.
+ * and the records of src/record/metrics.ts. A non-finite loss, gradient or weight (checked after
+ * every update, so a kernel that hid a NaN cannot hide a divergence) ends the experiment at that
+ * batch with a DivergenceRecord; nothing is thrown and everything before it is kept.
  */
-import type { Model, SequenceBatch } from '../model/model.js';
+import type { Evaluation, GradientThroughTime, Model, SequenceBatch } from '../model/model.js';
 import type { LossKind } from '../model/config.js';
-import type { BatchRecord, DivergenceRecord, EpochRecord, ExperimentSummary } from '../record/metrics.js';
+import type { BatchRecord, DivergenceRecord, EpochRecord, ExperimentSummary, GradientThroughTimeRecord } from '../record/metrics.js';
 import { encodeNumber } from '../record/metrics.js';
 import { summariseEpoch } from '../record/epoch-summary.js';
 import { measureGradientNorms, rescaleGradients } from './gradient-surgery.js';
@@ -18,6 +19,11 @@ import { createOptimizer } from './optimizers.js';
 /** Where the batches come from (see `batchSourceFromDataset` in src/train/batch-source.ts). */
 export interface BatchSource {
   readonly loss: LossKind;
+  /**
+   * With a head at every step: accuracy counts the steps from this one on (the copy task's
+   * recall). Default 0: every prediction counts.
+   */
+  readonly accuracyFromStep?: number;
   /** Training batches per epoch. */
   readonly batchesPerEpoch: number;
   /** The batches of training epoch `epoch` (from 1), in the order the seed gives for it. */
@@ -69,19 +75,38 @@ interface SplitScore {
   accuracy: number | null;
 }
 
-/** Evaluates the model on batches: the loss averaged over predictions, and the accuracy. */
-export function evaluateBatches(model: Model, batches: Iterable<SequenceBatch>, loss: LossKind): SplitScore | null {
+/** Correct and counted predictions over the steps from `fromStep` on (all of them when 0 or without per-step counts). */
+function scoredPredictions(evaluation: Evaluation, fromStep: number, batchSize: number): { correct: number; counted: number } {
+  const perStep = evaluation.correctPerStep;
+  if (perStep === null || fromStep <= 0) return { correct: evaluation.correct, counted: evaluation.predictions };
+  let correct = 0;
+  for (let t = fromStep; t < perStep.length; t++) correct += perStep[t];
+  return { correct, counted: (perStep.length - fromStep) * batchSize };
+}
+
+/** Evaluates the model on batches: the loss averaged over predictions, and the accuracy over the scored steps. */
+export function evaluateBatches(model: Model, batches: Iterable<SequenceBatch>, loss: LossKind, accuracyFromStep = 0): SplitScore | null {
   let lossSum = 0;
   let correct = 0;
+  let counted = 0;
   let predictions = 0;
   for (const batch of batches) {
     const result = model.evaluate({ ...batch, loss });
     lossSum += result.loss * result.predictions;
-    correct += result.correct;
     predictions += result.predictions;
+    const scored = scoredPredictions(result, accuracyFromStep, batch.batchSize);
+    correct += scored.correct;
+    counted += scored.counted;
   }
   if (predictions === 0) return null;
-  return { loss: lossSum / predictions, accuracy: loss === 'cross_entropy' ? correct / predictions : null };
+  return { loss: lossSum / predictions, accuracy: loss === 'cross_entropy' ? correct / counted : null };
+}
+
+function recordThroughTime(through: GradientThroughTime): GradientThroughTimeRecord {
+  return {
+    hiddenGradientNorms: through.hiddenGradientNorms.map((layer) => Array.from(layer, encodeNumber)),
+    inputGradientNorms: Array.from(through.inputGradientNorms, encodeNumber),
+  };
 }
 
 /** Trains `model` on `data`; see the file comment. Synchronous: run it in a worker to keep a UI alive. */
@@ -96,6 +121,7 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
     throw new Error(`hiddenGradientEvery must be a positive integer; got ${hiddenGradientEvery}`);
   }
   const keepBatches = options.keepBatches ?? true;
+  const accuracyFromStep = data.accuracyFromStep ?? 0;
   const epochs: EpochRecord[] = [];
   const batches: BatchRecord[] = [];
   let divergence: DivergenceRecord | null = null;
@@ -106,7 +132,8 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
     let batchIndex = 0;
     for (const batch of data.trainingBatches(epoch)) {
       batchIndex++;
-      const result = model.lossAndGradients({ ...batch, loss: data.loss });
+      const recordThrough = (batchIndex - 1) % hiddenGradientEvery === 0;
+      const result = model.lossAndGradients({ ...batch, loss: data.loss }, { lastStepProbe: recordThrough });
       const norms = measureGradientNorms(parameters, kernels);
       let minNorm = Infinity;
       let minName = names[0];
@@ -120,12 +147,13 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
       });
       const gradientNorms: Record<string, ReturnType<typeof encodeNumber>> = {};
       names.forEach((name, i) => (gradientNorms[name] = encodeNumber(norms.perParameter[i])));
+      const scored = scoredPredictions(result, accuracyFromStep, batch.batchSize);
       const record: BatchRecord = {
         epoch,
         batch: batchIndex,
         batchSize: batch.batchSize,
         loss: encodeNumber(result.loss),
-        accuracy: data.loss === 'cross_entropy' ? result.correct / result.predictions : null,
+        accuracy: data.loss === 'cross_entropy' ? scored.correct / scored.counted : null,
         gradientNorms,
         totalGradientNorm: encodeNumber(norms.total),
         minLayerGradientNorm: encodeNumber(minNorm),
@@ -134,36 +162,50 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
         rescaleFactor: 1,
         updateToWeightRatio: {},
         saturatedFraction: result.saturatedFraction,
+        activationRms: result.activationRms.map(encodeNumber),
       };
-      if ((batchIndex - 1) % hiddenGradientEvery === 0) {
-        record.hiddenGradientNorms = result.hiddenGradientNorms.map((layer) => Array.from(layer, encodeNumber));
+      if (recordThrough) {
+        const through = recordThroughTime(result);
+        record.hiddenGradientNorms = through.hiddenGradientNorms;
+        record.inputGradientNorms = through.inputGradientNorms;
+        if (result.lastStepProbe !== null) record.lastStepProbe = recordThroughTime(result.lastStepProbe);
       }
-      const reason = nonFiniteReason(result.loss, norms.perParameter, names);
-      if (reason !== null) {
+      const diverged = (reason: string): void => {
         divergence = { epoch, batch: batchIndex, reason };
-        for (const name of names) record.updateToWeightRatio[name] = 0;
         if (keepBatches) batches.push(record);
         listener.onBatch?.(record, { epoch, batch: batchIndex, batchesPerEpoch: data.batchesPerEpoch });
+      };
+      const reason = nonFiniteReason(result.loss, norms.perParameter, names);
+      if (reason !== null) {
+        for (const name of names) record.updateToWeightRatio[name] = 0;
+        diverged(reason);
         break;
       }
       record.rescaleFactor = rescaleGradients(parameters, kernels, norms.total, { maxNorm: options.clipMaxNorm, minNorm: options.clipMinNorm });
       optimizer.step();
+      let nonFiniteWeight: string | null = null;
       parameters.forEach((p, i) => {
-        const weightNorm = Math.sqrt(kernels.sumOfSquares(p.data, 0, p.data.length));
-        record.updateToWeightRatio[p.name] = encodeNumber(weightNorm > 0 ? optimizer.lastUpdateNorms[i] / weightNorm : 0);
+        // Relative to the weights BEFORE the step: after a huge step the new weights are the step itself.
+        const before = optimizer.lastNormsBefore[i];
+        if (!Number.isFinite(optimizer.lastNormsAfter[i]) && nonFiniteWeight === null) nonFiniteWeight = p.name;
+        record.updateToWeightRatio[p.name] = encodeNumber(before > 0 ? optimizer.lastUpdateNorms[i] / before : 0);
       });
+      if (nonFiniteWeight !== null) {
+        diverged(`weights of ${nonFiniteWeight} are not finite after the update`);
+        break;
+      }
       if (keepBatches) batches.push(record);
       epochBatches.push(record);
       listener.onBatch?.(record, { epoch, batch: batchIndex, batchesPerEpoch: data.batchesPerEpoch });
     }
     if (epochBatches.length === 0) break;
-    const validation = divergence === null ? evaluateBatches(model, data.validationBatches(), data.loss) : null;
+    const validation = divergence === null ? evaluateBatches(model, data.validationBatches(), data.loss, accuracyFromStep) : null;
     const record = summariseEpoch(epoch, epochBatches, names, validation, (performance.now() - epochStarted) / 1000);
     epochs.push(record);
     listener.onEpoch?.(record);
   }
 
-  const test = divergence === null ? evaluateBatches(model, data.testBatches(), data.loss) : null;
+  const test = divergence === null ? evaluateBatches(model, data.testBatches(), data.loss, accuracyFromStep) : null;
   const last = epochs.at(-1);
   return {
     epochs,

@@ -33,11 +33,10 @@ test('run: plain epoch lines off a terminal, the final table, plots and report, 
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /\[tanh\] Epoch 1: Loss=\d+\.\d{4}, GradNorm=\d\.\d{4}e[-+]\d+, MinLayerGrad=\d\.\d{4}e[-+]\d+/);
   assert.match(result.stdout, /\[gru\] Epoch 2: Loss=/);
-  assert.match(result.stdout, /experiment.*verdict.*final loss/);
-  assert.match(result.stdout, /│ tanh +│ (vanishing|exploding|healthy|diverged)/);
-  // The adding problem's chance level, MSE 1/6, beside the validation loss.
-  assert.match(result.stdout, /experiment.*val loss.*chance loss/);
-  assert.match(result.stdout, /│ tanh +│ \w+ +│ +[-\d.e]+ │ +[-\d.e]+ │ +0\.17 │/);
+  assert.match(result.stdout, /experiment.*verdict.*at init.*learned\?.*val loss.*chance loss/);
+  assert.match(result.stdout, /│ tanh +│ (vanishing|exploding|healthy|diverged|borderline|inconclusive) +│/);
+  // The adding problem's chance level, MSE 1/6, beside the validation loss; the learning answer beside the verdict.
+  assert.match(result.stdout, /│ tanh +│ \w+ +│ \w+ +│ (learned|partly|at chance|worse than chance) +│ +[-\d.e]+ │ +0\.17 │/);
   const runs = readdirSync(join(root, 'runs'));
   assert.equal(runs.length, 1);
   assert.ok(existsSync(join(root, 'runs', runs[0], 'report.html')));

@@ -91,7 +91,7 @@ test('defaults merge under each experiment; another dataset does not inherit the
   assert.equal(a.training.epochs, 3);
   assert.equal(a.training.learning_rate, 0.01, "the original's learning rate is the built-in default");
   assert.equal(a.training.seed, 7, '--seed overrides every experiment');
-  assert.deepEqual(Object.keys(b.data).sort(), ['dataset', 'length', 'test_samples', 'train_samples', 'validation_samples']);
+  assert.deepEqual(Object.keys(b.data).sort(), ['dataset', 'length', 'marker_window', 'test_samples', 'train_samples', 'validation_samples']);
   assert.equal(b.training.epochs, 1);
   assert.equal(a.model_type, 'vanilla');
   assert.equal(a.mitigation, 'no_mitigation');
@@ -99,13 +99,14 @@ test('defaults merge under each experiment; another dataset does not inherit the
 
 test('every shipped preset is valid; quick holds the original three and the cures', () => {
   const presets = listPresets().map((preset) => preset.name);
-  assert.deepEqual(presets, ['classics', 'quick', 'seed']);
+  assert.deepEqual(presets, ['classics', 'quick', 'seed', 'verdicts']);
   for (const name of presets) assert.ok(loadSuite(name).experiments.length >= 3);
   const quick = loadSuite('quick');
   const names = quick.experiments.map((e) => e.name);
   for (const wanted of ['vanilla_tanh_no_mitigation', 'vanilla_tanh_xavier', 'residual_relu']) assert.ok(names.includes(wanted));
-  assert.deepEqual(quick.experiments.map((e) => e.model.cell).filter((cell) => cell !== 'rnn').sort(), ['gru', 'lstm']);
+  assert.deepEqual([...new Set(quick.experiments.map((e) => e.model.cell))].sort(), ['lstm', 'rnn']);
   assert.ok(quick.experiments.some((e) => e.model.init === 'identity'));
+  assert.ok(quick.experiments.some((e) => e.model.num_layers <= 2 && e.training.optimizer === 'adam'));
   assert.ok(quick.experiments.some((e) => e.training.clip_min_norm !== null));
   for (const e of quick.experiments.slice(0, 3)) assert.equal(e.model.num_layers, 20);
   const seed = loadSuite('seed');

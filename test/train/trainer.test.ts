@@ -12,6 +12,7 @@ import { tsKernels } from '../../src/kernels/ts-kernels.js';
 import type { BatchSource } from '../../src/train/trainer.js';
 import { trainExperiment } from '../../src/train/trainer.js';
 import { decodeNumber } from '../../src/record/metrics.js';
+import { defaultKernels } from '../../src/kernels/select.js';
 
 const batchSize = 4;
 const steps = 5;
@@ -65,14 +66,17 @@ test('batch records equal the norms computed directly from lossAndGradients', ()
     assert.ok(Math.abs(decodeNumber(record.totalGradientNorm) - Math.sqrt(totalSquares)) < 1e-9 * Math.sqrt(totalSquares));
     assert.equal(record.minLayerGradientNorm, smallest);
     assert.deepEqual(record.hiddenGradientNorms, result.hiddenGradientNorms.map((layer) => Array.from(layer)));
+    assert.deepEqual(record.inputGradientNorms, Array.from(result.inputGradientNorms));
+    assert.deepEqual(record.activationRms, result.activationRms);
     for (const p of replay.parameters()) {
       const before = Float64Array.from(p.data);
       for (let i = 0; i < p.data.length; i++) p.data[i] -= 0.1 * p.grad[i];
       let moved = 0;
       let weight = 0;
+      // Relative to the weights before the step.
       for (let i = 0; i < p.data.length; i++) {
         moved += (p.data[i] - before[i]) ** 2;
-        weight += p.data[i] ** 2;
+        weight += before[i] ** 2;
       }
       const ratio = Math.sqrt(moved) / Math.sqrt(weight);
       assert.ok(Math.abs(decodeNumber(record.updateToWeightRatio[p.name]) - ratio) < 1e-6 * ratio);
@@ -130,6 +134,38 @@ test('a run driven to NaN is recorded as diverged at that batch, keeping what ca
   assert.equal(outcome.epochs[1].batches, 2);
   assert.ok(Number.isFinite(outcome.epochs[1].meanLoss));
   assert.equal(outcome.final.testLoss, null);
+});
+
+test('weights that overflow in an update stop the run as diverged, before any kernel can hide the NaN', () => {
+  // lr 1e45 times any gradient above 1e-6 overflows float32 weights to ±∞ in the first update; the loss and
+  // gradient of that batch were still finite.
+  for (const kernels of [tsKernels, defaultKernels()]) {
+    const outcome = trainExperiment(createModel({ ...modelOptions, kernels }), source(syntheticBatches(3, 5)), {
+      optimizer: { type: 'sgd', learningRate: 1e45 }, epochs: 1, clipMaxNorm: null, clipMinNorm: null,
+    });
+    assert.ok(outcome.divergence !== null, kernels.name);
+    assert.equal(outcome.divergence.batch, 1);
+    assert.match(outcome.divergence.reason, /^weights of \S+ are not finite after the update$/);
+    assert.ok(Number.isFinite(decodeNumber(outcome.batches[0].loss)));
+  }
+});
+
+test('accuracy counts only the scored steps (the copy task\'s recall), in training and validation', () => {
+  const model = createModel({ ...modelOptions, output: 'every' });
+  const random = new SeededRandom(9);
+  const batches = Array.from({ length: 2 }, () => ({
+    inputs: new Float32Array(batchSize * steps * inputSize).map(() => random.normal()),
+    targets: new Int32Array(batchSize * steps).map(() => random.integer(classes)),
+    batchSize, steps,
+  }));
+  const fromStep = 3;
+  const expected = batches.map((batch) => {
+    const perStep = createModel({ ...modelOptions, output: 'every' }).evaluate(batch).correctPerStep!;
+    return (perStep[3] + perStep[4]) / (2 * batchSize);
+  });
+  const outcome = trainExperiment(model, { ...source(batches, batches), accuracyFromStep: fromStep }, { optimizer: { type: 'sgd', learningRate: 1e-9 }, epochs: 1, clipMaxNorm: null, clipMinNorm: null });
+  assert.ok(Math.abs((outcome.batches[0].accuracy ?? NaN) - expected[0]) < 1e-12);
+  assert.ok(Math.abs((outcome.epochs[0].validationAccuracy ?? NaN) - (expected[0] + expected[1]) / 2) < 1e-6);
 });
 
 test('the same seed and data give bit-identical records', () => {

@@ -240,6 +240,7 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     put('initTimeConstantsOverLag', initMeasures.time?.arrival?.span);
     put('initRecurrencePerStep', initMeasures.time?.recurrence?.fit.perUnit);
     put('initDepthPerLayer', initMeasures.depth?.judged?.fit.perUnit);
+    put('initArrivingPerLayer', initMeasures.depth?.arriving?.fit.perUnit);
     put('initDepthBottomOverTop', initMeasures.depth?.bottomOverTop);
     put('initForwardPerLayer', initMeasures.forward?.rate?.fit.perUnit);
   }

@@ -54,6 +54,11 @@ export interface TimeMeasure {
   recurrence: RateOverDistance | null;
   /** The input gradient at lag K over the one at lag 0, read off the profile (for sentences). */
   arrivalEndToEnd: number | null;
+  /**
+   * The nearest lag (≤ K) from which the gradient arriving at the input is exactly 0 — underflowed
+   * or dead —, or null. The rate is fitted on the steps before it.
+   */
+  arrivalUnderflowLag: number | null;
   /** True when no gradient at all reaches the input (exactly 0 at every step). */
   inputSilent: boolean;
 }
@@ -94,10 +99,21 @@ function overDistance(fit: RateFit | null, distance: number): RateOverDistance |
   return fit === null ? null : { fit, distance, span: -fit.slope * distance };
 }
 
-/** The rate of a per-step profile (index = step) back from the last step over `lag` steps. */
+/** The first lag (≤ `lag`) at which a per-step profile is exactly 0, or null. */
+function underflowLag(profile: readonly number[], lag: number): number | null {
+  const last = profile.length - 1;
+  for (let d = 0; d <= lag; d++) if (profile[last - d] === 0) return d;
+  return null;
+}
+
+/**
+ * The rate of a per-step profile (index = step) back from the last step, judged over `lag` steps
+ * and fitted on the steps before the first exact zero (what underflowed says nothing about the rate).
+ */
 function rateBackThroughTime(profile: readonly number[], lag: number): RateOverDistance | null {
   const last = profile.length - 1;
-  const { from, to } = fitRange(lag, last);
+  const zero = underflowLag(profile, lag);
+  const { from, to } = fitRange(zero === null ? lag : zero - 1, last);
   return overDistance(fitRate((d) => profile[last - d], from, to), lag);
 }
 
@@ -112,6 +128,7 @@ export function measureTime(snapshot: Snapshot, requiredLag: number): TimeMeasur
     arrival: inputSilent ? null : rateBackThroughTime(inputGradient, lag),
     recurrence: rateBackThroughTime(top, lag),
     arrivalEndToEnd: inputSilent ? null : ratio(inputGradient[last - lag], inputGradient[last]),
+    arrivalUnderflowLag: inputSilent ? null : underflowLag(inputGradient, lag),
     inputSilent,
   };
 }

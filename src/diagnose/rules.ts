@@ -56,7 +56,8 @@ export function judgeTime(time: TimeMeasure | null, numLayers: number, t: Diagno
   // Nothing reaches the input at all: in a stack that is the depth's doing (judged there) unless the
   // top layer's own recurrence explodes; in one layer the units are dead.
   if (time.inputSilent) return numLayers > 1 ? growOnly(time.recurrence, t) : { status: 'vanishing', direction: 'shrinks' };
-  return worst([shrinkOnly(time.arrival, t), growOnly(time.recurrence, t)]);
+  const underflowed: Judged | null = time.arrivalUnderflowLag === null ? null : { status: 'vanishing', direction: 'shrinks' };
+  return worst([shrinkOnly(time.arrival, t), underflowed, growOnly(time.recurrence, t)]);
 }
 
 /**

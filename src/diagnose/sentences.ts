@@ -88,9 +88,12 @@ export function timeSentence(when: string, time: TimeMeasure, judged: Judged | n
   if (arrival !== null) {
     if (arrival.fit.slope < 0) {
       const verdictWords = arrival.span >= t.vanishingTimeConstants ? 'it vanishes' : arrival.span >= t.borderlineTimeConstants ? 'borderline' : 'it survives';
+      const arrives = time.arrivalUnderflowLag === null
+        ? `what arrives from ${plural(arrival.distance, 'step')} back is ${survivingFraction(arrival)} of what arrives at the last step (${verdictWords})`
+        : `it underflows to exactly 0 from ${plural(time.arrivalUnderflowLag, 'step')} back (it vanishes)`;
       sentences.push(
         `${when}, the gradient arriving at the input falls ${formatFactor(arrival.fit.perUnit)} per step back through time${timeConstant(arrival, 'step')}. ` +
-        `${need} which is ${formatNumber(arrival.span)} time constants: what arrives from ${plural(arrival.distance, 'step')} back is ${survivingFraction(arrival)} of what arrives at the last step (${verdictWords}).`,
+        `${need} which is ${formatNumber(arrival.span)} time constants: ${arrives}.`,
       );
     } else {
       const stack = numLayers > 1 ? `: in a stack of ${numLayers} layers the many paths down and back through time add up` : '';

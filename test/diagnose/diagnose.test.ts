@@ -265,3 +265,13 @@ test('numbers in sentences are compact', () => {
   assert.equal(formatNumber(0), '0');
   assert.equal(formatNumber(Number.NaN), 'NaN');
 });
+
+test('a gradient that underflows to exactly 0 within the needed lag vanishes; the rate is fitted before it', () => {
+  const record = input({ layers: 1, steps: 60, arrival: 0.9 });
+  const profile = record.epochs[0].meanInputGradientNorms!;
+  for (let t = 0; t < 30; t++) profile[t] = 0;
+  const verdict = diagnose(record);
+  assert.equal(verdict.kind, 'vanishing', verdict.evidence.join('\n'));
+  assert.ok(Math.abs((verdict.measures.timePerStep as number) - 0.9) < 1e-9);
+  assert.ok(verdict.evidence.some((line) => line.includes('underflows to exactly 0 from 30 steps back')), verdict.evidence.join('\n'));
+});

@@ -1,10 +1,10 @@
 /** The table printed when a suite ends: one row per experiment. */
 import Table from 'cli-table3';
-import { formatNumber } from '../diagnose/sentences.js';
+import { formatNumber, learningLabels } from '../diagnose/sentences.js';
 import { describeExpectation, expectationMismatches } from '../diagnose/expectation.js';
 import type { ExperimentOutcome } from '../experiments/run-suite.js';
 import { decodeNumber } from '../record/metrics.js';
-import type { LearningKind, RecordedNumber } from '../record/metrics.js';
+import type { RecordedNumber } from '../record/metrics.js';
 
 function number(value: RecordedNumber | null | undefined): string {
   return value === null || value === undefined ? '—' : formatNumber(decodeNumber(value));
@@ -13,15 +13,6 @@ function number(value: RecordedNumber | null | undefined): string {
 function percent(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : `${(100 * value).toFixed(1)} %`;
 }
-
-/** The learning answer as a table cell. */
-export const learningLabels: Record<LearningKind, string> = {
-  learned: 'learned',
-  partly: 'partly',
-  at_chance: 'at chance',
-  worse_than_chance: 'worse than chance',
-  unknown: '—',
-};
 
 export function summaryTable(outcomes: readonly ExperimentOutcome[], colours: boolean): string {
   const checked = outcomes.some((outcome) => outcome.summary?.expected != null);

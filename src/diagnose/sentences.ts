@@ -48,8 +48,8 @@ function timeConstant(rate: RateOverDistance, unit: string): string {
   return `, time constant ξ = ${formatNumber(xi)} ${xi === 1 ? unit : `${unit}s`}`;
 }
 
-/** e^−span as "what arrives": "4e-4 of it", "3.5e15×". */
-function survivingFraction(rate: RateOverDistance): string {
+/** e^−span: the factor the fitted rate changes the gradient by over the distance ("5.7e-3", "3.5e15"). */
+function overallFactor(rate: RateOverDistance): string {
   return formatNumber(Math.exp(-rate.span));
 }
 
@@ -60,7 +60,7 @@ export function timeHeadlinePhrase(time: TimeMeasure, judged: Judged): string {
   const rate = growsInTop ? time.recurrence! : time.arrival;
   if (rate === null) return '';
   const where = growsInTop ? ' in the top layer' : '';
-  return `${formatFactor(rate.fit.perUnit)} per step${where}: over the ${plural(rate.distance, 'step')} the task needs, ${survivingFraction(rate)}${growsInTop ? '×' : ' arrives'}`;
+  return `${formatFactor(rate.fit.perUnit)} per step${where}, a factor ${overallFactor(rate)} over the ${plural(rate.distance, 'step')} the task needs`;
 }
 
 export function depthHeadlinePhrase(depth: DepthMeasure, judged: Judged): string {
@@ -89,7 +89,7 @@ export function timeSentence(when: string, time: TimeMeasure, judged: Judged | n
     if (arrival.fit.slope < 0) {
       const verdictWords = arrival.span >= t.vanishingTimeConstants ? 'it vanishes' : arrival.span >= t.borderlineTimeConstants ? 'borderline' : 'it survives';
       const arrives = time.arrivalUnderflowLag === null
-        ? `what arrives from ${plural(arrival.distance, 'step')} back is ${survivingFraction(arrival)} of what arrives at the last step (${verdictWords})`
+        ? `at that rate the gradient changes by a factor ${overallFactor(arrival)} over them (${verdictWords})`
         : `it underflows to exactly 0 from ${plural(time.arrivalUnderflowLag, 'step')} back (it vanishes)`;
       sentences.push(
         `${when}, the gradient arriving at the input falls ${formatFactor(arrival.fit.perUnit)} per step back through time${timeConstant(arrival, 'step')}. ` +
@@ -105,7 +105,7 @@ export function timeSentence(when: string, time: TimeMeasure, judged: Judged | n
   if (recurrence !== null) {
     const grows = recurrence.fit.slope > 0;
     if (grows && recurrence.span <= -t.borderlineTimeConstants) {
-      sentences.push(`${when}, ${numLayers > 1 ? 'the top layer\'s recurrence, where the loss enters,' : 'the recurrence'} makes the gradient GROW back through time: ${formatFactor(recurrence.fit.perUnit)} per step, ${survivingFraction(recurrence)}× over ${plural(recurrence.distance, 'step')}.`);
+      sentences.push(`${when}, ${numLayers > 1 ? 'the top layer\'s recurrence, where the loss enters,' : 'the recurrence'} makes the gradient GROW back through time: ${formatFactor(recurrence.fit.perUnit)} per step, a factor ${overallFactor(recurrence)} over ${plural(recurrence.distance, 'step')}.`);
     } else if (numLayers > 1 && !grows) {
       sentences.push(`${when}, the top layer's own recurrence carries the gradient back ${formatFactor(recurrence.fit.perUnit)} per step${timeConstant(recurrence, 'step')}; the layers below feed the input through other paths as well.`);
     }
@@ -213,6 +213,15 @@ export function learningSentence(kind: LearningKind, learning: LearningMeasure |
       return 'Did it learn? Unknown.';
   }
 }
+
+/** The learning answer as a table cell. */
+export const learningLabels: Record<LearningKind, string> = {
+  learned: 'learned',
+  partly: 'partly',
+  at_chance: 'at chance',
+  worse_than_chance: 'worse than chance',
+  unknown: '—',
+};
 
 /** The short learning clause of a headline. */
 export function learningClause(kind: LearningKind): string {

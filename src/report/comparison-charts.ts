@@ -2,9 +2,9 @@
  * Charts that put a suite's experiments side by side: where along the depth and back through
  * time each one's gradient dies, the loss and accuracy curves, and the verdicts.
  */
-import { formatNumber } from '../diagnose/diagnose.js';
+import { formatNumber, learningLabels } from '../diagnose/sentences.js';
 import { recurrentWeightNames } from '../diagnose/parameter-layers.js';
-import type { ExperimentMetrics, VerdictKind } from '../record/metrics.js';
+import type { ExperimentMetrics, RecordedNumber, VerdictKind } from '../record/metrics.js';
 import { decodeNumber } from '../record/metrics.js';
 import { linearLines, logLines, textTable } from './chart-kinds.js';
 import type { LinePoint } from './chart-kinds.js';
@@ -18,6 +18,13 @@ export const verdictColors: Record<VerdictKind, string> = {
   borderline: '#b8860b',
   inconclusive: '#7f7f7f',
 };
+
+/** ‖∂L/∂x_t‖ per step in the last epoch that recorded it: the probe's when the loss is read at every step. */
+export function arrivalProfile(metrics: ExperimentMetrics): RecordedNumber[] | null {
+  const recorded = metrics.epochs.filter((epoch) => epoch.meanInputGradientNorms != null || epoch.meanLastStepProbe != null).at(-1);
+  if (recorded === undefined) return null;
+  return recorded.meanLastStepProbe?.inputGradientNorms ?? recorded.meanInputGradientNorms ?? null;
+}
 
 function measure(metrics: ExperimentMetrics, name: string): string {
   const value = metrics.summary.verdict.measures[name];
@@ -42,18 +49,23 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
     }, depth, { xInteger: true, seriesTitle: 'experiment' }),
   });
 
+  // What the verdict judges through time: the gradient arriving at the input, k steps before the
+  // answer, relative to the last step's (the last-step probe where the loss is read at every step),
+  // so experiments of different scales and lengths share one axis.
   const time: LinePoint[] = [];
   for (const e of experiments) {
-    const recorded = e.epochs.filter((epoch) => epoch.meanHiddenGradientNorms !== null).at(-1);
-    recorded?.meanHiddenGradientNorms?.[0].forEach((value, t) => time.push({ series: e.summary.name, x: t + 1, value }));
+    const profile = arrivalProfile(e)?.map(decodeNumber);
+    if (profile === undefined || profile.length === 0) continue;
+    const last = profile[profile.length - 1];
+    profile.forEach((value, t) => time.push({ series: e.summary.name, x: profile.length - 1 - t, value: last === 0 ? null : value / last }));
   }
   charts.push({
     file: 'compare_time_profile.png',
-    caption: '‖∂L/∂h_t‖ of the bottom layer against t (last recorded epoch), one line per experiment',
+    caption: '‖∂L/∂x_t‖, the gradient arriving at the input k steps before the answer, relative to the last step (last recorded epoch)',
     spec: logLines({
       title: `Gradient Through Time - ${suiteName}`,
-      subtitle: '‖∂L/∂h_t‖ of the bottom layer, mean over the recorded batches of the last epoch; the loss is read at the last step',
-      xTitle: 'time step t', yTitle: '‖∂L/∂h_t‖ (bottom layer)',
+      subtitle: 'what the verdict judges: ‖∂L/∂x‖ k steps back over its value at the last step (for losses read at every step, the last step\'s loss alone)',
+      xTitle: 'steps back from the answer (k)', yTitle: '‖∂L/∂x‖ relative to the last step',
     }, time, { xInteger: true, seriesTitle: 'experiment' }),
   });
 
@@ -84,17 +96,18 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
   charts.push({
     file: 'compare_verdicts.png',
     caption: 'The verdict on each experiment with the measures behind it',
-    spec: textTable(`Verdicts - ${suiteName}`, 'geometric means: depth = bottom over top layer gradient, per layer; time = first over last step ‖∂L/∂h_t‖, per step; below 1 shrinks, above 1 grows', [
-      { title: 'experiment' }, { title: 'verdict' }, { title: 'val. accuracy' }, { title: 'smallest grad' },
-      { title: 'depth ×/layer' }, { title: 'time ×/step, bottom' }, { title: 'time ×/step, top' },
+    spec: textTable(`Verdicts - ${suiteName}`, 'fitted rates at the end: depth = update size per layer down the stack; time = gradient arriving at the input per step back; span = the distance the task needs in time constants (6 or more: vanishing)', [
+      { title: 'experiment' }, { title: 'verdict' }, { title: 'at init' }, { title: 'learned?' }, { title: 'val. accuracy' },
+      { title: 'depth ×/layer' }, { title: 'time ×/step' }, { title: 'span' },
     ], experiments.map((e) => {
       const s = e.summary;
+      const initial = s.verdict.atInitialisation?.kind;
       return {
         cells: [
-          s.name, s.verdict.kind, s.final.validationAccuracy === null ? '—' : `${(100 * s.final.validationAccuracy).toFixed(1)} %`,
-          measure(e, 'minLayerGradientNorm'), measure(e, 'depthRatioPerLayer'), measure(e, 'timeRatioPerStep_bottom'), measure(e, 'timeRatioPerStep_top'),
+          s.name, s.verdict.kind, initial ?? '—', learningLabels[s.verdict.learning.kind], s.final.validationAccuracy === null ? '—' : `${(100 * s.final.validationAccuracy).toFixed(1)} %`,
+          measure(e, 'depthPerLayer'), measure(e, 'timePerStep'), measure(e, 'timeConstantsOverLag'),
         ],
-        colors: [null, verdictColors[s.verdict.kind], null, null, null, null, null],
+        colors: [null, verdictColors[s.verdict.kind], initial === undefined ? null : verdictColors[initial], null, null, null, null, null],
       };
     })),
   });

@@ -104,15 +104,19 @@ export function experimentCharts(metrics: ExperimentMetrics): NamedChart[] {
     const norms = record?.meanHiddenGradientNorms;
     if (norms === null || norms === undefined) return;
     const layers = summary.numLayers > 1 ? [0, summary.numLayers - 1] : [0];
-    for (const layer of layers) norms[layer].forEach((value, t) => profile.push({ series: layerName(layer), dash: label, x: t + 1, value }));
+    for (const layer of layers) norms[layer].forEach((value, t) => profile.push({ series: `‖∂L/∂h_t‖, ${layerName(layer)}`, dash: label, x: t + 1, value }));
+    // What the verdict judges: the gradient arriving at the input (the last step's loss alone, where every step has one).
+    const input = record?.meanLastStepProbe?.inputGradientNorms ?? record?.meanInputGradientNorms ?? null;
+    const probe = record?.meanLastStepProbe != null;
+    input?.forEach((value, t) => profile.push({ series: `‖∂L/∂x_t‖, input${probe ? ' (last step\'s loss)' : ''}`, dash: label, x: t + 1, value }));
   };
   addProfile(first, `epoch ${first?.epoch ?? ''}`);
   if (last !== null && last !== first) addProfile(last, `epoch ${last.epoch}`);
   charts.push({
     file: `grad_time_profile_${suffix}.png`,
-    caption: '‖∂L/∂h_t‖ against t in the bottom and top layer, first and last epoch',
-    spec: logLines({ title: titleFor('Gradient Through Time, Profile', metrics), subtitle: `${run}; a straight falling line on this log axis is exponential decay back through time`, xTitle: 'time step t', yTitle: '‖∂L/∂h_t‖' },
-      profile, { xInteger: true, seriesTitle: 'layer', dashTitle: 'epoch' }),
+    caption: '‖∂L/∂x_t‖ at the input (what the verdict judges) and ‖∂L/∂h_t‖ in the bottom and top layer against t, first and last epoch',
+    spec: logLines({ title: titleFor('Gradient Through Time, Profile', metrics), subtitle: `${run}; a straight falling line on this log axis is exponential decay back through time`, xTitle: 'time step t', yTitle: 'gradient L2 norm' },
+      profile, { xInteger: true, seriesTitle: 'gradient', dashTitle: 'epoch' }),
   });
 
   const saturation = (record: EpochRecord | undefined, label: string) => (record?.meanSaturatedFraction ?? []).map((value, layer) => ({ label: String(layer), value, group: label }));

@@ -8,9 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { stringify } from 'yaml';
-import { formatNumber } from '../diagnose/diagnose.js';
+import { describeExpectation, expectationMismatches } from '../diagnose/expectation.js';
+import { formatNumber, learningLabels } from '../diagnose/sentences.js';
 import { decodeNumber } from '../record/metrics.js';
-import type { RecordedNumber } from '../record/metrics.js';
+import type { ExperimentSummary, RecordedNumber, VerdictKind } from '../record/metrics.js';
 import { verdictColors } from './comparison-charts.js';
 import type { NamedChart } from './experiment-charts.js';
 import type { RunContents } from './read-run.js';
@@ -118,14 +119,22 @@ export function writeHtmlReport(run: RunContents, plotsDir: string, comparison: 
     return `<div class="chart"><div class="caption">${escapeHtml(chart.caption)} · <a href="${pngLink(chart.file)}">PNG</a></div><div id="${id}" class="vega-chart"></div></div>`;
   };
 
+  const badge = (kind: VerdictKind | undefined): string => (kind === undefined ? '—' : `<span class="badge" style="background:${verdictColors[kind]}">${kind}</span>`);
+  const checked = run.experiments.some((e) => e.summary.expected != null);
+  const expectedCell = (s: ExperimentSummary): string => {
+    if (!checked) return '';
+    if (s.expected == null) return '<td>—</td>';
+    const mismatches = expectationMismatches(s.verdict, s.expected);
+    return `<td title="${escapeHtml(s.expected.why)}">${mismatches.length === 0 ? `✓ ${escapeHtml(describeExpectation(s.expected))}` : `✗ ${escapeHtml(mismatches.join('; '))}`}</td>`;
+  };
   const verdictRows = run.experiments.map((e) => {
     const s = e.summary;
     return `<tr><td><a href="#${anchor(s.name)}">${escapeHtml(s.name)}</a></td>`
-      + `<td><span class="badge" style="background:${verdictColors[s.verdict.kind]}">${s.verdict.kind}</span></td>`
+      + `<td>${badge(s.verdict.kind)}</td><td>${badge(s.verdict.atInitialisation?.kind)}</td><td>${learningLabels[s.verdict.learning.kind]}</td>`
       + `<td>${escapeHtml(s.verdict.headline)}</td>`
       + `<td class="num">${percent(s.final.validationAccuracy)}</td><td class="num">${number(s.final.validationLoss)}</td>`
       + `<td class="num">${number(s.baseline?.loss)}</td>`
-      + `<td class="num">${number(s.final.minLayerGradientNorm)}</td><td class="num">${s.seconds.toFixed(1)} s</td></tr>`;
+      + `<td class="num">${number(s.final.minLayerGradientNorm)}</td><td class="num">${s.seconds.toFixed(1)} s</td>${expectedCell(s)}</tr>`;
   }).join('\n');
 
   const comparisonBlocks = comparison.map((chart, i) => chartBlock(`compare-${i}`, chart)).join('\n');
@@ -138,6 +147,9 @@ export function writeHtmlReport(run: RunContents, plotsDir: string, comparison: 
 <h2>${escapeHtml(s.name)} <span class="badge" style="background:${verdictColors[s.verdict.kind]}">${s.verdict.kind}</span></h2>
 ${description}
 <p><b>${escapeHtml(s.verdict.headline)}</b></p>
+${s.verdict.atInitialisation !== null ? `<p>At initialisation, before any update: ${badge(s.verdict.atInitialisation.kind)} ${escapeHtml(s.verdict.atInitialisation.headline)}</p>` : ''}
+<p>${escapeHtml(s.verdict.learning.sentence)}</p>
+${s.expected != null ? `<p class="meta">Expected: ${escapeHtml(describeExpectation(s.expected))} — ${escapeHtml(s.expected.why)}</p>` : ''}
 <ul class="evidence">${s.verdict.evidence.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>
 <p class="meta">${s.epochsCompleted} epoch${s.epochsCompleted === 1 ? '' : 's'}, ${s.numLayers} layers, ${s.steps} steps, ${s.parameterNames.length} parameters; final training loss ${number(s.final.loss)}, validation ${number(s.final.validationLoss)} / ${percent(s.final.validationAccuracy)}, test ${number(s.final.testLoss)} / ${percent(s.final.testAccuracy)}; ${s.seconds.toFixed(1)} s on ${escapeHtml(s.kernels)} kernels.</p>
 ${baseline}
@@ -168,7 +180,7 @@ ${charts.map((chart, i) => chartBlock(`${anchor(s.name)}-${i}`, chart)).join('\n
 <section id="verdicts">
 <h2>Verdicts</h2>
 ${warnings}
-<table class="verdicts"><thead><tr><th>experiment</th><th>verdict</th><th>in one sentence</th><th>val. acc.</th><th>val. loss</th><th>chance loss</th><th>smallest layer grad</th><th>time</th></tr></thead>
+<table class="verdicts"><thead><tr><th>experiment</th><th>verdict</th><th>at init</th><th>learned?</th><th>in one sentence</th><th>val. acc.</th><th>val. loss</th><th>chance loss</th><th>smallest layer grad</th><th>time</th>${checked ? '<th>expected</th>' : ''}</tr></thead>
 <tbody>${verdictRows}</tbody></table>
 <p class="meta">Hover over a chart for values; click a legend entry to single out a series (shift-click for several, click empty space to reset).</p>
 </section>

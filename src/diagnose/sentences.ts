@@ -36,6 +36,11 @@ function percent(fraction: number): string {
   return `${Number((100 * fraction).toPrecision(fraction < 0.1 ? 1 : 2))} %`;
 }
 
+/** An accuracy to one decimal: 12.6 %. */
+function accuracyPercent(fraction: number): string {
+  return `${(100 * fraction).toFixed(1)} %`;
+}
+
 /** Where a batch index of the run trace was: "epoch 1, batch 37". */
 export function batchName(trace: RunTrace, index: number): string {
   return `epoch ${trace.epoch[index]}, batch ${trace.batch[index]}`;
@@ -86,7 +91,9 @@ export function timeSentence(when: string, time: TimeMeasure, judged: Judged | n
   }
   const arrival = time.arrival;
   if (arrival !== null) {
-    if (arrival.fit.slope < 0) {
+    if (arrival.fit.slope < 0 && arrival.span < t.borderlineTimeConstants && time.arrivalUnderflowLag === null) {
+      sentences.push(`${when}, the gradient arriving at the input holds over the ${plural(arrival.distance, 'step')} the task needs — ${lag.reason}: ${formatFactor(arrival.fit.perUnit)} per step, a factor ${overallFactor(arrival)} over them (${formatNumber(arrival.span)} time constants).`);
+    } else if (arrival.fit.slope < 0) {
       const verdictWords = arrival.span >= t.vanishingTimeConstants ? 'it vanishes' : arrival.span >= t.borderlineTimeConstants ? 'borderline' : 'it survives';
       const arrives = time.arrivalUnderflowLag === null
         ? `at that rate the gradient changes by a factor ${overallFactor(arrival)} over them (${verdictWords})`
@@ -193,7 +200,7 @@ export function learningSentence(kind: LearningKind, learning: LearningMeasure |
   if (diverged) return 'Did it learn? Unknown: training diverged before the end.';
   if (learning === null) return 'Did it learn? Unknown: there is no chance level to compare the loss with.';
   const accuracy = learning.accuracy !== null
-    ? `; accuracy ${percent(learning.accuracy)}${learning.chanceAccuracy !== null ? ` (chance ${percent(learning.chanceAccuracy)})` : ''}`
+    ? `; accuracy ${accuracyPercent(learning.accuracy)}${learning.chanceAccuracy !== null ? ` (chance ${accuracyPercent(learning.chanceAccuracy)})` : ''}`
     : '';
   const loss = `${learning.split} loss ${formatNumber(learning.loss)} against the chance level ${formatNumber(learning.chance)}${accuracy}`;
   const share = `${learning.split} loss ${formatNumber(learning.loss)}, ${percent(learning.lossOverChance)} of the chance level ${formatNumber(learning.chance)}${accuracy}`;

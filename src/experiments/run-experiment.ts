@@ -83,6 +83,7 @@ export function runExperiment(config: ExperimentConfig, folder: string, onEvent:
       clipMaxNorm: training.clip_max_norm,
       clipMinNorm: training.clip_min_norm,
       hiddenGradientEvery: config.record.hidden_gradient_every,
+      lastStepProbeEvery: config.record.last_step_probe_every,
       keepBatches: false,
     }, {
       onBatch: (record, progress) => {

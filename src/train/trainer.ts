@@ -44,6 +44,11 @@ export interface TrainingOptions {
   /** Record ‖dL/dh_t‖ on every k-th batch of an epoch (the first batch always). Default 1. */
   hiddenGradientEvery?: number;
   /**
+   * With the loss read at every step: run the last-step probe (one more backward pass) on every
+   * k-th batch of an epoch (the first batch always). Default 10.
+   */
+  lastStepProbeEvery?: number;
+  /**
    * Keep every BatchRecord in the outcome (default true). A runner that streams records to disk
    * through the listener turns it off: a long run's batch records take hundreds of megabytes.
    */
@@ -117,8 +122,9 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
   const kernels = model.kernels;
   const optimizer = createOptimizer(parameters, options.optimizer);
   const hiddenGradientEvery = options.hiddenGradientEvery ?? 1;
-  if (!Number.isInteger(hiddenGradientEvery) || hiddenGradientEvery < 1) {
-    throw new Error(`hiddenGradientEvery must be a positive integer; got ${hiddenGradientEvery}`);
+  const lastStepProbeEvery = options.lastStepProbeEvery ?? 10;
+  for (const [name, value] of [['hiddenGradientEvery', hiddenGradientEvery], ['lastStepProbeEvery', lastStepProbeEvery]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer; got ${value}`);
   }
   const keepBatches = options.keepBatches ?? true;
   const accuracyFromStep = data.accuracyFromStep ?? 0;
@@ -133,7 +139,8 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
     for (const batch of data.trainingBatches(epoch)) {
       batchIndex++;
       const recordThrough = (batchIndex - 1) % hiddenGradientEvery === 0;
-      const result = model.lossAndGradients({ ...batch, loss: data.loss }, { lastStepProbe: recordThrough });
+      const probe = recordThrough && (batchIndex - 1) % lastStepProbeEvery === 0;
+      const result = model.lossAndGradients({ ...batch, loss: data.loss }, { lastStepProbe: probe });
       const norms = measureGradientNorms(parameters, kernels);
       let minNorm = Infinity;
       let minName = names[0];

@@ -1,6 +1,6 @@
 /**
  * Refreshes the README's pictures from a real run: a screenshot of its report.html (headless
- * Chromium) and two of its PNGs. Usage:
+ * Chromium) and three of its PNGs. Usage:
  *   node --import tsx tools/docs-images.ts runs/quick-… [plots/vanishing_gradient]
  */
 import { copyFileSync, existsSync } from 'node:fs';
@@ -12,7 +12,8 @@ if (runFolder === undefined || !existsSync(join(runFolder, 'report.html'))) {
   console.error('usage: node --import tsx tools/docs-images.ts <run folder with report.html> [plots folder]');
   process.exit(2);
 }
-for (const name of ['compare_depth_profile.png', 'grad_through_time_vanilla_no_mitigation.png']) copyFileSync(join(plotsFolder, name), join('docs', name));
+const copied = ['compare_depth_profile.png', 'compare_time_profile.png', 'grad_through_time_vanilla_no_mitigation.png'];
+for (const name of copied) copyFileSync(join(plotsFolder, name), join('docs', name));
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 try {
@@ -23,4 +24,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log('docs/report.png, docs/compare_depth_profile.png, docs/grad_through_time_vanilla_no_mitigation.png written');
+console.log(`docs/report.png and ${copied.map((name) => `docs/${name}`).join(', ')} written`);

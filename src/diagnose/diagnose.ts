@@ -203,6 +203,51 @@ function placesOf(findings: Findings | null, status: Judged['status']): string[]
   return findings === null ? [] : findings.places.filter((p) => p.judged.status === status).map((p) => p.phrase);
 }
 
+/** One moment judged: the first batch (initialisation) or the judged final epochs. */
+interface Moment {
+  snapshot: Snapshot;
+  measures: SnapshotMeasures;
+  judgement: SnapshotJudgement;
+  findings: Findings;
+}
+
+function judgeMoment(when: string, snapshot: Snapshot | null, untrained: number | null, input: DiagnosisInput, depthNames: readonly string[], t: DiagnosisThresholds): Moment | null {
+  if (snapshot === null) return null;
+  const measures = measureSnapshot(snapshot, input.task.requiredLag.steps);
+  const judgement = judgeSnapshot(measures, snapshot.loss, untrained, input.numLayers, t);
+  return { snapshot, measures, judgement, findings: snapshotFindings(when, measures, judgement, snapshot, input, depthNames, t) };
+}
+
+/** A moment's numbers into the verdict's measures, named `timePerStep` (end) or `initTimePerStep`. */
+function recordMoment(put: (name: string, value: number | null | undefined) => void, prefix: '' | 'init', moment: Moment | null): void {
+  if (moment === null) return;
+  const name = (base: string): string => (prefix === '' ? base : `${prefix}${base[0].toUpperCase()}${base.slice(1)}`);
+  const { time, depth, forward } = moment.measures;
+  put(name('loss'), moment.snapshot.loss);
+  put(name('timePerStep'), time?.arrival?.fit.perUnit);
+  put(name('timeConstantsOverLag'), time?.arrival?.span);
+  put(name('recurrencePerStep'), time?.recurrence?.fit.perUnit);
+  put(name('depthPerLayer'), depth?.judged?.fit.perUnit);
+  put(name('arrivingPerLayer'), depth?.arriving?.fit.perUnit);
+  put(name('depthGradientPerLayer'), depth?.gradient?.fit.perUnit);
+  put(name('depthBottomOverTop'), depth?.bottomOverTop);
+  put(name('forwardPerLayer'), forward?.rate?.fit.perUnit);
+}
+
+/**
+ * The original program's reading: the smallest per-parameter gradient over the judged epochs,
+ * leaving out W_hh when there is one step (its gradient is zero by construction there).
+ */
+function originalReading(input: DiagnosisInput, judged: readonly EpochRecord[], structurallyZero: ReadonlySet<string>): { name: string; value: number } | null {
+  let smallest: { name: string; value: number } | null = null;
+  for (const name of input.parameterNames) {
+    if (structurallyZero.has(name) || judged.length === 0) continue;
+    const value = judged.reduce((sum, e) => sum + decodeNumber(e.meanGradientNorms[name] ?? 'NaN'), 0) / judged.length;
+    if (smallest === null || value < smallest.value) smallest = { name, value };
+  }
+  return smallest;
+}
+
 export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThresholds> = {}): Verdict {
   const t: DiagnosisThresholds = { ...defaultDiagnosisThresholds, ...overrides };
   const { epochs, divergence, trace, task } = input;
@@ -211,61 +256,32 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     measures[name] = value === null || value === undefined ? null : encodeNumber(value);
   };
   const depthNames = depthWeightNames(input.parameterNames, input.steps);
-  const scale = task.chance === null ? null : untrainedScale(task.chance);
+  const untrained = task.chance === null ? null : untrainedScale(task.chance);
   put('requiredLag', task.requiredLag.steps);
 
-  // Learning: the compared loss per epoch (validation where there is one).
-  const lossPerEpoch = epochs.map((e) => decodeNumber(e.validationLoss ?? e.meanLoss));
+  // The second answer: did it learn (the validation loss against chance, else the training loss)?
   const last = epochs.at(-1);
   const learningMeasure: LearningMeasure | null = last === undefined ? null : measureLearning({
     validationLoss: last.validationLoss === null ? null : decodeNumber(last.validationLoss),
     trainingLoss: decodeNumber(last.meanLoss),
     accuracy: last.validationAccuracy ?? last.meanAccuracy,
     chance: task.chance,
-    lossPerEpoch,
+    lossPerEpoch: epochs.map((e) => decodeNumber(e.validationLoss ?? e.meanLoss)),
   });
   const learningKind: LearningKind = judgeLearning(learningMeasure, divergence !== null, t);
   put('lossOverChance', learningMeasure?.lossOverChance);
   const learning = { kind: learningKind, sentence: learningSentence(learningKind, learningMeasure, epochs.length, divergence !== null) };
 
-  // At initialisation.
-  const initSnapshot = input.firstBatch === null ? null : initialSnapshot(input, input.firstBatch, depthNames);
-  const initMeasures = initSnapshot === null ? null : measureSnapshot(initSnapshot, task.requiredLag.steps);
-  const initJudgement = initSnapshot === null || initMeasures === null ? null : judgeSnapshot(initMeasures, initSnapshot.loss, scale, input.numLayers, t);
-  const initFindings = initSnapshot === null || initMeasures === null || initJudgement === null ? null
-    : snapshotFindings('At initialisation', initMeasures, initJudgement, initSnapshot, input, depthNames, t);
-  if (initMeasures !== null && initSnapshot !== null) {
-    put('initLoss', initSnapshot.loss);
-    put('initTimePerStep', initMeasures.time?.arrival?.fit.perUnit);
-    put('initTimeConstantsOverLag', initMeasures.time?.arrival?.span);
-    put('initRecurrencePerStep', initMeasures.time?.recurrence?.fit.perUnit);
-    put('initDepthPerLayer', initMeasures.depth?.judged?.fit.perUnit);
-    put('initArrivingPerLayer', initMeasures.depth?.arriving?.fit.perUnit);
-    put('initDepthBottomOverTop', initMeasures.depth?.bottomOverTop);
-    put('initForwardPerLayer', initMeasures.forward?.rate?.fit.perUnit);
-  }
-
-  // At the end.
-  // A run that diverged in its first batches has no end worth judging: its one batch is the initialisation.
-  const endJudgeable = divergence === null || (epochs.at(-1)?.batches ?? 0) > 1;
+  // At initialisation, and at the end. A run that diverged in its first batches has no end worth
+  // judging: its one batch is the initialisation.
+  const initial = judgeMoment('At initialisation', input.firstBatch === null ? null : initialSnapshot(input, input.firstBatch, depthNames), untrained, input, depthNames, t);
+  const endJudgeable = divergence === null || (last?.batches ?? 0) > 1;
   const judged = endJudgeable ? epochs.slice(-Math.min(t.judgedEpochs, epochs.length)) : [];
   const before = divergence === null ? '' : ', before it diverged';
-  const span = judged.length === 0 ? '' : judged.length === 1 ? `In epoch ${judged[0].epoch}${before}` : `In epochs ${judged[0].epoch}–${judged.at(-1)!.epoch}${before}`;
-  const endSnapshot = judged.length === 0 ? null : finalSnapshot(input, judged, depthNames);
-  const endMeasures = endSnapshot === null ? null : measureSnapshot(endSnapshot, task.requiredLag.steps);
-  const endJudgement = endSnapshot === null || endMeasures === null ? null : judgeSnapshot(endMeasures, endSnapshot.loss, null, input.numLayers, t);
-  const endFindings = endSnapshot === null || endMeasures === null || endJudgement === null ? null
-    : snapshotFindings(span, endMeasures, endJudgement, endSnapshot, input, depthNames, t);
-  if (endMeasures !== null) {
-    put('timePerStep', endMeasures.time?.arrival?.fit.perUnit);
-    put('timeConstantsOverLag', endMeasures.time?.arrival?.span);
-    put('timeArrivingFraction', endMeasures.time?.arrival === undefined || endMeasures.time.arrival === null ? null : Math.exp(-endMeasures.time.arrival.span));
-    put('recurrencePerStep', endMeasures.time?.recurrence?.fit.perUnit);
-    put('depthPerLayer', endMeasures.depth?.judged?.fit.perUnit);
-    put('depthGradientPerLayer', endMeasures.depth?.gradient?.fit.perUnit);
-    put('depthBottomOverTop', endMeasures.depth?.bottomOverTop);
-    put('forwardPerLayer', endMeasures.forward?.rate?.fit.perUnit);
-  }
+  const when = judged.length === 1 ? `In epoch ${judged[0].epoch}${before}` : `In epochs ${judged[0]?.epoch}–${judged.at(-1)?.epoch}${before}`;
+  const final = judgeMoment(when, judged.length === 0 ? null : finalSnapshot(input, judged, depthNames), null, input, depthNames, t);
+  recordMoment(put, 'init', initial);
+  recordMoment(put, '', final);
 
   // Over the whole run.
   const run = measureRun(trace);
@@ -273,49 +289,34 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
     epoch: e.epoch,
     ratios: Object.fromEntries(Object.entries(e.meanUpdateToWeightRatio).map(([name, value]) => [name, decodeNumber(value)])),
   }));
-  const runJudgement = judgeRun(run, trace, learningMeasure, scale, updateRatiosPerEpoch, t);
+  const runJudgement = judgeRun(run, trace, learningMeasure, untrained, updateRatiosPerEpoch, t);
   put('initialTotalGradientNorm', run?.initialNorm);
   put('largestTotalGradientNorm', run?.largestNorm);
   put('totalNormGrowth', run?.growth);
   put('totalNormSpike', run?.spike);
   put('rescaledBatchFraction', run?.rescaledFraction);
   put('medianRescaleFactor', run?.medianRescale);
-
-  // The original program's reading, reported: the smallest per-parameter gradient in the last
-  // epoch — leaving out W_hh when there is one step, where its gradient is zero by construction.
   const structurallyZero = new Set(input.steps < 2 ? recurrentWeightNames(input.parameterNames) : []);
-  let smallest = Infinity;
-  let smallestName = '';
-  for (const name of input.parameterNames.filter((n) => !structurallyZero.has(n))) {
-    const value = judged.length === 0 ? Infinity : judged.reduce((sum, e) => sum + decodeNumber(e.meanGradientNorms[name] ?? 'NaN'), 0) / judged.length;
-    if (value < smallest) {
-      smallest = value;
-      smallestName = name;
-    }
-  }
-  put('minLayerGradientNorm', Number.isFinite(smallest) ? smallest : null);
-  const saturation = endSnapshot?.saturatedFraction ?? initSnapshot?.saturatedFraction ?? null;
+  const smallest = originalReading(input, judged, structurallyZero);
+  put('minLayerGradientNorm', smallest?.value);
+  const saturation = final?.snapshot.saturatedFraction ?? initial?.snapshot.saturatedFraction ?? null;
   if (saturation !== null && saturation.length > 0) put('largestSaturatedFraction', Math.max(...saturation));
 
-  // The verdict.
-  const evidence: string[] = [];
-  const initKind = initJudgement?.kind ?? null;
-  const endKindRaw = endJudgement?.kind ?? null;
-  // What follows an explosion (dead ReLU units, a collapsed gradient) is its aftermath.
-  const aftermath = runJudgement.explodedAt !== null && endKindRaw === 'vanishing';
-  const endKind: VerdictKind | null = aftermath ? 'exploding' : endKindRaw;
-  const exploded = initKind === 'exploding' || runJudgement.exploded || endKind === 'exploding';
+  // The verdict: diverged, then exploding anywhere in the run, then the end's (what follows an
+  // explosion — dead ReLU units, a collapsed gradient — is its aftermath, not vanishing).
+  const initKind = initial?.judgement.kind ?? null;
+  const aftermath = runJudgement.explodedAt !== null && final?.judgement.kind === 'vanishing';
+  const endKind: VerdictKind | null = aftermath ? 'exploding' : final?.judgement.kind ?? null;
   let kind: VerdictKind;
   if (divergence !== null) kind = 'diverged';
-  else if (exploded) kind = 'exploding';
+  else if (initKind === 'exploding' || runJudgement.exploded || endKind === 'exploding') kind = 'exploding';
   else kind = endKind ?? initKind ?? 'inconclusive';
 
-  if (divergence !== null) {
-    evidence.push(`Training diverged at epoch ${divergence.epoch}, batch ${divergence.batch}: ${divergence.reason}.`);
-  }
-  const showInit = initFindings !== null && (endFindings === null || initKind !== endKindRaw || kind === 'diverged' || initKind === 'exploding');
-  if (endFindings !== null) evidence.push(...endFindings.sentences);
-  if (showInit) evidence.push(...initFindings.sentences);
+  const evidence: string[] = [];
+  if (divergence !== null) evidence.push(`Training diverged at epoch ${divergence.epoch}, batch ${divergence.batch}: ${divergence.reason}.`);
+  if (final !== null) evidence.push(...final.findings.sentences);
+  const showInitial = final === null || initKind !== final.judgement.kind || kind === 'diverged' || initKind === 'exploding';
+  if (initial !== null && showInitial) evidence.push(...initial.findings.sentences);
   evidence.push(...runSentences(run, runJudgement, trace, learningMeasure));
   if (aftermath && runJudgement.explodedAt !== null) {
     evidence.push(`The small gradients at the end come after the blow-up at ${batchName(trace, runJudgement.explodedAt)} (units it drove into saturation or killed pass almost nothing): its aftermath, not vanishing.`);
@@ -329,13 +330,15 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
   if (structurallyZero.size > 0) {
     evidence.push('With one step per sequence the recurrent weights W_hh get no gradient at all (h_{-1} = 0): zero by construction, not vanished.');
   }
-  if (Number.isFinite(smallest)) {
-    evidence.push(`The original program's reading: the smallest gradient, ${smallestName}'s, is ${formatNumber(smallest)}, ${smallest <= t.absoluteVanishing ? 'below' : 'above'} its threshold ${formatNumber(t.absoluteVanishing)} (reported, not judged: it depends on the loss's scale, not on how far the gradient travels).`);
+  if (smallest !== null && Number.isFinite(smallest.value)) {
+    evidence.push(`The original program's reading: the smallest gradient, ${smallest.name}'s, is ${formatNumber(smallest.value)}, ${smallest.value <= t.absoluteVanishing ? 'below' : 'above'} its threshold ${formatNumber(t.absoluteVanishing)} (reported, not judged: it depends on the loss's scale, not on how far the gradient travels).`);
   }
   evidence.push(learning.sentence);
 
-  const headline = headlineOf(kind, { divergence, initFindings, endFindings, endKind, initKind, runJudgement, run, trace, learningKind, aftermath, task, numLayers: input.numLayers });
-  const atInitialisation = initKind === null || initFindings === null ? null : { kind: initKind, headline: snapshotHeadline(initKind, initFindings, task, input.numLayers) };
+  const headline = headlineOf(kind, {
+    divergence, initFindings: initial?.findings ?? null, endFindings: final?.findings ?? null, endKind, initKind, runJudgement, run, trace, learningKind, aftermath, task, numLayers: input.numLayers,
+  });
+  const atInitialisation = initial === null ? null : { kind: initial.judgement.kind, headline: snapshotHeadline(initial.judgement.kind, initial.findings, task, input.numLayers) };
   return { kind, headline, atInitialisation, learning, evidence, measures };
 }
 
@@ -356,7 +359,7 @@ function snapshotHeadline(kind: VerdictKind, findings: Findings, task: Diagnosis
 }
 
 function reach(task: DiagnosisTask, numLayers: number): string {
-  const layers = numLayers > 1 ? `all ${numLayers} layers` : '';
+  const layers = numLayers > 2 ? `all ${numLayers} layers` : numLayers === 2 ? 'both layers' : '';
   const steps = task.requiredLag.steps >= 1 ? `the ${task.requiredLag.steps} step${task.requiredLag.steps === 1 ? '' : 's'} back the task needs` : '';
   return `they reach ${listInWords([layers, steps].filter((part) => part !== ''))}`;
 }

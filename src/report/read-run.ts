@@ -52,6 +52,22 @@ function readJsonLines<T>(path: string): T[] {
   return records;
 }
 
+/**
+ * Summaries written before the verdict had a verdict at initialisation and a learning answer
+ * (vanishing 0.1.0): their verdict is kept as it was judged then, the new fields marked as not judged.
+ */
+function withCurrentVerdictFields(summary: ExperimentSummary): ExperimentSummary {
+  const verdict = summary.verdict as Partial<ExperimentSummary['verdict']> & Pick<ExperimentSummary['verdict'], 'kind' | 'headline' | 'evidence' | 'measures'>;
+  return {
+    ...summary,
+    verdict: {
+      ...verdict,
+      atInitialisation: verdict.atInitialisation ?? null,
+      learning: verdict.learning ?? { kind: 'unknown', sentence: 'Did it learn? Not judged: this run was diagnosed by an earlier version of vanishing.' },
+    },
+  };
+}
+
 export function readRunFolder(runFolder: string, options: { batches?: boolean } = {}): RunContents {
   const folder = resolve(runFolder);
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new ReportInputError(`${runFolder}: no such run folder`);
@@ -68,7 +84,7 @@ export function readRunFolder(runFolder: string, options: { batches?: boolean } 
       warnings.push(`${name}: not finished (no summary.json), left out of the plots and the report`);
       continue;
     }
-    const summary = readJson<ExperimentSummary>(summaryPath);
+    const summary = withCurrentVerdictFields(readJson<ExperimentSummary>(summaryPath));
     const epochs = readJsonLines<EpochRecord>(join(dir, 'epochs.jsonl'));
     const batches = options.batches === false ? [] : readJsonLines<BatchRecord>(join(dir, 'batches.jsonl'));
     const configPath = join(dir, 'config.json');

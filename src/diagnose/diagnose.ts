@@ -162,7 +162,7 @@ function snapshotFindings(when: string, measures: SnapshotMeasures, judgement: S
   const lag = input.task.requiredLag;
   if (measures.time !== null && (judgement.time !== null || measures.time.inputSilent)) {
     sentences.push(...timeSentence(when, measures.time, judgement.time, lag, input.numLayers, t));
-    if (judgement.time !== null) places.push({ where: 'time', phrase: `back through time (${timeHeadlinePhrase(measures.time, judgement.time)})`, judged: judgement.time });
+    if (judgement.time !== null) places.push({ where: 'time', phrase: `back through time (${timeHeadlinePhrase(measures.time, judgement.time, input.numLayers)})`, judged: judgement.time });
   } else if (input.steps < 2) {
     sentences.push(`${when}, time is not judged: each sequence has a single step.`);
   } else if (lag.steps < 1) {

@@ -12,24 +12,24 @@ export function layerOfParameter(name: string): number | null {
   return vanilla !== null ? Number(vanilla[1]) : null;
 }
 
-/** The recurrent weight (weight_hh) name of every layer, bottom first. */
-export function recurrentWeightNames(parameterNames: readonly string[]): string[] {
+/** The `weight_hh` (recurrent) or `weight_ih` (input) name of every layer, bottom first. */
+function weightNamesPerLayer(parameterNames: readonly string[], kind: 'weight_hh' | 'weight_ih'): string[] {
   const byLayer: string[] = [];
   for (const name of parameterNames) {
     const layer = layerOfParameter(name);
-    if (layer !== null && name.includes('weight_hh')) byLayer[layer] = name;
+    if (layer !== null && name.includes(kind)) byLayer[layer] = name;
   }
   return byLayer.filter((name) => name !== undefined);
 }
 
+/** The recurrent weight (weight_hh) name of every layer, bottom first. */
+export function recurrentWeightNames(parameterNames: readonly string[]): string[] {
+  return weightNamesPerLayer(parameterNames, 'weight_hh');
+}
+
 /** The input weight (weight_ih) name of every layer, bottom first. */
 export function inputWeightNames(parameterNames: readonly string[]): string[] {
-  const byLayer: string[] = [];
-  for (const name of parameterNames) {
-    const layer = layerOfParameter(name);
-    if (layer !== null && name.includes('weight_ih')) byLayer[layer] = name;
-  }
-  return byLayer.filter((name) => name !== undefined);
+  return weightNamesPerLayer(parameterNames, 'weight_ih');
 }
 
 /**

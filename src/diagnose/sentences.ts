@@ -58,13 +58,13 @@ function overallFactor(rate: RateOverDistance): string {
   return formatNumber(Math.exp(-rate.span));
 }
 
-/** The short phrase for a headline: "0.71× per step over the 23 steps the task needs". */
-export function timeHeadlinePhrase(time: TimeMeasure, judged: Judged): string {
+/** The short phrase for a headline: "0.71× per step, a factor 1.7e-4 over the 25 steps the task needs". */
+export function timeHeadlinePhrase(time: TimeMeasure, judged: Judged, numLayers: number): string {
   if (time.inputSilent) return 'no gradient reaches the input at all';
   const growsInTop = judged.direction === 'grows' && time.recurrence !== null;
   const rate = growsInTop ? time.recurrence! : time.arrival;
   if (rate === null) return '';
-  const where = growsInTop ? ' in the top layer' : '';
+  const where = growsInTop && numLayers > 1 ? ' in the top layer' : '';
   return `${formatFactor(rate.fit.perUnit)} per step${where}, a factor ${overallFactor(rate)} over the ${plural(rate.distance, 'step')} the task needs`;
 }
 

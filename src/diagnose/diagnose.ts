@@ -180,7 +180,8 @@ function snapshotFindings(when: string, measures: SnapshotMeasures, judgement: S
   }
   if (measures.forward !== null) {
     const cause = forwardCause(input.setup, judgement.forwardDies, input.numLayers);
-    const sentence = forwardSentence(when, measures.forward, judgement.forwardDies, judgement.forwardBlowsUp, cause);
+    const relu = input.setup?.cell === 'rnn' && input.setup.nonlinearity === 'relu';
+    const sentence = forwardSentence(when, measures.forward, judgement.forwardDies, judgement.forwardBlowsUp, relu, cause);
     if (sentence !== null) sentences.push(sentence);
   }
   let outputsBlewUp: string | null = null;
@@ -317,7 +318,7 @@ export function diagnose(input: DiagnosisInput, overrides: Partial<DiagnosisThre
   if (final !== null) evidence.push(...final.findings.sentences);
   const showInitial = final === null || initKind !== final.judgement.kind || kind === 'diverged' || initKind === 'exploding';
   if (initial !== null && showInitial) evidence.push(...initial.findings.sentences);
-  evidence.push(...runSentences(run, runJudgement, trace, learningMeasure));
+  evidence.push(...runSentences(run, runJudgement, trace, learningMeasure, t));
   if (aftermath && runJudgement.explodedAt !== null) {
     evidence.push(`The small gradients at the end come after the blow-up at ${batchName(trace, runJudgement.explodedAt)} (units it drove into saturation or killed pass almost nothing): its aftermath, not vanishing.`);
   }

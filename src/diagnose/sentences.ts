@@ -152,13 +152,14 @@ export function depthSentence(when: string, depth: DepthMeasure, judged: Judged,
   return `${when}, ${what} ${grows} toward the input: ${formatFactor(rate.fit.perUnit)} per layer, the bottom layer's (${names.bottom}) is ${bottomOverTop}× the top layer's (${names.top}).${adam}${arriving}`;
 }
 
-export function forwardSentence(when: string, forward: ForwardMeasure, dies: boolean, blowsUp: boolean, cause: string | null): string | null {
+export function forwardSentence(when: string, forward: ForwardMeasure, dies: boolean, blowsUp: boolean, relu: boolean, cause: string | null): string | null {
   const rate = forward.rate;
   const perLayer = rate !== null ? `${formatFactor(rate.fit.perUnit)} per layer` : '';
   if (dies) {
     const zero = forward.zeroFrom !== null ? `, exactly 0 from layer ${forward.zeroFrom} up` : '';
+    const gate = relu ? ', and no gradient passes a ReLU whose input is 0' : '';
     return `${when}, the forward signal dies on the way up: the activations' RMS ${perLayer !== '' ? `falls ${perLayer}, ` : ''}from ${formatNumber(forward.bottom)} in layer 0${zero}. `
-      + `A weight's gradient is the activations times the gradient, and no gradient passes a ReLU whose input is 0, so the gradient dies with it.${cause !== null ? ` ${cause}` : ''}`;
+      + `A weight's gradient is the activations times the gradient${gate}, so the gradient dies with it.${cause !== null ? ` ${cause}` : ''}`;
   }
   if (blowsUp) {
     return `${when}, the forward signal blows up on the way up: the activations' RMS grows ${perLayer}, from ${formatNumber(forward.bottom)} in layer 0 to ${formatNumber(forward.top)} in the top layer.${cause !== null ? ` ${cause}` : ''}`;
@@ -166,11 +167,12 @@ export function forwardSentence(when: string, forward: ForwardMeasure, dies: boo
   return null;
 }
 
-export function runSentences(run: RunMeasures | null, judgement: RunJudgement, trace: RunTrace, learning: LearningMeasure | null): string[] {
+export function runSentences(run: RunMeasures | null, judgement: RunJudgement, trace: RunTrace, learning: LearningMeasure | null, t: DiagnosisThresholds): string[] {
   const sentences: string[] = [];
   if (run === null) return sentences;
   if (judgement.grewAt !== null) {
-    sentences.push(`During training the total gradient norm rose to ${formatNumber(run.largestNorm)} (${batchName(trace, run.largestAt)}), ${formatNumber(run.growth)}× its value at initialisation (${formatNumber(run.initialNorm)}); it first passed e^6 ≈ 400× at ${batchName(trace, judgement.grewAt)}.`);
+    const bound = `e^${formatNumber(t.vanishingTimeConstants)} ≈ ${formatNumber(Math.round(Math.exp(t.vanishingTimeConstants)))}×`;
+    sentences.push(`During training the total gradient norm rose to ${formatNumber(run.largestNorm)} (${batchName(trace, run.largestAt)}), ${formatNumber(run.growth)}× its value at initialisation (${formatNumber(run.initialNorm)}); it first passed ${bound} at ${batchName(trace, judgement.grewAt)}.`);
   }
   if (judgement.spikedAt !== null && judgement.spikedAt !== judgement.grewAt) {
     sentences.push(`At ${batchName(trace, judgement.spikedAt)} the total gradient norm jumped to ${formatNumber(run.spike)}× its median over the batches before.`);

@@ -61,9 +61,9 @@ async function run(target: string | undefined, options: RunOptions): Promise<num
   }
   process.stdout.write(`\nRun folder: ${outcome.folder}\n`);
   if (options.report) {
-    const report = await buildReport(outcome.folder, { plotsDir: outcome.record.plotsDir });
+    const report = await buildReport(outcome.folder);
     for (const warning of report.warnings) process.stdout.write(`warning: ${warning}\n`);
-    process.stdout.write(`Plots: ${report.plots.length} PNG files in ${outcome.record.plotsDir}\nReport: ${report.report}\n`);
+    process.stdout.write(`Plots: ${report.plots.length} PNG files in ${report.plotsDir}\nReport: ${report.report}\n`);
   }
   process.stdout.write(`\n${summaryTable(outcome.experiments, process.stdout.isTTY === true)}\n`);
   const checked = outcome.experiments.filter((experiment) => experiment.summary?.expected != null);
@@ -90,7 +90,7 @@ function program(): Command {
     .addOption(new Option('--workers <n>', 'experiments trained in parallel (default: one per core; 0: in this thread)').argParser(wholeNumber('--workers', 0)))
     .option('--only <names>', 'run only these experiments (comma-separated names)')
     .option('--resume <run folder>', 'continue a run: keep finished experiments, restart unfinished ones')
-    .option('--plots <folder>', 'where the PNG plots go (default plots/vanishing_gradient)')
+    .option('--plots <folder>', 'where the PNG plots go (default: plots/ in the run folder; the original used plots/vanishing_gradient)')
     .option('--no-report', 'skip the plots and the HTML report')
     .action(async (target: string | undefined, options: RunOptions) => {
       process.exitCode = await run(target, options);
@@ -108,7 +108,7 @@ function program(): Command {
     .action(async (folder: string, options: { plots?: string }) => {
       const report = await buildReport(folder, { plotsDir: options.plots });
       for (const warning of report.warnings) process.stdout.write(`warning: ${warning}\n`);
-      process.stdout.write(`Plots: ${report.plots.length} PNG files\nReport: ${report.report}\n`);
+      process.stdout.write(`Plots: ${report.plots.length} PNG files in ${report.plotsDir}\nReport: ${report.report}\n`);
     });
   return cli;
 }

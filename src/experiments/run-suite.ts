@@ -30,7 +30,7 @@ export interface SuiteRecord {
   createdAt: string;
   /** Experiment names in the suite's order (each has a folder of that name). */
   experiments: string[];
-  /** Where the PNG plots of this run go. */
+  /** Where the PNG plots of this run go: relative to the run folder (`plots`), or absolute when asked for elsewhere. */
   plotsDir: string;
   configs: ExperimentConfig[];
 }
@@ -44,7 +44,7 @@ export interface RunSuiteOptions {
   resume?: string;
   /** Worker threads; 0 runs in this thread. Default: one per core, at most one per experiment. */
   workers?: number;
-  /** Where plots go (recorded in suite.json). Default `plots/vanishing_gradient`. */
+  /** Where plots go (recorded in suite.json). Default: `plots/` inside the run folder, so the run folder holds everything. */
   plotsDir?: string;
   onEvent?: (event: ExperimentEvent) => void;
   /** A note for the caller, e.g. which experiments a resume skips. */
@@ -147,7 +147,7 @@ export async function runSuite(suite: Suite | null, options: RunSuiteOptions = {
       source: suite.source,
       createdAt: (options.now ?? new Date()).toISOString(),
       experiments: suite.experiments.map((e) => e.name),
-      plotsDir: resolve(options.plotsDir ?? join('plots', 'vanishing_gradient')),
+      plotsDir: options.plotsDir === undefined ? 'plots' : resolve(options.plotsDir),
       configs: suite.experiments,
     };
     writeJson(join(folder, suiteFile), record);

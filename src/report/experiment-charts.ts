@@ -16,9 +16,24 @@ export interface NamedChart {
   spec: TopLevelSpec;
 }
 
-/** `{model_type}_{mitigation}`, the suffix of the original's file names. */
-export function plotSuffix(metrics: ExperimentMetrics): string {
-  return `${metrics.summary.modelType}_${metrics.summary.mitigation}`;
+/** Only what a file name may hold: a label read back from a run folder cannot point elsewhere. */
+function fileSafe(label: string): string {
+  return label.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/**
+ * Each experiment's file-name suffix: `{model_type}_{mitigation}` as the original names its plots,
+ * with the experiment's name added wherever two experiments of the run share that pair, so no
+ * picture overwrites another.
+ */
+export function plotSuffixes(experiments: readonly ExperimentMetrics[]): Map<string, string> {
+  const base = (metrics: ExperimentMetrics): string => fileSafe(`${metrics.summary.modelType}_${metrics.summary.mitigation}`);
+  const uses = new Map<string, number>();
+  for (const metrics of experiments) uses.set(base(metrics), (uses.get(base(metrics)) ?? 0) + 1);
+  return new Map(experiments.map((metrics) => {
+    const suffix = base(metrics);
+    return [metrics.summary.name, uses.get(suffix)! > 1 ? `${suffix}_${fileSafe(metrics.summary.name)}` : suffix];
+  }));
 }
 
 function titleFor(what: string, metrics: ExperimentMetrics): string {
@@ -37,9 +52,9 @@ function hiddenEpochs(epochs: readonly EpochRecord[]): { first: EpochRecord | nu
   return { first: recorded[0] ?? null, last: recorded.at(-1) ?? null };
 }
 
-export function experimentCharts(metrics: ExperimentMetrics): NamedChart[] {
+/** The charts of one experiment; `suffix` ends every file name (see plotSuffixes). */
+export function experimentCharts(metrics: ExperimentMetrics, suffix: string): NamedChart[] {
   const { summary, epochs, batches } = metrics;
-  const suffix = plotSuffix(metrics);
   const run = describeRun(metrics);
   const charts: NamedChart[] = [];
 

@@ -6,25 +6,27 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { comparisonCharts } from './comparison-charts.js';
 import type { NamedChart } from './experiment-charts.js';
-import { experimentCharts } from './experiment-charts.js';
+import { experimentCharts, plotSuffixes } from './experiment-charts.js';
 import { writeHtmlReport } from './html-report.js';
-import { readRunFolder } from './read-run.js';
+import { plotsFolder, readRunFolder } from './read-run.js';
 import { writeChartPng } from './render.js';
 
 export { ReportInputError, readRunFolder } from './read-run.js';
 export type { RunContents, RunExperiment } from './read-run.js';
-export { experimentCharts, plotSuffix } from './experiment-charts.js';
+export { experimentCharts, plotSuffixes } from './experiment-charts.js';
 export type { NamedChart } from './experiment-charts.js';
 export { comparisonCharts } from './comparison-charts.js';
 export { chartToSvg, svgToPng, writeChartPng } from './render.js';
 
 export interface ReportOptions {
-  /** Where the PNGs go. Default: the folder recorded in suite.json, else plots/vanishing_gradient. */
+  /** Where the PNGs go. Default: the folder recorded in suite.json (the run folder's `plots/`). */
   plotsDir?: string;
 }
 
 export interface ReportOutcome {
-  /** Every PNG written (absolute paths). */
+  /** Where the PNGs went. */
+  plotsDir: string;
+  /** Every PNG written (absolute paths, each once). */
   plots: string[];
   /** The report.html written. */
   report: string;
@@ -33,12 +35,13 @@ export interface ReportOutcome {
 
 export async function buildReport(runFolder: string, options: ReportOptions = {}): Promise<ReportOutcome> {
   const run = readRunFolder(runFolder);
-  const plotsDir = resolve(options.plotsDir ?? run.suite.plotsDir ?? join('plots', 'vanishing_gradient'));
+  const plotsDir = options.plotsDir !== undefined ? resolve(options.plotsDir) : plotsFolder(run.folder, run.suite);
   mkdirSync(plotsDir, { recursive: true });
   const plots: string[] = [];
   const perExperiment: { name: string; charts: NamedChart[] }[] = [];
+  const suffixes = plotSuffixes(run.experiments);
   for (const experiment of run.experiments) {
-    const charts = experimentCharts(experiment);
+    const charts = experimentCharts(experiment, suffixes.get(experiment.summary.name)!);
     for (const chart of charts) {
       const path = join(plotsDir, chart.file);
       await writeChartPng(chart.spec, path);
@@ -53,5 +56,5 @@ export async function buildReport(runFolder: string, options: ReportOptions = {}
     plots.push(path);
   }
   const report = writeHtmlReport(run, plotsDir, comparison, perExperiment);
-  return { plots, report, warnings: run.warnings };
+  return { plotsDir, plots, report, warnings: run.warnings };
 }

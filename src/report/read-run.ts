@@ -56,6 +56,11 @@ function readJsonLines<T>(path: string): T[] {
  * Summaries written before the verdict had a verdict at initialisation and a learning answer
  * (vanishing 0.1.0): their verdict is kept as it was judged then, the new fields marked as not judged.
  */
+/** Where a run's PNGs live: suite.json's plotsDir, relative to the run folder unless absolute. */
+export function plotsFolder(runFolder: string, suite: Pick<SuiteRecord, 'plotsDir'>): string {
+  return resolve(runFolder, typeof suite.plotsDir === 'string' && suite.plotsDir !== '' ? suite.plotsDir : 'plots');
+}
+
 function withCurrentVerdictFields(summary: ExperimentSummary): ExperimentSummary {
   const verdict = summary.verdict as Partial<ExperimentSummary['verdict']> & Pick<ExperimentSummary['verdict'], 'kind' | 'headline' | 'evidence' | 'measures'>;
   return {

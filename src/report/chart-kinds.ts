@@ -6,7 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { RecordedNumber } from '../record/metrics.js';
-import { logAxis, logTickLabelExpression } from './log-scale.js';
+import { logAxis, logTickLabelExpression, narrowLogTicks } from './log-scale.js';
 import { textWidth } from './text-width.js';
 
 /** Layout size in CSS pixels (×1.5 when rasterised): the original's 10×6 in. */
@@ -52,10 +52,11 @@ interface Frame {
   autosize: { type: 'fit'; contains: 'padding' };
 }
 
-/** Axis properties for a log axis over the given domain: consistent tick labels. */
-function logAxisLabels(domain: readonly [number, number]): { labelExpr?: string } {
+/** Axis properties for a log axis over the given domain: consistent tick labels, enough ticks within a decade. */
+function logAxisLabels(domain: readonly [number, number]): { labelExpr?: string; values?: number[] } {
   const labelExpr = logTickLabelExpression(domain[0], domain[1]);
-  return labelExpr === undefined ? {} : { labelExpr };
+  const values = narrowLogTicks(domain[0], domain[1]);
+  return { ...(labelExpr === undefined ? {} : { labelExpr }), ...(values === null ? {} : { values }) };
 }
 
 function frame(text: ChartText, note: string, width = chartWidth, height = chartHeight): Frame {

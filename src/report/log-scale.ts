@@ -47,14 +47,43 @@ const superscripts: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹'
  * over three decades or more). Returns a vega expression, or undefined to keep the default.
  */
 export function logTickLabelExpression(low: number, high: number): string | undefined {
-  if (low >= 1e-3 && high <= 1e4) return undefined;
+  const plainRange = low >= 1e-3 && high <= 1e4;
+  // Within one decade the ticks are not powers of ten (1.2e5, 1.4e5…): three significant digits.
+  if (Math.log10(high / low) < 1) {
+    if (plainRange) return "format(datum.value, '.3~r')";
+    const scientific = "format(datum.value, '.2e')";
+    const mantissa = `replace(replace(split(${scientific}, 'e')[0], regexp('0+$'), ''), regexp('[.]$'), '')`;
+    return `${mantissa} + '×10' + ${superscriptExponent(scientific)}`;
+  }
+  if (plainRange) return undefined;
   const scientific = "format(datum.value, '.0e')";
   const mantissa = `split(${scientific}, 'e')[0]`;
-  let exponent = `toString(toNumber(split(${scientific}, 'e')[1]))`;
-  for (const [plain, raised] of Object.entries(superscripts)) exponent = `replace(${exponent}, regexp('${plain}', 'g'), '${raised}')`;
+  const exponent = superscriptExponent(scientific);
   // Over three decades or more the in-between ticks (2×, 5×…) only crowd the powers of ten.
   if (Math.log10(high / low) >= 3) return `${mantissa} === '1' ? '10' + ${exponent} : ''`;
   return `(${mantissa} === '1' ? '' : ${mantissa} + '×') + '10' + ${exponent}`;
+}
+
+/** The exponent of a vega `format(…, '…e')` expression, in superscript digits. */
+function superscriptExponent(scientific: string): string {
+  let exponent = `toString(toNumber(split(${scientific}, 'e')[1]))`;
+  for (const [plain, raised] of Object.entries(superscripts)) exponent = `replace(${exponent}, regexp('${plain}', 'g'), '${raised}')`;
+  return exponent;
+}
+
+/**
+ * Tick positions for a log axis narrower than one decade, where the log scale's own ticks are
+ * too few: 3 to 6 round values (steps of 1, 2 or 5 × a power of ten) inside [low, high]; null
+ * over a decade or more.
+ */
+export function narrowLogTicks(low: number, high: number): number[] | null {
+  if (!(low > 0) || !(high > low) || Math.log10(high / low) >= 1) return null;
+  const rough = (high - low) / 4;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((candidate) => (high - low) / candidate <= 6) ?? 10 * power;
+  const ticks: number[] = [];
+  for (let value = Math.ceil(low / step) * step; value <= high * (1 + 1e-12); value += step) ticks.push(Number(value.toPrecision(12)));
+  return ticks.length >= 2 ? ticks : null;
 }
 
 /** Builds the axis for a set of values (null / undefined values are simply absent). */

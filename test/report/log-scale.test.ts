@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { logLines } from '../../src/report/chart-kinds.js';
-import { logTickLabelExpression } from '../../src/report/log-scale.js';
+import { logTickLabelExpression, narrowLogTicks } from '../../src/report/log-scale.js';
 import { chartToSvg } from '../../src/report/render.js';
 
 const text = { title: 'ticks', xTitle: 'layer', yTitle: 'norm' };
@@ -35,4 +35,16 @@ test('over fewer than three decades the in-between ticks are labelled too', () =
   const wide = logTickLabelExpression(1e-9, 1e-2);
   assert.ok(narrow !== undefined && narrow.includes("'×'"));
   assert.ok(wide !== undefined && !wide.includes("'×'"));
+});
+
+test('within one decade the ticks are round values with three significant digits, never one label repeated', async () => {
+  for (const [low, high, expected] of [[1.2e5, 3.4e5, ['1.5×10⁵', '2×10⁵', '2.5×10⁵', '3×10⁵']], [0.21, 0.29, ['0.2', '0.25', '0.3']]] as const) {
+    const points = [low, (low + high) / 2, high].map((value, x) => ({ series: 'a', x, value }));
+    const labels = svgTexts(await chartToSvg(logLines(text, points)));
+    for (const label of expected) assert.ok(labels.includes(label), `${label} missing from ${labels.join(' | ')}`);
+    const ticks = labels.filter((label) => /^[\d.]+(×10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)?$/.test(label));
+    assert.equal(new Set(ticks).size, ticks.length, `repeated tick labels: ${ticks.join(' | ')}`);
+  }
+  assert.deepEqual(narrowLogTicks(2, 9), [2, 4, 6, 8]);
+  assert.equal(narrowLogTicks(1, 100), null);
 });

@@ -130,6 +130,8 @@ export function runExperiment(config: ExperimentConfig, folder: string, onEvent:
     epochsCompleted: outcome.epochs.length,
     parameterNames,
     numLayers: m.num_layers,
+    cell: m.cell,
+    nonlinearity: m.cell === 'rnn' ? m.nonlinearity : 'tanh',
     steps: dataset.steps,
     final: outcome.final,
     baseline: { ...dataset.baseline },

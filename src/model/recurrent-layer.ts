@@ -41,8 +41,9 @@ export interface RecurrentLayer {
 
   /**
    * Fraction of units in the last forward pass that sit where the gradient through them is
-   * (nearly) zero: tanh Elman |h| > 0.99, ReLU Elman h = 0 (dead), LSTM |tanh c| > 0.99,
-   * GRU |n| > 0.99 (the candidate state).
+   * (nearly) zero: tanh Elman |h| > 0.99, LSTM |tanh c| > 0.99, GRU |n| > 0.99 (the candidate
+   * state), as a fraction of all activations; ReLU Elman: the fraction of units that are 0 for
+   * every sequence and step of the batch (dead).
    */
   saturatedFraction(steps: number, batch: number): number;
 }

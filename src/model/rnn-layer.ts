@@ -115,10 +115,19 @@ export class RnnLayer implements RecurrentLayer {
   }
 
   saturatedFraction(steps: number, batch: number): number {
-    const n = steps * batch * this.hiddenSize;
+    const H = this.hiddenSize;
+    const n = steps * batch * H;
     // A linear unit never saturates: its derivative is 1 everywhere.
     if (this.activation === 'identity') return 0;
-    const count = this.activation === 'relu' ? this.kernels.countZero(this.hidden, 0, n) : this.kernels.countAbsAbove(this.hidden, 0, n, 0.99);
-    return count / n;
+    if (this.activation === 'tanh') return this.kernels.countAbsAbove(this.hidden, 0, n, 0.99) / n;
+    // ReLU: a unit is dead when it is 0 for every sequence and step of the batch. A zero here and
+    // there is ordinary ReLU sparsity (about half the activations), not a unit that passes nothing.
+    let dead = 0;
+    for (let j = 0; j < H; j++) {
+      let alive = false;
+      for (let i = j; i < n && !alive; i += H) alive = this.hidden[i] !== 0;
+      if (!alive) dead++;
+    }
+    return dead / H;
   }
 }

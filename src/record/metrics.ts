@@ -48,7 +48,10 @@ export interface BatchRecord {
   rescaleFactor: number;
   /** ‖Δθ‖₂ / ‖θ‖₂ of this batch's update, per parameter by name. */
   updateToWeightRatio: Record<string, RecordedNumber>;
-  /** Per layer: saturated (tanh |h| > 0.99, LSTM |tanh c| > 0.99, GRU |n| > 0.99) or dead (ReLU h = 0) fraction. */
+  /**
+   * Per layer: the saturated fraction of activations (tanh |h| > 0.99, LSTM |tanh c| > 0.99, GRU
+   * |n| > 0.99), or for ReLU the fraction of units dead for the whole batch (0 at every step of every sequence).
+   */
   saturatedFraction: number[];
   /** Per layer: the RMS of the signal it passes on (hidden states, or the residual stream): the forward signal. */
   activationRms: RecordedNumber[];
@@ -163,6 +166,9 @@ export interface ExperimentSummary {
   /** Parameter names in PyTorch order (rows of the per-parameter plots). */
   parameterNames: string[];
   numLayers: number;
+  /** The recurrent cell and its nonlinearity (`rnn`/`tanh`, `rnn`/`relu`, `lstm`, …); absent in runs of vanishing 0.1.0. */
+  cell?: string;
+  nonlinearity?: string;
   /** Time steps per sequence. */
   steps: number;
   final: {

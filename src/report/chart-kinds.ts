@@ -76,32 +76,76 @@ export interface LinePoint {
   dash?: string;
 }
 
+export interface LineOptions {
+  xInteger?: boolean;
+  seriesTitle?: string;
+  dashTitle?: string;
+  /** Series (diverged runs) whose values above the others' range go on the top line, off scale. */
+  offScaleSeries?: ReadonlySet<string>;
+  /** Horizontal reference lines, e.g. the chance level. */
+  references?: readonly { value: number; label: string }[];
+}
+
+/** Series with enough colours: tableau10, or tableau20 beyond ten (classics draws 17). */
+function seriesColorScale(count: number): { scheme: string } {
+  return { scheme: count > 10 ? 'tableau20' : 'tableau10' };
+}
+
+/** "a = b" for every group of series whose points are the same to 6 digits (drawn on top of each other). */
+export function coincidingSeries(points: readonly LinePoint[]): string[] {
+  const signature = new Map<string, string[]>();
+  for (const p of points) {
+    const value = p.value === null ? 'null' : typeof p.value === 'number' ? p.value.toPrecision(6) : p.value;
+    (signature.get(p.series) ?? signature.set(p.series, []).get(p.series)!).push(`${p.dash ?? ''}@${p.x}:${value}`);
+  }
+  const bySignature = new Map<string, string[]>();
+  for (const [series, parts] of signature) {
+    const key = parts.sort().join('|');
+    (bySignature.get(key) ?? bySignature.set(key, []).get(key)!).push(series);
+  }
+  return [...bySignature.values()].filter((group) => group.length > 1).map((group) => group.join(' = '));
+}
+
 /**
  * Lines on a log y axis, one per series; zeros and non-finite values as marked points on the
- * floor and ceiling lines.
+ * floor and ceiling lines; a diverged run's values beyond the others' range on the ceiling too.
  */
-export function logLines(text: ChartText, points: readonly LinePoint[], options: { xInteger?: boolean; seriesTitle?: string; dashTitle?: string } = {}): TopLevelSpec {
-  const axis = logAxis(points.map((p) => p.value));
+export function logLines(text: ChartText, points: readonly LinePoint[], options: LineOptions = {}): TopLevelSpec {
+  const offScale = options.offScaleSeries ?? new Set<string>();
+  const axis = logAxis(
+    [...points.filter((p) => !offScale.has(p.series)).map((p) => p.value), ...(options.references ?? []).map((r) => r.value)],
+    points.filter((p) => offScale.has(p.series)).map((p) => p.value),
+  );
   const rows = points.flatMap((p) => {
-    const placed = axis.place(p.value);
+    const placed = axis.place(p.value, offScale.has(p.series));
     return placed === null ? [] : [{ series: p.series, x: p.x, y: placed.position, kind: placed.kind, value: placed.label, dash: p.dash ?? '' }];
   });
   const seriesCount = new Set(points.map((p) => p.series)).size;
   const useDash = points.some((p) => p.dash !== undefined);
+  const coinciding = coincidingSeries(points);
   const x = { field: 'x', type: 'quantitative' as const, title: text.xTitle, axis: options.xInteger === true ? { tickMinStep: 1, format: 'd' } : {}, scale: { nice: false, zero: false } };
   const y = { field: 'y', type: 'quantitative' as const, title: `${text.yTitle} (log scale)`, scale: { type: 'log' as const, domain: axis.domain, nice: false }, axis: logAxisLabels(axis.domain) };
-  const color = { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series', legend: seriesCount > 1 ? { orient: 'right' as const } : null };
+  const color = { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series', scale: seriesColorScale(seriesCount), legend: seriesCount > 1 ? { orient: 'right' as const } : null };
   const tooltip = [
     { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series' },
     ...(useDash ? [{ field: 'dash', type: 'nominal' as const, title: options.dashTitle ?? 'kind' }] : []),
     { field: 'x', type: 'quantitative' as const, title: text.xTitle },
     { field: 'value', type: 'nominal' as const, title: text.yTitle },
   ];
+  // Reference lines first, so the curves are drawn over them.
+  const references: object[] = [];
+  for (const reference of options.references ?? []) {
+    references.push({ data: { values: [{ y: reference.value, label: reference.label }] }, mark: { type: 'rule', strokeDash: [8, 4], color: '#444', strokeWidth: 1.5 }, encoding: { y: { field: 'y', type: 'quantitative' }, tooltip: { field: 'label', type: 'nominal' } } });
+    references.push({ data: { values: [{ y: reference.value, label: reference.label }] }, mark: { type: 'text', align: 'right', dx: -4, dy: -7, color: '#333', fontSize: 11 }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 'width' }, text: { field: 'label' } } });
+  }
+  // Markers only where they stay apart; on long profiles they would hide the dash styles.
+  const pointsPerSeries = rows.length / Math.max(1, seriesCount);
   const layers: object[] = [
+    ...references,
     {
       transform: [{ filter: "datum.kind === 'value'" }],
       params: [{ name: 'pick', select: { type: 'point', fields: ['series'] }, bind: 'legend' }],
-      mark: { type: 'line', point: rows.length <= 400, strokeWidth: 2 },
+      mark: { type: 'line', point: pointsPerSeries <= 40 ? { size: seriesCount > 6 ? 18 : 30 } : false, strokeWidth: 2 },
       encoding: {
         x, y, color, tooltip,
         ...(useDash ? { strokeDash: { field: 'dash', type: 'nominal', title: options.dashTitle ?? 'kind' } } : {}),
@@ -116,11 +160,19 @@ export function logLines(text: ChartText, points: readonly LinePoint[], options:
     layers.push({ data: { values: [{ y: axis.floor, label: '0 (underflow)' }] }, mark: { type: 'text', align: 'left', dx: 4, dy: -7, color: '#555', fontSize: 11 }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } } });
     layers.push({ transform: [{ filter: "datum.kind === 'zero'" }], mark: { type: 'point', shape: 'triangle-down', filled: true, size: 110 }, encoding: { x, y, color, tooltip } });
   }
-  if (axis.hasNonFinite) {
+  if (axis.hasNonFinite || axis.hasOffScale) {
+    const label = [axis.hasNonFinite ? 'NaN / ∞' : '', axis.hasOffScale ? 'off scale' : ''].filter((part) => part !== '').join(', ');
     layers.push({ data: { values: [{ y: axis.ceiling }] }, mark: { type: 'rule', strokeDash: [2, 3], color: '#c00' }, encoding: { y: { field: 'y', type: 'quantitative' } } });
+    layers.push({ data: { values: [{ y: axis.ceiling, label }] }, mark: { type: 'text', align: 'left', dx: 4, dy: -7, color: '#c00', fontSize: 11 }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } } });
+  }
+  if (axis.hasNonFinite) {
     layers.push({ transform: [{ filter: "datum.kind === 'nonfinite'" }], mark: { type: 'point', shape: 'cross', filled: true, size: 160, color: '#c00' }, encoding: { x, y, tooltip } });
   }
-  return { ...frame(text, axis.note), data: { values: rows }, layer: layers, resolve: { scale: { y: 'shared' } } } as unknown as TopLevelSpec;
+  if (axis.hasOffScale) {
+    layers.push({ transform: [{ filter: "datum.kind === 'offscale'" }], mark: { type: 'point', shape: 'triangle-up', filled: true, size: 110 }, encoding: { x, y, color, tooltip } });
+  }
+  const notes = [axis.note, ...coinciding.map((group) => `identical curves, drawn on top of each other: ${group}`)].filter((note) => note !== '').join('; ');
+  return { ...frame(text, notes), data: { values: rows }, layer: layers, resolve: { scale: { y: 'shared' } } } as unknown as TopLevelSpec;
 }
 
 /** Lines on a linear axis (accuracy, fractions). */
@@ -132,13 +184,13 @@ export function linearLines(text: ChartText, points: readonly LinePoint[], optio
     ...frame(text, ''),
     data: { values: rows },
     layer: [
-      { mark: { type: 'line', point: true, strokeWidth: 2 }, params: [{ name: 'pick', select: { type: 'point', fields: ['series'] }, bind: 'legend' }] },
+      { mark: { type: 'line', point: { size: 20 }, strokeWidth: 2 }, params: [{ name: 'pick', select: { type: 'point', fields: ['series'] }, bind: 'legend' }] },
       { mark: { type: 'point', size: 500, opacity: 0.01, filled: true } },
     ],
     encoding: {
       x: { field: 'x', type: 'quantitative', title: text.xTitle, axis: options.xInteger === true ? { tickMinStep: 1, format: 'd' } : {}, scale: { zero: false } },
       y: { field: 'y', type: 'quantitative', title: text.yTitle, axis: { format }, scale: options.domain !== undefined ? { domain: options.domain } : { zero: false } },
-      color: { field: 'series', type: 'nominal', title: options.seriesTitle ?? 'series' },
+      color: { field: 'series', type: 'nominal', title: options.seriesTitle ?? 'series', scale: seriesColorScale(new Set(rows.map((r) => r.series)).size) },
       ...(useDash ? { strokeDash: { field: 'dash', type: 'nominal', title: options.dashTitle ?? 'kind' } } : {}),
       opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 },
       tooltip: [
@@ -234,19 +286,28 @@ export function logBars(text: ChartText, bars: readonly Bar[]): TopLevelSpec {
 }
 
 /** Vertical bars on a linear axis, grouped by `group` side by side. */
-export function groupedBars(text: ChartText & { groupTitle: string }, bars: readonly Bar[], options: { domain?: [number, number]; percent?: boolean } = {}): TopLevelSpec {
+export function groupedBars(text: ChartText & { groupTitle: string }, bars: readonly Bar[], options: { domain?: [number, number]; percent?: boolean; note?: string } = {}): TopLevelSpec {
   const rows = bars.filter((b) => b.value !== null).map((b) => ({ label: b.label, y: Number(b.value), group: b.group ?? '' }));
-  return {
-    ...frame(text, ''),
+  const spec = {
+    ...frame(text, options.note ?? ''),
     data: { values: rows },
     mark: { type: 'bar' },
     encoding: {
       x: { field: 'label', type: 'ordinal', title: text.xTitle, sort: [...new Set(bars.map((b) => b.label))], axis: { labelAngle: 0 } },
       xOffset: { field: 'group', type: 'nominal' },
-      y: { field: 'y', type: 'quantitative', title: text.yTitle, scale: { domain: options.domain ?? [0, 1] }, axis: { format: options.percent === true ? '.0%' : '' } },
+      y: { field: 'y', type: 'quantitative', title: text.yTitle, scale: options.domain !== undefined ? { domain: options.domain } : { zero: true, domainMin: 0, domainMax: options.note !== undefined ? 1 : undefined }, axis: { format: options.percent === true ? '.0%' : '' } },
       color: { field: 'group', type: 'nominal', title: text.groupTitle },
       tooltip: [{ field: 'label', type: 'nominal', title: text.xTitle }, { field: 'group', type: 'nominal', title: text.groupTitle }, { field: 'y', type: 'quantitative', title: text.yTitle, format: options.percent === true ? '.1%' : '.4g' }],
     },
+  };
+  if (options.note === undefined) return spec as unknown as TopLevelSpec;
+  // An all-zero bar chart looks empty: say so across the plot as well.
+  return {
+    ...frame(text, options.note),
+    layer: [
+      { data: spec.data, mark: spec.mark, encoding: spec.encoding },
+      { data: { values: [{ text: options.note }] }, mark: { type: 'text', fontSize: 16, color: '#555' }, encoding: { text: { field: 'text' }, x: { value: chartWidth / 2 }, y: { value: chartHeight / 2 } } },
+    ],
   } as unknown as TopLevelSpec;
 }
 

@@ -39,7 +39,8 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
     if (last === undefined) continue;
     recurrentWeightNames(e.summary.parameterNames).forEach((name, layer) => depth.push({ series: e.summary.name, x: layer, value: last.meanGradientNorms[name] ?? null }));
   }
-  charts.push({
+  // A suite of one-layer nets has no depth to draw.
+  if (experiments.some((e) => e.summary.numLayers > 1)) charts.push({
     file: 'compare_depth_profile.png',
     caption: 'Gradient norm of each layer\'s recurrent weights (last epoch), one line per experiment',
     spec: logLines({
@@ -53,11 +54,14 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
   // answer, relative to the last step's (the last-step probe where the loss is read at every step),
   // so experiments of different scales and lengths share one axis.
   const time: LinePoint[] = [];
+  // Different sequence lengths get their own dash, so a T = 200 curve is not read as a T = 50 one.
+  const lengths = new Set(experiments.map((e) => e.summary.steps));
   for (const e of experiments) {
     const profile = arrivalProfile(e)?.map(decodeNumber);
     if (profile === undefined || profile.length === 0) continue;
     const last = profile[profile.length - 1];
-    profile.forEach((value, t) => time.push({ series: e.summary.name, x: profile.length - 1 - t, value: last === 0 ? null : value / last }));
+    const dash = lengths.size > 1 ? `T = ${e.summary.steps}` : undefined;
+    profile.forEach((value, t) => time.push({ series: e.summary.name, x: profile.length - 1 - t, value: last === 0 ? null : value / last, dash }));
   }
   charts.push({
     file: 'compare_time_profile.png',
@@ -66,17 +70,22 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
       title: `Gradient Through Time - ${suiteName}`,
       subtitle: 'what the verdict judges: ‖∂L/∂x‖ k steps back over its value at the last step (for losses read at every step, the last step\'s loss alone)',
       xTitle: 'steps back from the answer (k)', yTitle: '‖∂L/∂x‖ relative to the last step',
-    }, time, { xInteger: true, seriesTitle: 'experiment' }),
+    }, time, { xInteger: true, seriesTitle: 'experiment', dashTitle: 'sequence length' }),
   });
 
   const loss: LinePoint[] = experiments.flatMap((e) => e.epochs.flatMap((epoch): LinePoint[] => [
     { series: e.summary.name, dash: 'training', x: epoch.epoch, value: epoch.meanLoss },
     ...(epoch.validationLoss !== null ? [{ series: e.summary.name, dash: 'validation', x: epoch.epoch, value: epoch.validationLoss }] : []),
   ]));
+  // A diverged run's loss goes on the top line beyond the others' range; the chance levels as lines.
+  const diverged = new Set(experiments.filter((e) => e.summary.status === 'diverged').map((e) => e.summary.name));
+  const chance = new Map<number, string[]>();
+  for (const e of experiments) if (e.summary.baseline !== null) chance.set(e.summary.baseline.loss, [...(chance.get(e.summary.baseline.loss) ?? []), e.summary.name]);
+  const references = [...chance].map(([value, names]) => ({ value, label: chance.size > 1 ? `chance ${formatNumber(value)} (${names.length > 2 ? `${names[0]} …` : names.join(', ')})` : `chance ${formatNumber(value)}` }));
   charts.push({
     file: 'compare_loss.png',
-    caption: 'Training (solid) and validation (dashed) loss per epoch',
-    spec: logLines({ title: `Loss - ${suiteName}`, subtitle: 'mean training loss over the epoch\'s batches, and validation loss after it', xTitle: 'epoch', yTitle: 'loss' }, loss, { xInteger: true, seriesTitle: 'experiment', dashTitle: 'split' }),
+    caption: 'Training (solid) and validation (dashed) loss per epoch, with the chance level',
+    spec: logLines({ title: `Loss - ${suiteName}`, subtitle: 'mean training loss over the epoch\'s batches, and validation loss after it; dashed grey: the chance level', xTitle: 'epoch', yTitle: 'loss' }, loss, { xInteger: true, seriesTitle: 'experiment', dashTitle: 'split', offScaleSeries: diverged, references }),
   });
 
   const classification = experiments.filter((e) => e.epochs.some((epoch) => epoch.meanAccuracy !== null));

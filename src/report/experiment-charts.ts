@@ -58,19 +58,28 @@ export function experimentCharts(metrics: ExperimentMetrics, suffix: string): Na
   const run = describeRun(metrics);
   const charts: NamedChart[] = [];
 
+  // Per batch where the batches were read (a diverged run's few batches are its whole story), on
+  // one batch axis with each epoch's mean at its last batch.
+  const epochEnd = new Map<number, number>();
+  let trained = 0;
+  for (const e of epochs) epochEnd.set(e.epoch, (trained += e.batches));
+  const perBatch = (pick: (b: (typeof batches)[number]) => RecordedNumber, series: string): LinePoint[] => batches.map((b, i) => ({ series, x: i + 1, value: pick(b) }));
+  const perEpoch = (pick: (e: EpochRecord) => RecordedNumber, series: string): LinePoint[] => epochs.map((e) => ({ series, x: batches.length > 0 ? epochEnd.get(e.epoch)! : e.epoch, value: pick(e) }));
+  const xTitle = batches.length > 0 ? 'batch (epoch means at their epoch\'s last batch)' : 'epoch';
   charts.push({
     file: `training_loss_${suffix}.png`,
-    caption: 'Mean training loss per epoch',
-    spec: logLines({ title: titleFor('Training Loss', metrics), subtitle: run, xTitle: 'epoch', yTitle: 'mean training loss' },
-      epochs.map((e) => ({ series: 'training loss', x: e.epoch, value: e.meanLoss })), { xInteger: true }),
+    caption: 'Training loss per batch and its mean per epoch',
+    spec: logLines({ title: titleFor('Training Loss', metrics), subtitle: run, xTitle, yTitle: 'training loss' },
+      [...perBatch((b) => b.loss, 'per batch'), ...perEpoch((e) => e.meanLoss, 'epoch mean')], { seriesTitle: 'loss', xInteger: true }),
   });
 
   charts.push({
     file: `grad_norms_${suffix}.png`,
-    caption: 'Total gradient norm and smallest layer gradient norm per epoch (before clipping)',
-    spec: logLines({ title: titleFor('Gradient Norms', metrics), subtitle: `${run}; norms before any clipping; smallest layer counts exact zeros`, xTitle: 'epoch', yTitle: 'mean gradient L2 norm' }, [
-      ...epochs.map((e): LinePoint => ({ series: 'total gradient norm', x: e.epoch, value: e.meanTotalGradientNorm })),
-      ...epochs.map((e): LinePoint => ({ series: 'smallest layer gradient norm', x: e.epoch, value: e.meanMinLayerGradientNorm })),
+    caption: 'Total gradient norm (per batch and epoch mean) and smallest layer gradient norm per epoch, before clipping',
+    spec: logLines({ title: titleFor('Gradient Norms', metrics), subtitle: `${run}; norms before any clipping; smallest layer counts exact zeros`, xTitle, yTitle: 'gradient L2 norm' }, [
+      ...perBatch((b) => b.totalGradientNorm, 'total gradient norm per batch'),
+      ...perEpoch((e) => e.meanTotalGradientNorm, 'total gradient norm, epoch mean'),
+      ...perEpoch((e) => e.meanMinLayerGradientNorm, 'smallest layer gradient norm, epoch mean'),
     ], { xInteger: true }),
   });
 
@@ -104,7 +113,8 @@ export function experimentCharts(metrics: ExperimentMetrics, suffix: string): Na
   const layerName = (layer: number): string => `layer ${layer}${layer === 0 ? ' (bottom)' : layer === summary.numLayers - 1 ? ' (top)' : ''}`;
   const layerOrder = Array.from({ length: summary.numLayers }, (_, layer) => layerName(summary.numLayers - 1 - layer));
   const timeCells: HeatCell[] = last?.meanHiddenGradientNorms?.flatMap((norms, layer) => norms.map((value, t) => ({ row: layerName(layer), column: t + 1, value }))) ?? [];
-  charts.push({
+  // One layer makes a one-row heatmap: the profile below draws the same numbers better.
+  if (summary.numLayers > 1) charts.push({
     file: `grad_through_time_${suffix}.png`,
     caption: '‖∂L/∂h_t‖ for every layer and time step (last epoch): the gradient flowing back through time',
     spec: logHeatmap({
@@ -136,14 +146,18 @@ export function experimentCharts(metrics: ExperimentMetrics, suffix: string): Na
 
   const saturation = (record: EpochRecord | undefined, label: string) => (record?.meanSaturatedFraction ?? []).map((value, layer) => ({ label: String(layer), value, group: label }));
   const firstEpoch = epochs[0];
+  const saturationBars = [...saturation(firstEpoch, `epoch ${firstEpoch?.epoch ?? ''}`), ...(lastEpoch !== undefined && lastEpoch !== firstEpoch ? saturation(lastEpoch, `epoch ${lastEpoch.epoch}`) : [])];
+  const relu = summary.cell === 'rnn' && summary.nonlinearity === 'relu';
+  const rule = relu ? 'dead: a ReLU unit that is 0 for every sequence and step of a batch' : 'saturated: |tanh| > 0.99 (LSTM: tanh of the cell, GRU: the candidate state)';
+  const none = saturationBars.length > 0 && saturationBars.every((bar) => bar.value === 0) ? `no ${relu ? 'dead' : 'saturated'} units in any layer` : undefined;
   charts.push({
     file: `saturation_${suffix}.png`,
-    caption: 'Fraction of saturated (tanh, LSTM cell, GRU candidate |·| > 0.99) or dead (ReLU = 0) units per layer',
+    caption: relu ? 'Fraction of dead ReLU units per layer (0 for a whole batch)' : 'Fraction of saturated activations per layer (tanh, LSTM cell, GRU candidate |·| > 0.99)',
     spec: groupedBars({
       title: titleFor('Saturated or Dead Units per Layer', metrics),
-      subtitle: `${run}; saturated or dead units pass almost no gradient`,
-      xTitle: 'layer (0 = bottom)', yTitle: 'fraction of units saturated or dead', groupTitle: 'epoch',
-    }, [...saturation(firstEpoch, `epoch ${firstEpoch?.epoch ?? ''}`), ...(lastEpoch !== undefined && lastEpoch !== firstEpoch ? saturation(lastEpoch, `epoch ${lastEpoch.epoch}`) : [])], { percent: true }),
+      subtitle: `${run}; ${rule}, where almost no gradient passes`,
+      xTitle: 'layer (0 = bottom)', yTitle: relu ? 'fraction of units dead' : 'fraction of activations saturated', groupTitle: 'epoch',
+    }, saturationBars, { percent: true, note: none }),
   });
   return charts;
 }

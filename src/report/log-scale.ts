@@ -7,7 +7,7 @@
 import type { RecordedNumber } from '../record/metrics.js';
 import { decodeNumber } from '../record/metrics.js';
 
-export type ValueKind = 'value' | 'zero' | 'nonfinite';
+export type ValueKind = 'value' | 'zero' | 'nonfinite' | 'offscale';
 
 export interface LogPlacement {
   /** Where the value is drawn on the log axis. */
@@ -26,7 +26,9 @@ export interface LogAxis {
   ceiling: number;
   hasZeros: boolean;
   hasNonFinite: boolean;
-  place(value: RecordedNumber | number | null | undefined): LogPlacement | null;
+  /** Values above `above` (see logAxis) were put on the top line instead of stretching the axis. */
+  hasOffScale: boolean;
+  place(value: RecordedNumber | number | null | undefined, offScaleAllowed?: boolean): LogPlacement | null;
   /** A sentence for the subtitle when zeros or non-finite values are present, else ''. */
   note: string;
 }
@@ -86,8 +88,12 @@ export function narrowLogTicks(low: number, high: number): number[] | null {
   return ticks.length >= 2 ? ticks : null;
 }
 
-/** Builds the axis for a set of values (null / undefined values are simply absent). */
-export function logAxis(values: Iterable<RecordedNumber | number | null | undefined>): LogAxis {
+/**
+ * Builds the axis for a set of values (null / undefined values are simply absent). `offScale`
+ * values (a diverged run's) take part only up to the largest of the others: above it they are
+ * drawn on the top line, so one blown-up run does not squeeze every other curve into a line.
+ */
+export function logAxis(values: Iterable<RecordedNumber | number | null | undefined>, offScale: Iterable<RecordedNumber | number | null | undefined> = []): LogAxis {
   let low = Infinity;
   let high = 0;
   let hasZeros = false;
@@ -97,6 +103,19 @@ export function logAxis(values: Iterable<RecordedNumber | number | null | undefi
     const value = decodeNumber(raw);
     if (!Number.isFinite(value)) hasNonFinite = true;
     else if (value <= 0) hasZeros = true;
+    else {
+      low = Math.min(low, value);
+      high = Math.max(high, value);
+    }
+  }
+  let hasOffScale = false;
+  const capped = high > 0 ? high : Infinity;
+  for (const raw of offScale) {
+    if (raw === null || raw === undefined) continue;
+    const value = decodeNumber(raw);
+    if (!Number.isFinite(value)) hasNonFinite = true;
+    else if (value <= 0) hasZeros = true;
+    else if (value > capped) hasOffScale = true;
     else {
       low = Math.min(low, value);
       high = Math.max(high, value);
@@ -112,23 +131,26 @@ export function logAxis(values: Iterable<RecordedNumber | number | null | undefi
   const ceiling = high * 10 ** (padding + 0.5);
   const domain: [number, number] = [
     hasZeros ? floor / 10 ** 0.15 : low / 10 ** padding,
-    hasNonFinite ? ceiling * 10 ** 0.15 : high * 10 ** padding,
+    hasNonFinite || hasOffScale ? ceiling * 10 ** 0.15 : high * 10 ** padding,
   ];
   const notes: string[] = [];
   if (hasZeros) notes.push('▼ on the dashed floor line: exactly 0 (underflow), which a log axis cannot show');
   if (hasNonFinite) notes.push('✕ on the top line: NaN or infinite');
+  if (hasOffScale) notes.push('▲ on the top line: a diverged run above this scale (value in the tooltip)');
   return {
     domain,
     floor,
     ceiling,
     hasZeros,
     hasNonFinite,
+    hasOffScale,
     note: notes.join('; '),
-    place(raw) {
+    place(raw, offScaleAllowed = false) {
       if (raw === null || raw === undefined) return null;
       const value = decodeNumber(raw);
       if (!Number.isFinite(value)) return { position: ceiling, kind: 'nonfinite', label: valueLabel(value) };
       if (value <= 0) return { position: floor, kind: 'zero', label: valueLabel(value) };
+      if (offScaleAllowed && value > capped) return { position: ceiling, kind: 'offscale', label: `${valueLabel(value)} (off scale)` };
       return { position: value, kind: 'value', label: valueLabel(value) };
     },
   };

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { logLines } from '../../src/report/chart-kinds.js';
+import { coincidingSeries, logLines } from '../../src/report/chart-kinds.js';
 import { logTickLabelExpression, narrowLogTicks } from '../../src/report/log-scale.js';
 import { chartToSvg } from '../../src/report/render.js';
 
@@ -48,4 +48,22 @@ test('within one decade the ticks are round values with three significant digits
   }
   assert.deepEqual(narrowLogTicks(2, 9), [2, 4, 6, 8]);
   assert.equal(narrowLogTicks(1, 100), null);
+});
+
+test('a diverged run goes on the top line, off scale, and the chance level is drawn as a line', async () => {
+  const points = [
+    ...[2.3, 1.5, 0.9].map((value, x) => ({ series: 'learns', x: x + 1, value })),
+    ...[2.3, 2.29, 2.3].map((value, x) => ({ series: 'stuck', x: x + 1, value })),
+    { series: 'blowup', x: 1, value: 9.5e4 },
+  ];
+  const svg = await chartToSvg(logLines(text, points, { offScaleSeries: new Set(['blowup']), references: [{ value: 2.3, label: 'chance 2.3' }] }));
+  const labels = svgTexts(svg);
+  assert.ok(labels.includes('off scale') && labels.includes('chance 2.3'), labels.join(' | '));
+  // The axis spans the others' range (0.9 … 2.3), not up to 9.5e4.
+  assert.ok(!labels.some((label) => label.includes('10⁴') || label.includes('10,000')), labels.join(' | '));
+});
+
+test('identical curves are said, not hidden', () => {
+  const points = [1, 2, 3].flatMap((x) => [{ series: 'baseline', x, value: 1 / x }, { series: 'rescaled', x, value: 1 / x }, { series: 'other', x, value: x }]);
+  assert.deepEqual(coincidingSeries(points), ['baseline = rescaled']);
 });

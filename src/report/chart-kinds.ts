@@ -86,9 +86,14 @@ export interface LineOptions {
   references?: readonly { value: number; label: string }[];
 }
 
-/** Series with enough colours: tableau10, or tableau20 beyond ten (classics draws 17). */
-function seriesColorScale(count: number): { scheme: string } {
-  return { scheme: count > 10 ? 'tableau20' : 'tableau10' };
+/**
+ * Series with enough colours — tableau10, or tableau20 beyond ten (classics draws 17) — in the
+ * order the series come, which is the run's order of experiments: an experiment keeps its colour
+ * from chart to chart.
+ */
+function seriesColorScale(series: readonly string[]): { scheme: string; domain: string[] } {
+  const ordered = [...new Set(series)];
+  return { scheme: ordered.length > 10 ? 'tableau20' : 'tableau10', domain: ordered };
 }
 
 /** "a = b" for every group of series whose points are the same to 6 digits (drawn on top of each other). */
@@ -125,7 +130,7 @@ export function logLines(text: ChartText, points: readonly LinePoint[], options:
   const coinciding = coincidingSeries(points);
   const x = { field: 'x', type: 'quantitative' as const, title: text.xTitle, axis: options.xInteger === true ? { tickMinStep: 1, format: 'd' } : {}, scale: { nice: false, zero: false } };
   const y = { field: 'y', type: 'quantitative' as const, title: `${text.yTitle} (log scale)`, scale: { type: 'log' as const, domain: axis.domain, nice: false }, axis: logAxisLabels(axis.domain) };
-  const color = { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series', scale: seriesColorScale(seriesCount), legend: seriesCount > 1 ? { orient: 'right' as const } : null };
+  const color = { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series', scale: seriesColorScale(points.map((p) => p.series)), legend: seriesCount > 1 ? { orient: 'right' as const } : null };
   const tooltip = [
     { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series' },
     ...(useDash ? [{ field: 'dash', type: 'nominal' as const, title: options.dashTitle ?? 'kind' }] : []),
@@ -185,12 +190,12 @@ export function linearLines(text: ChartText, points: readonly LinePoint[], optio
     data: { values: rows },
     layer: [
       { mark: { type: 'line', point: { size: 20 }, strokeWidth: 2 }, params: [{ name: 'pick', select: { type: 'point', fields: ['series'] }, bind: 'legend' }] },
-      { mark: { type: 'point', size: 500, opacity: 0.01, filled: true } },
+      { mark: { type: 'point', size: 500, filled: true }, encoding: { opacity: { value: 0.01 } } },
     ],
     encoding: {
       x: { field: 'x', type: 'quantitative', title: text.xTitle, axis: options.xInteger === true ? { tickMinStep: 1, format: 'd' } : {}, scale: { zero: false } },
       y: { field: 'y', type: 'quantitative', title: text.yTitle, axis: { format }, scale: options.domain !== undefined ? { domain: options.domain } : { zero: false } },
-      color: { field: 'series', type: 'nominal', title: options.seriesTitle ?? 'series', scale: seriesColorScale(new Set(rows.map((r) => r.series)).size) },
+      color: { field: 'series', type: 'nominal', title: options.seriesTitle ?? 'series', scale: seriesColorScale(rows.map((r) => r.series)) },
       ...(useDash ? { strokeDash: { field: 'dash', type: 'nominal', title: options.dashTitle ?? 'kind' } } : {}),
       opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 },
       tooltip: [
@@ -354,5 +359,19 @@ export function textTable(title: string, subtitle: string, columns: readonly Tab
       { data: { values: body }, mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: tableFontSize }, encoding: { y, x, text: { field: 'text' }, color: { field: 'color', type: 'nominal', scale: null } } },
     ],
     config: { view: { stroke: null } },
+  } as unknown as TopLevelSpec;
+}
+
+/**
+ * The same chart with a `shown` parameter (every series at first) and a filter on it, so the
+ * report's experiment checkboxes can hide series in every chart at once. Only for charts whose
+ * top-level data has a `series` field naming experiments.
+ */
+export function filterableBySeries(spec: TopLevelSpec, names: readonly string[]): TopLevelSpec {
+  const base = spec as unknown as { params?: unknown[]; transform?: unknown[] };
+  return {
+    ...spec,
+    params: [...(base.params ?? []), { name: 'shown', value: [...names] }],
+    transform: [{ filter: 'indexof(shown, datum.series) >= 0' }, ...(base.transform ?? [])],
   } as unknown as TopLevelSpec;
 }

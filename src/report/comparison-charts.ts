@@ -42,6 +42,7 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
   // A suite of one-layer nets has no depth to draw.
   if (experiments.some((e) => e.summary.numLayers > 1)) charts.push({
     file: 'compare_depth_profile.png',
+    filterable: true,
     caption: 'Gradient norm of each layer\'s recurrent weights (last epoch), one line per experiment',
     spec: logLines({
       title: `Gradient Through Depth - ${suiteName}`,
@@ -65,6 +66,7 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
   }
   charts.push({
     file: 'compare_time_profile.png',
+    filterable: true,
     caption: '‖∂L/∂x_t‖, the gradient arriving at the input k steps before the answer, relative to the last step (last recorded epoch)',
     spec: logLines({
       title: `Gradient Through Time - ${suiteName}`,
@@ -84,6 +86,7 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
   const references = [...chance].map(([value, names]) => ({ value, label: chance.size > 1 ? `chance ${formatNumber(value)} (${names.length > 2 ? `${names[0]} …` : names.join(', ')})` : `chance ${formatNumber(value)}` }));
   charts.push({
     file: 'compare_loss.png',
+    filterable: true,
     caption: 'Training (solid) and validation (dashed) loss per epoch, with the chance level',
     spec: logLines({ title: `Loss - ${suiteName}`, subtitle: 'mean training loss over the epoch\'s batches, and validation loss after it; dashed grey: the chance level', xTitle: 'epoch', yTitle: 'loss' }, loss, { xInteger: true, seriesTitle: 'experiment', dashTitle: 'split', offScaleSeries: diverged, references }),
   });
@@ -97,6 +100,7 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
     const chance = classification.map((e) => e.summary.baseline?.accuracy).find((value) => value !== undefined);
     charts.push({
       file: 'compare_accuracy.png',
+    filterable: true,
       caption: 'Training (solid) and validation (dashed) accuracy per epoch',
       spec: linearLines({ title: `Accuracy - ${suiteName}`, subtitle: chance !== undefined ? `chance level ${(100 * chance).toFixed(0)} %` : undefined, xTitle: 'epoch', yTitle: 'accuracy' }, accuracy, { domain: [0, 1], percent: true, seriesTitle: 'experiment', dashTitle: 'split', xInteger: true }),
     });

@@ -14,6 +14,8 @@ export interface NamedChart {
   /** Short caption for the report. */
   caption: string;
   spec: TopLevelSpec;
+  /** Its `series` are experiment names: the report's experiment checkboxes filter it. */
+  filterable?: boolean;
 }
 
 /** Only what a file name may hold: a label read back from a run folder cannot point elsewhere. */

@@ -15,6 +15,9 @@ import type { ExperimentSummary, RecordedNumber, VerdictKind } from '../record/m
 import { verdictColors } from './comparison-charts.js';
 import type { NamedChart } from './experiment-charts.js';
 import type { RunContents } from './read-run.js';
+import { filterableBySeries } from './chart-kinds.js';
+import { curveCharts } from './curves-chart.js';
+import { pageScript } from './page-script.js';
 import { compileChart } from './render.js';
 import writeFileAtomic from 'write-file-atomic';
 
@@ -55,69 +58,80 @@ function percent(value: number | null | undefined): string {
 }
 
 const style = `
+* { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", Verdana, sans-serif; margin: 0; color: #222; background: #fafafa; }
-header, main { max-width: 1120px; margin: 0 auto; padding: 0 20px; }
+.layout { display: grid; grid-template-columns: 250px minmax(0, 1fr); min-height: 100vh; }
+aside#panel { position: sticky; top: 0; align-self: start; height: 100vh; overflow-y: auto; background: #f1f3f5; border-right: 1px solid #ddd; padding: 14px 12px; font-size: 13px; }
+aside#panel h3 { font-size: 13px; text-transform: uppercase; letter-spacing: 0.05em; color: #555; margin: 16px 0 6px; }
+aside#panel input[type=search] { width: 100%; padding: 4px 6px; }
+aside#panel label { display: block; padding: 2px 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+aside#panel .dot { display: inline-block; width: 9px; height: 9px; border-radius: 50%; margin-right: 4px; }
+aside#panel button { font-size: 12px; margin: 4px 4px 0 0; }
+aside#panel nav a { display: block; padding: 2px 0; color: #1f5fbf; text-decoration: none; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.content { min-width: 0; padding: 0 24px 40px; }
 header { padding-top: 18px; }
 h1 { margin: 0 0 4px; font-size: 26px; }
-h2 { margin-top: 36px; border-bottom: 2px solid #ddd; padding-bottom: 4px; }
+h2 { margin-top: 32px; border-bottom: 2px solid #ddd; padding-bottom: 4px; }
 .meta { color: #555; font-size: 14px; }
-table.verdicts { border-collapse: collapse; width: 100%; font-size: 14px; background: white; }
-table.verdicts th, table.verdicts td { border-bottom: 1px solid #e3e3e3; padding: 6px 8px; text-align: left; vertical-align: top; }
+.table-scroll { overflow-x: auto; }
+table.verdicts { border-collapse: collapse; width: 100%; font-size: 13px; background: white; }
+table.verdicts th, table.verdicts td { border-bottom: 1px solid #e3e3e3; padding: 5px 7px; text-align: left; vertical-align: top; }
 table.verdicts td.num { text-align: right; white-space: nowrap; }
-.badge { display: inline-block; color: white; border-radius: 4px; padding: 1px 8px; font-weight: bold; font-size: 13px; }
-.chart { background: white; margin: 14px 0; padding: 8px; border: 1px solid #e3e3e3; border-radius: 4px; overflow-x: auto; }
+table.verdicts td.sentence { min-width: 260px; }
+.badge { display: inline-block; color: white; border-radius: 4px; padding: 1px 8px; font-weight: bold; font-size: 12px; white-space: nowrap; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 14px; }
+.chart { background: white; padding: 8px; border: 1px solid #e3e3e3; border-radius: 4px; min-width: 0; }
 .chart .caption { font-size: 13px; color: #555; margin: 2px 0 6px; }
+.chart .caption button { font-size: 11px; margin-left: 4px; padding: 0 5px; }
+.vega-chart { overflow-x: auto; min-height: 120px; }
+section.experiment details > summary { cursor: pointer; font-size: 17px; padding: 8px 0; }
+section.experiment details > summary .headline { font-size: 13px; color: #444; margin-left: 6px; }
 ul.evidence li { margin: 4px 0; }
-details { margin: 10px 0; }
 pre { background: #f1f1f1; padding: 10px; overflow-x: auto; font-size: 12px; }
-nav a { margin-right: 12px; font-size: 14px; }
-.pngs { font-size: 13px; }
-.pngs a { margin-right: 10px; }
-#tooltip { position: fixed; display: none; background: rgba(255,255,255,0.97); border: 1px solid #999; border-radius: 4px; padding: 6px 8px; font-size: 12px; pointer-events: none; z-index: 10; box-shadow: 0 2px 6px rgba(0,0,0,0.2); }
+#tooltip { position: fixed; display: none; background: rgba(255,255,255,0.97); border: 1px solid #999; border-radius: 4px; padding: 6px 8px; font-size: 12px; pointer-events: none; z-index: 10; box-shadow: 0 2px 6px rgba(0,0,0,0.2); max-width: 420px; }
 #status { font-size: 13px; color: #555; }
+.controls { font-size: 13px; margin: 6px 0 10px; }
+.controls label { margin-right: 14px; }
 `;
 
-/** Runs in the page: renders every embedded chart with vega and shows tooltips. */
-const pageScript = `
-(function () {
-  var charts = JSON.parse(document.getElementById('chart-specs').textContent);
-  var tip = document.getElementById('tooltip');
-  function escape(text) { return String(text).replace(/[&<>"]/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]; }); }
-  function showTooltip(handler, event, item, value) {
-    if (value === undefined || value === null || value === '') { tip.style.display = 'none'; return; }
-    var rows = typeof value === 'object' ? Object.keys(value).map(function (key) { return '<b>' + escape(key) + '</b>: ' + escape(value[key]); }) : [escape(value)];
-    tip.innerHTML = rows.join('<br>');
-    tip.style.left = (event.clientX + 14) + 'px';
-    tip.style.top = (event.clientY + 14) + 'px';
-    tip.style.display = 'block';
-  }
-  var rendered = 0;
-  var failed = 0;
-  var status = document.getElementById('status');
-  charts.forEach(function (chart) {
-    var container = document.getElementById(chart.id);
-    var view = new vega.View(vega.parse(chart.spec)).tooltip(showTooltip).initialize(container).renderer('canvas').hover();
-    view.runAsync().then(function () {
-      container.setAttribute('data-rendered', 'true');
-      rendered++;
-      status.textContent = rendered + ' of ' + charts.length + ' charts drawn';
-    }).catch(function (error) {
-      failed++;
-      container.textContent = 'This chart could not be drawn: ' + error.message;
-      console.error(error);
-    });
-  });
-})();
-`;
+/** "halves every 3.2 steps": how far back the gradient loses half, from the fitted rate per step. */
+function halvingDistance(perStep: RecordedNumber | null | undefined): string {
+  if (perStep === null || perStep === undefined) return '—';
+  const rate = decodeNumber(perStep);
+  if (!(rate > 0) || rate >= 1) return rate >= 1 ? 'never' : '—';
+  return `${formatNumber(Math.log(2) / -Math.log(rate))} steps`;
+}
+
+/** The chart's rows for its CSV download: the top-level data, or its largest layer's. */
+function chartTable(spec: unknown): { columns: string[]; rows: unknown[][] } {
+  const candidates: unknown[][] = [];
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const record = node as { data?: { values?: unknown[] }; layer?: unknown[] };
+    if (Array.isArray(record.data?.values)) candidates.push(record.data.values);
+    for (const child of record.layer ?? []) visit(child);
+  };
+  visit(spec);
+  const values = (candidates.sort((a, b) => b.length - a.length)[0] ?? []) as Record<string, unknown>[];
+  const columns = [...new Set(values.flatMap((row) => Object.keys(row)))];
+  return { columns, rows: values.map((row) => columns.map((column) => row[column] ?? null)) };
+}
 
 export function writeHtmlReport(run: RunContents, plotsDir: string, comparison: readonly NamedChart[], perExperiment: readonly { name: string; charts: NamedChart[] }[]): string {
   const vegaScript = readFileSync(vegaBrowserBuild(), 'utf8');
   const pngLink = (file: string): string => relative(run.folder, join(plotsDir, file)).split(sep).map(encodeURIComponent).join('/');
-  const specs: { id: string; spec: unknown }[] = [];
+  const names = run.experiments.map((e) => e.summary.name);
+  const specs: { id: string; spec: unknown; filterable: boolean; table: { columns: string[]; rows: unknown[][] } }[] = [];
+  const downloads = (id: string, file: string): string => ['csv', 'svg', 'png'].map((kind) => `<button type="button" data-download="${kind}" data-chart="${id}" data-file="${escapeHtml(file)}">${kind.toUpperCase()}</button>`).join('');
   const chartBlock = (id: string, chart: NamedChart): string => {
-    specs.push({ id, spec: compileChart(chart.spec) });
-    return `<div class="chart"><div class="caption">${escapeHtml(chart.caption)} · <a href="${pngLink(chart.file)}">PNG</a></div><div id="${id}" class="vega-chart"></div></div>`;
+    const spec = chart.filterable === true ? filterableBySeries(chart.spec, names) : chart.spec;
+    specs.push({ id, spec: compileChart(spec), filterable: chart.filterable === true, table: chartTable(chart.spec) });
+    const base = chart.file.replace(/\.png$/, '');
+    return `<div class="chart"><div class="caption">${escapeHtml(chart.caption)} · <a href="${pngLink(chart.file)}">PNG file</a> ${downloads(id, base)}</div><div id="${id}" class="vega-chart"></div></div>`;
   };
+  const curves = curveCharts(run.experiments);
+  const curveSpecs = curves.map((curve) => ({ id: curve.id, points: curve.points, log: compileChart(curve.log), linear: compileChart(curve.linear) }));
+  const curveBlocks = curves.map((curve) => `<div class="chart"><div class="caption">${escapeHtml(curve.title)} ${downloads(curve.id, curve.id)}</div><div id="${curve.id}" class="vega-chart"></div></div>`).join('\n');
 
   const badge = (kind: VerdictKind | undefined): string => (kind === undefined ? '—' : `<span class="badge" style="background:${verdictColors[kind]}">${kind}</span>`);
   const checked = run.experiments.some((e) => e.summary.expected != null);
@@ -127,13 +141,14 @@ export function writeHtmlReport(run: RunContents, plotsDir: string, comparison: 
     const mismatches = expectationMismatches(s.verdict, s.expected);
     return `<td title="${escapeHtml(s.expected.why)}">${mismatches.length === 0 ? `✓ ${escapeHtml(describeExpectation(s.expected))}` : `✗ ${escapeHtml(mismatches.join('; '))}`}</td>`;
   };
+  const measure = (s: ExperimentSummary, name: string): string => number(s.verdict.measures[name]);
   const verdictRows = run.experiments.map((e) => {
     const s = e.summary;
-    return `<tr><td><a href="#${anchor(s.name)}">${escapeHtml(s.name)}</a></td>`
+    return `<tr data-experiment="${escapeHtml(s.name)}"><td><a href="#${anchor(s.name)}">${escapeHtml(s.name)}</a></td>`
       + `<td>${badge(s.verdict.kind)}</td><td>${badge(s.verdict.atInitialisation?.kind)}</td><td>${learningLabels[s.verdict.learning.kind]}</td>`
-      + `<td>${escapeHtml(s.verdict.headline)}</td>`
-      + `<td class="num">${percent(s.final.validationAccuracy)}</td><td class="num">${number(s.final.validationLoss)}</td>`
-      + `<td class="num">${number(s.baseline?.loss)}</td>`
+      + `<td class="sentence">${escapeHtml(s.verdict.headline)}</td>`
+      + `<td class="num">${measure(s, 'depthPerLayer')}</td><td class="num">${measure(s, 'timePerStep')}</td><td class="num">${measure(s, 'timeConstantsOverLag')}</td><td class="num">${halvingDistance(s.verdict.measures.timePerStep)}</td>`
+      + `<td class="num">${percent(s.final.validationAccuracy)}</td><td class="num">${number(s.final.validationLoss)} (${number(s.baseline?.loss)})</td>`
       + `<td class="num">${number(s.final.minLayerGradientNorm)}</td><td class="num">${s.seconds.toFixed(1)} s</td>${expectedCell(s)}</tr>`;
   }).join('\n');
 
@@ -143,21 +158,25 @@ export function writeHtmlReport(run: RunContents, plotsDir: string, comparison: 
     const charts = perExperiment.find((p) => p.name === s.name)?.charts ?? [];
     const baseline = s.baseline !== null ? `<p class="meta">Chance level: ${escapeHtml(s.baseline.description)}.</p>` : '';
     const description = e.config?.description !== undefined && e.config.description !== '' ? `<p>${escapeHtml(e.config.description)}</p>` : '';
-    return `<section id="${anchor(s.name)}">
-<h2>${escapeHtml(s.name)} <span class="badge" style="background:${verdictColors[s.verdict.kind]}">${s.verdict.kind}</span></h2>
+    return `<section class="experiment" id="${anchor(s.name)}" data-experiment="${escapeHtml(s.name)}">
+<details class="experiment-details"><summary>${escapeHtml(s.name)} ${badge(s.verdict.kind)}<span class="headline">${escapeHtml(s.verdict.headline)}</span></summary>
 ${description}
 <p><b>${escapeHtml(s.verdict.headline)}</b></p>
 ${s.verdict.atInitialisation !== null ? `<p>At initialisation, before any update: ${badge(s.verdict.atInitialisation.kind)} ${escapeHtml(s.verdict.atInitialisation.headline)}</p>` : ''}
-<p>${escapeHtml(s.verdict.learning.sentence)}</p>
 ${s.expected != null ? `<p class="meta">Expected: ${escapeHtml(describeExpectation(s.expected))} — ${escapeHtml(s.expected.why)}</p>` : ''}
 <ul class="evidence">${s.verdict.evidence.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>
-<p class="meta">${s.epochsCompleted} epoch${s.epochsCompleted === 1 ? '' : 's'}, ${s.numLayers} layers, ${s.steps} steps, ${s.parameterNames.length} parameters; final training loss ${number(s.final.loss)}, validation ${number(s.final.validationLoss)} / ${percent(s.final.validationAccuracy)}, test ${number(s.final.testLoss)} / ${percent(s.final.testAccuracy)}; ${s.seconds.toFixed(1)} s on ${escapeHtml(s.kernels)} kernels.</p>
+<p class="meta">${s.epochsCompleted} epoch${s.epochsCompleted === 1 ? '' : 's'}, ${s.numLayers} layer${s.numLayers === 1 ? '' : 's'}, ${s.steps} steps, ${s.parameterNames.length} parameters; final training loss ${number(s.final.loss)}, validation ${number(s.final.validationLoss)} / ${percent(s.final.validationAccuracy)}, test ${number(s.final.testLoss)} / ${percent(s.final.testAccuracy)}; ${s.seconds.toFixed(1)} s on ${escapeHtml(s.kernels)} kernels.</p>
 ${baseline}
 <details><summary>Configuration</summary><pre>${escapeHtml(e.config !== null ? stringify(e.config) : '(config.json missing)')}</pre></details>
-${charts.map((chart, i) => chartBlock(`${anchor(s.name)}-${i}`, chart)).join('\n')}
+<div class="grid">${charts.map((chart, i) => chartBlock(`${anchor(s.name)}-${i}`, chart)).join('\n')}</div>
+</details>
 </section>`;
   }).join('\n');
 
+  const experimentBoxes = run.experiments.map((e) => `<label title="${escapeHtml(e.summary.verdict.headline)}"><input type="checkbox" class="experiment-box" data-name="${escapeHtml(e.summary.name)}" checked> <span class="dot" style="background:${verdictColors[e.summary.verdict.kind]}"></span>${escapeHtml(e.summary.name)}</label>`).join('\n');
+  const curveControls = curves.length === 0 ? '' : `<h3>Training curves</h3>
+<label>smoothing <span id="smoothing-value">0.60</span><br><input type="range" id="smoothing" min="0" max="0.99" step="0.01" value="0.6"></label>
+<label><input type="radio" name="curve-scale" value="log" checked> log y</label><label><input type="radio" name="curve-scale" value="linear"> linear y</label>`;
   const warnings = run.warnings.length > 0 ? `<p class="meta">Left out: ${run.warnings.map(escapeHtml).join('; ')}</p>` : '';
   const html = `<!doctype html>
 <html lang="en">
@@ -170,26 +189,43 @@ ${charts.map((chart, i) => chartBlock(`${anchor(s.name)}-${i}`, chart)).join('\n
 </head>
 <body>
 <div id="tooltip"></div>
+<div class="layout">
+<aside id="panel">
+<h3>Experiments</h3>
+<input type="search" id="filter" placeholder="filter by name">
+<div><button type="button" id="show-all">all</button><button type="button" id="show-none">none</button> <span id="shown-count"></span></div>
+<div id="experiment-list">${experimentBoxes}</div>
+${curveControls}
+<h3>Sections</h3>
+<nav><a href="#verdicts">Verdicts</a>${curves.length > 0 ? '<a href="#curves">Training curves</a>' : ''}<a href="#comparison">Comparison</a>${run.experiments.map((e) => `<a href="#${anchor(e.summary.name)}" data-experiment="${escapeHtml(e.summary.name)}">${escapeHtml(e.summary.name)}</a>`).join('')}</nav>
+<button type="button" id="expand-all">Expand all experiments</button>
+</aside>
+<div class="content">
 <header>
 <h1>Vanishing gradients: ${escapeHtml(run.suite.name)}</h1>
 <div class="meta">${escapeHtml(run.suite.description)}</div>
-<div class="meta">Run started ${escapeHtml(run.suite.createdAt)} from ${escapeHtml(run.suite.source)} · <span id="status">drawing charts…</span></div>
-<nav><a href="#verdicts">Verdicts</a><a href="#comparison">Comparison</a>${run.experiments.map((e) => `<a href="#${anchor(e.summary.name)}">${escapeHtml(e.summary.name)}</a>`).join('')}</nav>
+<div class="meta">Run started ${escapeHtml(run.suite.createdAt)} from ${escapeHtml(run.suite.source)} · <span id="status"></span></div>
 </header>
 <main>
 <section id="verdicts">
 <h2>Verdicts</h2>
 ${warnings}
-<table class="verdicts"><thead><tr><th>experiment</th><th>verdict</th><th>at init</th><th>learned?</th><th>in one sentence</th><th>val. acc.</th><th>val. loss</th><th>chance loss</th><th>smallest layer grad</th><th>time</th>${checked ? '<th>expected</th>' : ''}</tr></thead>
-<tbody>${verdictRows}</tbody></table>
-<p class="meta">Hover over a chart for values; click a legend entry to single out a series (shift-click for several, click empty space to reset).</p>
+<div class="table-scroll"><table class="verdicts"><thead><tr><th>experiment</th><th>verdict</th><th>at init</th><th>learned?</th><th>in one sentence</th><th title="the size of each layer's update, per layer down the stack (fitted)">× per layer</th><th title="the gradient arriving at the input, per step back (fitted)">× per step</th><th title="the distance the task needs in time constants of the decay (6 or more: vanishing)">span</th><th title="steps back until the gradient arriving at the input halves">halves every</th><th>val. acc.</th><th>val. loss (chance)</th><th>smallest layer grad</th><th>time</th>${checked ? '<th>expected</th>' : ''}</tr></thead>
+<tbody>${verdictRows}</tbody></table></div>
+<p class="meta">The side panel's checkboxes and filter apply to every chart, this table and the sections. Hover over a chart for values; click a legend entry to single out a series (shift-click for several). Each chart downloads as CSV, SVG or PNG.</p>
 </section>
+${curves.length > 0 ? `<section id="curves"><h2>Training curves</h2><div class="grid">${curveBlocks}</div></section>` : ''}
 <section id="comparison"><h2>Comparison</h2>
-${comparisonBlocks}
+<div class="grid">${comparisonBlocks}</div>
 </section>
+<h2>Experiments</h2>
 ${experimentSections}
 </main>
+</div>
+</div>
 <script type="application/json" id="chart-specs">${scriptSafe(JSON.stringify(specs))}</script>
+<script type="application/json" id="curve-specs">${scriptSafe(JSON.stringify(curveSpecs))}</script>
+<script type="application/json" id="experiment-names">${scriptSafe(JSON.stringify(names))}</script>
 <script>${pageScript}</script>
 </body>
 </html>

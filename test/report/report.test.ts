@@ -106,24 +106,31 @@ test('a folder that is not a run is an input error', async () => {
 });
 
 const chromium = '/usr/bin/chromium';
+const noChromium = existsSync(chromium) ? false : `${chromium} is not installed (apt-get install -y chromium)`;
 
-test('report.html renders every chart in headless Chromium, with tooltips, no console error and no network', { skip: existsSync(chromium) ? false : `${chromium} is not installed (apt-get install -y chromium)` }, async () => {
+/** A page of report.html in headless Chromium, collecting console errors and any network request. */
+async function openReport(file: string, width = 1280) {
   const { chromium: launcher } = await import('playwright-core');
-  const folder = await runFolder;
   const browser = await launcher.launch({ executablePath: chromium, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const page = await browser.newPage({ viewport: { width, height: 900 }, acceptDownloads: true });
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+  page.on('pageerror', (error) => errors.push(String(error)));
+  page.on('request', (request) => { if (!request.url().startsWith('file:') && !request.url().startsWith('blob:') && !request.url().startsWith('data:')) requests.push(request.url()); });
+  await page.goto(`file://${file}`);
+  return { browser, page, errors, requests };
+}
+
+test('report.html draws every chart in headless Chromium, with tooltips, no console error and no network', { skip: noChromium }, async () => {
+  const folder = await runFolder;
+  const { browser, page, errors, requests } = await openReport(join(folder, 'report.html'), 1200);
   try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
-    page.on('pageerror', (error) => errors.push(String(error)));
-    page.on('request', (request) => { if (!request.url().startsWith('file:')) requests.push(request.url()); });
-    await page.goto(`file://${join(folder, 'report.html')}`);
-    // A string, evaluated in the page (this project compiles without the DOM types).
-    await page.waitForFunction(`document.querySelectorAll('.vega-chart').length > 0
-      && document.querySelectorAll('.vega-chart').length === document.querySelectorAll('.vega-chart[data-rendered] canvas').length`, null, { timeout: 60_000 });
+    // Charts draw as they scroll into view; drawAll opens every section and draws the rest.
+    await page.evaluate('window.vanishing.drawAll().then(() => true)');
     const charts = await page.locator('.vega-chart').count();
-    assert.equal(charts, 4 * 8 + 5);
+    assert.equal(charts, 4 * 8 + 5 + 2, 'eight per experiment, five comparisons, two training curves');
+    assert.equal(await page.locator('.vega-chart[data-rendered] canvas').count(), charts);
     const canvas = page.locator('#compare-2 canvas');
     await canvas.scrollIntoViewIfNeeded();
     const box = await canvas.boundingBox();
@@ -141,6 +148,111 @@ test('report.html renders every chart in headless Chromium, with tooltips, no co
     await page.screenshot({ path: join('test-artifacts', 'report.png') });
     assert.deepEqual(errors, []);
     assert.deepEqual(requests, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('an experiment unchecked in the side panel leaves every chart, the table and its section', { skip: noChromium }, async () => {
+  const folder = await runFolder;
+  const { browser, page, errors } = await openReport(join(folder, 'report.html'));
+  try {
+    await page.evaluate('window.vanishing.drawAll().then(() => true)');
+    const filterable = ['compare-0', 'compare-1', 'compare-2', 'compare-3', 'curve-loss', 'curve-norm'];
+    for (const id of filterable) assert.ok((await page.evaluate(`window.vanishing.seriesDrawn('${id}')`) as string[]).includes('gru'), `${id} draws gru`);
+    await page.click('input.experiment-box[data-name="gru"]');
+    await page.waitForTimeout(300);
+    for (const id of filterable) {
+      const drawn = await page.evaluate(`window.vanishing.seriesDrawn('${id}')`) as string[];
+      assert.ok(!drawn.includes('gru') && drawn.includes('tanh_zeros'), `${id}: ${drawn.join(', ')}`);
+    }
+    assert.equal(await page.locator('section[data-experiment="gru"]').isHidden(), true);
+    assert.equal(await page.locator('tr[data-experiment="gru"]').isHidden(), true);
+    // The name filter narrows what is shown the same way.
+    await page.fill('#filter', 'blow');
+    await page.waitForTimeout(300);
+    assert.deepEqual(await page.evaluate('window.vanishing.shown()'), ['blowup']);
+    assert.deepEqual(await page.evaluate(`window.vanishing.seriesDrawn('compare-2')`), ['blowup']);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the smoothing slider changes a training curve, a brush on the strip zooms it, a double-click resets', { skip: noChromium }, async () => {
+  const folder = await runFolder;
+  const { browser, page, errors } = await openReport(join(folder, 'report.html'));
+  try {
+    await page.evaluate('window.vanishing.drawAll().then(() => true)');
+    await page.evaluate('window.vanishing.setSmoothing(0)');
+    await page.waitForTimeout(200);
+    const raw = await page.evaluate(`window.vanishing.curveValues('curve-loss', 'gru')`) as number[];
+    await page.evaluate('window.vanishing.setSmoothing(0.95)');
+    await page.waitForTimeout(200);
+    const smooth = await page.evaluate(`window.vanishing.curveValues('curve-loss', 'gru')`) as number[];
+    assert.equal(raw.length, smooth.length);
+    assert.ok(raw.length >= 8);
+    assert.equal(raw[0], smooth[0], 'the debiased average starts at the first value');
+    assert.ok(raw.some((value, i) => Math.abs(value - smooth[i]) > 1e-6 * Math.abs(value)), 'smoothing changes the curve');
+
+    const before = await page.evaluate(`window.vanishing.xDomain('curve-loss')`) as number[];
+    const strip = page.locator('#curve-loss canvas');
+    await strip.scrollIntoViewIfNeeded();
+    const box = (await strip.boundingBox())!;
+    // The overview strip is the lowest plot: drag across the middle third of its width.
+    const y = box.y + box.height - 60;
+    await page.mouse.move(box.x + box.width * 0.35, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.55, y, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForTimeout(300);
+    const zoomed = await page.evaluate(`window.vanishing.xDomain('curve-loss')`) as number[];
+    assert.ok(zoomed[1] - zoomed[0] < 0.8 * (before[1] - before[0]), `zoomed ${zoomed.join('–')} from ${before.join('–')}`);
+    await page.mouse.dblclick(box.x + box.width * 0.45, y);
+    await page.waitForTimeout(300);
+    assert.deepEqual(await page.evaluate(`window.vanishing.xDomain('curve-loss')`), before);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a chart downloads as CSV with its rows, and as SVG', { skip: noChromium }, async () => {
+  const folder = await runFolder;
+  const { browser, page, errors } = await openReport(join(folder, 'report.html'));
+  try {
+    await page.locator('#compare-2').scrollIntoViewIfNeeded();
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('button[data-chart="compare-2"][data-download="csv"]')]);
+    assert.equal(csv.suggestedFilename(), 'compare_loss.csv');
+    const text = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
+    assert.match(text[0], /series,x,y,kind,value,dash/);
+    // One row per experiment and epoch and split: 4 experiments × up to 3 epochs × 2 splits.
+    assert.ok(text.length - 1 >= 12, `${text.length - 1} rows`);
+    assert.ok(text.some((line) => line.startsWith('gru,1,')));
+    const [svg] = await Promise.all([page.waitForEvent('download'), page.click('button[data-chart="compare-2"][data-download="svg"]')]);
+    assert.match(readFileSync((await svg.path())!, 'utf8'), /^<svg/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('seventeen experiments with long names: no horizontal overflow at 1280 px, seventeen distinct colours', { skip: noChromium }, async () => {
+  const names = Array.from({ length: 17 }, (_, i) => `adding_${String(i).padStart(2, '0')}_with_a_rather_long_experiment_name`);
+  const suite = resolveSuite({
+    name: 'wide',
+    defaults: { model: { hidden_size: 4, num_layers: 2 }, data: { dataset: 'adding', length: 6, train_samples: 32, validation_samples: 8, test_samples: 0 }, training: { epochs: 1, batch_size: 16 } },
+    experiments: names.map((name, i) => ({ name, training: { seed: i } })),
+  }, join(root, 'wide.yaml'));
+  const outcome = await runSuite(suite, { outRoot: join(root, 'wide-runs'), workers: 0 });
+  const report = await buildReport(outcome.folder);
+  const { browser, page, errors } = await openReport(report.report);
+  try {
+    await page.evaluate('window.vanishing.drawAll().then(() => true)');
+    assert.ok(await page.evaluate('document.documentElement.scrollWidth') as number <= 1280);
+    const colours = await page.evaluate(`window.vanishing.views['compare-2'].scale('color').range().slice(0, 17)`) as string[];
+    assert.equal(new Set(colours).size, 17);
+    assert.deepEqual(errors, []);
   } finally {
     await browser.close();
   }

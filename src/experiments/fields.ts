@@ -56,6 +56,7 @@ export const trainingFields: Record<string, FieldSpec> = {
 
 export const recordFields: Record<string, FieldSpec> = {
   hidden_gradient_every: { type: 'integer', minimum: 1, default: 1, description: 'record ‖dL/dh_t‖ for every layer and step on every k-th batch of an epoch (the first always)' },
+  histogram_every: { type: 'integer', minimum: 1, default: 10, description: 'record magnitude histograms of every weight matrix and its gradient on every k-th batch of an epoch (the first always)' },
   last_step_probe_every: { type: 'integer', minimum: 1, default: 10, description: 'losses read at every step (copy): run the last-step probe, one more backward pass, on every k-th batch of an epoch that records the gradient through time (the first always)' },
 };
 

@@ -84,6 +84,7 @@ export function runExperiment(config: ExperimentConfig, folder: string, onEvent:
       clipMinNorm: training.clip_min_norm,
       hiddenGradientEvery: config.record.hidden_gradient_every,
       lastStepProbeEvery: config.record.last_step_probe_every,
+      histogramEvery: config.record.histogram_every,
       keepBatches: false,
     }, {
       onBatch: (record, progress) => {

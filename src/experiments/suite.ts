@@ -46,6 +46,7 @@ export interface TrainingSection {
 export interface RecordSection {
   hidden_gradient_every: number;
   last_step_probe_every: number;
+  histogram_every: number;
 }
 
 export interface DiagnosisSection {

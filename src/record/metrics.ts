@@ -15,6 +15,8 @@
  * "NaN", "Infinity" and "-Infinity" (see `encodeNumber` / `decodeNumber`).
  */
 
+import type { MagnitudeHistogram } from './histogram.js';
+
 /** A number that may be non-finite once written to JSON. */
 export type RecordedNumber = number | 'NaN' | 'Infinity' | '-Infinity';
 
@@ -67,6 +69,11 @@ export interface BatchRecord {
    * loss alone, which shows how far back one loss reaches. Recorded with hiddenGradientNorms.
    */
   lastStepProbe?: GradientThroughTimeRecord;
+  /**
+   * Magnitude histograms of every weight matrix's gradient (before clipping) and of its values
+   * (before the update), by PyTorch name. Recorded on every k-th batch (`record.histogram_every`).
+   */
+  histograms?: { gradient: Record<string, MagnitudeHistogram>; weight: Record<string, MagnitudeHistogram> };
 }
 
 /** ‖dL/dh_t‖ per layer and step, and ‖dL/dx_t‖ per step, from one backward pass. */

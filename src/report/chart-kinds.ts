@@ -375,3 +375,49 @@ export function filterableBySeries(spec: TopLevelSpec, names: readonly string[])
     transform: [{ filter: 'indexof(shown, datum.series) >= 0' }, ...(base.transform ?? [])],
   } as unknown as TopLevelSpec;
 }
+
+export interface HistogramCell {
+  /** The facet: which tensor. */
+  tensor: string;
+  /** Where in training (the batch's index from the start). */
+  batch: number;
+  /** The bin: its order (higher: larger magnitude) and its label ("1e-6", "0", "NaN/∞"). */
+  order: number;
+  label: string;
+  /** Share of the tensor's values in this bin. */
+  share: number;
+}
+
+/**
+ * Histograms over training, one heatmap strip per tensor (its magnitude bins up the y axis, the
+ * recorded batches along x, the share of values in colour). Zeros and non-finite values have
+ * their own rows at the bottom and top, so nothing is dropped.
+ */
+export function histogramStrips(text: ChartText, cells: readonly HistogramCell[], tensors: readonly string[]): TopLevelSpec {
+  const labels = [...new Map(cells.map((c) => [c.order, c.label])).entries()].sort((a, b) => b[0] - a[0]).map(([, label]) => label);
+  // Tall enough for the bin labels, and together at least the standard chart's height.
+  const stripHeight = Math.max(40, Math.min(120, labels.length * 7), Math.ceil((chartHeight - 60) / Math.max(1, tensors.length)));
+  return {
+    title: { text: text.title, subtitle: subtitleLines(text.subtitle) },
+    data: { values: cells },
+    facet: { row: { field: 'tensor', type: 'nominal', sort: [...tensors], title: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelFontSize: 11 } } },
+    spec: {
+      width: chartWidth - 200,
+      height: stripHeight,
+      mark: { type: 'rect' },
+      encoding: {
+        x: { field: 'batch', type: 'ordinal', title: text.xTitle, axis: { labelOverlap: 'parity', labelAngle: 0 } },
+        y: { field: 'label', type: 'ordinal', title: null, sort: labels, axis: { labelOverlap: 'greedy', labelFontSize: 9 } },
+        color: { field: 'share', type: 'quantitative', title: ['share of', 'the values'], scale: { scheme: 'viridis', type: 'sqrt', domain: [0, 1] }, legend: { format: '.0%' } },
+        tooltip: [
+          { field: 'tensor', type: 'nominal' },
+          { field: 'batch', type: 'ordinal', title: text.xTitle },
+          { field: 'label', type: 'nominal', title: `${text.yTitle} from` },
+          { field: 'share', type: 'quantitative', title: 'share', format: '.1%' },
+        ],
+      },
+    },
+    resolve: { scale: { y: 'shared', x: 'shared' } },
+    spacing: 4,
+  } as unknown as TopLevelSpec;
+}

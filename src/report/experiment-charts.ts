@@ -5,8 +5,11 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { EpochRecord, ExperimentMetrics, RecordedNumber } from '../record/metrics.js';
-import { groupedBars, logBars, logHeatmap, logLines } from './chart-kinds.js';
-import type { HeatCell, LinePoint } from './chart-kinds.js';
+import { groupedBars, histogramStrips, logBars, logHeatmap, logLines } from './chart-kinds.js';
+import type { HeatCell, HistogramCell, LinePoint } from './chart-kinds.js';
+import { recurrentWeightNames } from '../diagnose/parameter-layers.js';
+import type { MagnitudeHistogram } from '../record/histogram.js';
+import { binLowerEdge } from '../record/histogram.js';
 
 export interface NamedChart {
   /** File name of the PNG (no folder). */
@@ -16,6 +19,24 @@ export interface NamedChart {
   spec: TopLevelSpec;
   /** Its `series` are experiment names: the report's experiment checkboxes filter it. */
   filterable?: boolean;
+}
+
+/** At most this many recorded batches across a histogram strip (every k-th beyond it). */
+const maxHistogramColumns = 120;
+
+/** One tensor's histogram at one batch as heatmap cells; shares of all its values. */
+function histogramCells(tensor: string, batch: number, histogram: MagnitudeHistogram | undefined): HistogramCell[] {
+  if (histogram === undefined) return [];
+  const total = histogram.zeros + histogram.nonFinite + histogram.counts.reduce((sum, count) => sum + count, 0);
+  if (total === 0) return [];
+  const cells: HistogramCell[] = histogram.counts.flatMap((count, i) => {
+    const bin = histogram.firstBin + i;
+    return count === 0 ? [] : [{ tensor, batch, order: bin, label: binLowerEdge(bin).toExponential(0).replace('e+', 'e'), share: count / total }];
+  });
+  // Beyond any magnitude bin: exactly 0 below, NaN/∞ above.
+  if (histogram.zeros > 0) cells.push({ tensor, batch, order: -1e6, label: '0', share: histogram.zeros / total });
+  if (histogram.nonFinite > 0) cells.push({ tensor, batch, order: 1e6, label: 'NaN/∞', share: histogram.nonFinite / total });
+  return cells;
 }
 
 /** Only what a file name may hold: a label read back from a run folder cannot point elsewhere. */
@@ -145,6 +166,27 @@ export function experimentCharts(metrics: ExperimentMetrics, suffix: string): Na
     spec: logLines({ title: titleFor('Gradient Through Time, Profile', metrics), subtitle: `${run}; a straight falling line on this log axis is exponential decay back through time`, xTitle: 'time step t', yTitle: 'gradient L2 norm' },
       profile, { xInteger: true, seriesTitle: 'gradient', dashTitle: 'epoch' }),
   });
+
+  // Magnitude histograms over training, for each layer's recurrent weights and the head.
+  const recorded = batches.map((b, i) => ({ b, index: i + 1 })).filter(({ b }) => b.histograms !== undefined);
+  if (recorded.length > 0) {
+    const stride = Math.max(1, Math.ceil(recorded.length / maxHistogramColumns));
+    const shown = recorded.filter((_, i) => i % stride === 0 || i === recorded.length - 1);
+    // The head first and the bottom layer last, as in the layer × step heatmap.
+    const tensors = ['fc.weight', ...recurrentWeightNames(summary.parameterNames).reverse()];
+    for (const kind of ['gradient', 'weight'] as const) {
+      const cells = shown.flatMap(({ b, index }) => tensors.flatMap((tensor) => histogramCells(tensor, index, b.histograms![kind][tensor])));
+      charts.push({
+        file: `${kind === 'gradient' ? 'grad' : 'weight'}_histograms_${suffix}.png`,
+        caption: kind === 'gradient' ? 'Magnitude histograms of each layer\'s recurrent-weight gradient over training' : 'Magnitude histograms of each layer\'s recurrent weights over training',
+        spec: histogramStrips({
+          title: titleFor(kind === 'gradient' ? 'Gradient Histograms' : 'Weight Histograms', metrics),
+          subtitle: `${run}; |${kind === 'gradient' ? 'gradient' : 'weight'}| in half-decade bins (bottom row: exactly 0, top row: NaN/∞), before clipping and the update`,
+          xTitle: 'batch', yTitle: kind === 'gradient' ? '|gradient|' : '|weight|',
+        }, cells, tensors),
+      });
+    }
+  }
 
   const saturation = (record: EpochRecord | undefined, label: string) => (record?.meanSaturatedFraction ?? []).map((value, layer) => ({ label: String(layer), value, group: label }));
   const firstEpoch = epochs[0];

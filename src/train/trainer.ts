@@ -13,6 +13,9 @@ import type { BatchRecord, DivergenceRecord, EpochRecord, ExperimentSummary, Gra
 import { encodeNumber } from '../record/metrics.js';
 import { summariseEpoch } from '../record/epoch-summary.js';
 import { measureGradientNorms, rescaleGradients } from './gradient-surgery.js';
+import type { MagnitudeHistogram } from '../record/histogram.js';
+import { magnitudeHistogram } from '../record/histogram.js';
+import type { Parameter } from '../model/parameters.js';
 import type { OptimizerOptions } from './optimizers.js';
 import { createOptimizer } from './optimizers.js';
 
@@ -48,6 +51,8 @@ export interface TrainingOptions {
    * k-th batch of an epoch (the first batch always). Default 10.
    */
   lastStepProbeEvery?: number;
+  /** Record magnitude histograms of the weight matrices and their gradients on every k-th batch (the first always). Default 10. */
+  histogramEvery?: number;
   /**
    * Keep every BatchRecord in the outcome (default true). A runner that streams records to disk
    * through the listener turns it off: a long run's batch records take hundreds of megabytes.
@@ -123,7 +128,8 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
   const optimizer = createOptimizer(parameters, options.optimizer);
   const hiddenGradientEvery = options.hiddenGradientEvery ?? 1;
   const lastStepProbeEvery = options.lastStepProbeEvery ?? 10;
-  for (const [name, value] of [['hiddenGradientEvery', hiddenGradientEvery], ['lastStepProbeEvery', lastStepProbeEvery]] as const) {
+  const histogramEvery = options.histogramEvery ?? 10;
+  for (const [name, value] of [['hiddenGradientEvery', hiddenGradientEvery], ['lastStepProbeEvery', lastStepProbeEvery], ['histogramEvery', histogramEvery]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer; got ${value}`);
   }
   const keepBatches = options.keepBatches ?? true;
@@ -177,6 +183,8 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
         record.inputGradientNorms = through.inputGradientNorms;
         if (result.lastStepProbe !== null) record.lastStepProbe = recordThroughTime(result.lastStepProbe);
       }
+      // Before clipping and the update: the gradient as backpropagation made it, the weights it was taken at.
+      if ((batchIndex - 1) % histogramEvery === 0) record.histograms = weightHistograms(parameters);
       const diverged = (reason: string): void => {
         divergence = { epoch, batch: batchIndex, reason };
         if (keepBatches) batches.push(record);
@@ -229,6 +237,18 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
     },
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Magnitude histograms of every weight matrix (not the biases) and of its gradient. */
+function weightHistograms(parameters: readonly Parameter[]): NonNullable<BatchRecord['histograms']> {
+  const gradient: Record<string, MagnitudeHistogram> = {};
+  const weight: Record<string, MagnitudeHistogram> = {};
+  for (const p of parameters) {
+    if (p.shape.length !== 2) continue;
+    gradient[p.name] = magnitudeHistogram(p.grad);
+    weight[p.name] = magnitudeHistogram(p.data);
+  }
+  return { gradient, weight };
 }
 
 /** Why a batch counts as diverged, or null when its loss and every gradient norm are finite. */

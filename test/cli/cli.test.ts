@@ -43,7 +43,7 @@ test('run: plain epoch lines off a terminal, the final table, plots and report, 
   assert.ok(existsSync(join(root, 'plots', 'grad_norms_vanilla_none.png')));
   const report = vanishing('report', join('runs', runs[0]));
   assert.equal(report.status, 0, report.stderr);
-  assert.match(report.stdout, /Plots: 20 PNG files/, '2 × 8 per experiment and 4 comparisons (no accuracy for a regression task)');
+  assert.match(report.stdout, /Plots: 24 PNG files/, '2 × 10 per experiment and 4 comparisons (no accuracy for a regression task)');
 });
 
 test('bad input exits 2 with one line per problem and writes nothing', () => {

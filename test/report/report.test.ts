@@ -68,7 +68,7 @@ function greyVariance(png: PNG): number {
 test('every expected PNG exists, is at least 1500×900 (10×6 in at 150 dpi) and is not blank', async () => {
   const folder = await runFolder;
   const report = await buildReport(folder);
-  const perExperiment = ['training_loss', 'grad_norms', 'grad_per_layer', 'grad_heatmap', 'grad_norms_last_10', 'grad_through_time', 'grad_time_profile', 'saturation'];
+  const perExperiment = ['training_loss', 'grad_norms', 'grad_per_layer', 'grad_heatmap', 'grad_norms_last_10', 'grad_through_time', 'grad_time_profile', 'grad_histograms', 'weight_histograms', 'saturation'];
   const suffixes = ['vanilla_no_mitigation', 'gru_gru_cell', 'residual_residual_connections', 'lstm_regression'];
   const expected = [
     ...suffixes.flatMap((suffix) => perExperiment.map((kind) => `${kind}_${suffix}.png`)),
@@ -129,7 +129,7 @@ test('report.html draws every chart in headless Chromium, with tooltips, no cons
     // Charts draw as they scroll into view; drawAll opens every section and draws the rest.
     await page.evaluate('window.vanishing.drawAll().then(() => true)');
     const charts = await page.locator('.vega-chart').count();
-    assert.equal(charts, 4 * 8 + 5 + 2, 'eight per experiment, five comparisons, two training curves');
+    assert.equal(charts, 4 * 10 + 5 + 2, 'ten per experiment, five comparisons, two training curves');
     assert.equal(await page.locator('.vega-chart[data-rendered] canvas').count(), charts);
     const canvas = page.locator('#compare-2 canvas');
     await canvas.scrollIntoViewIfNeeded();

@@ -26,5 +26,5 @@ export { runSuite } from './experiments/run-suite.js';
 export type { RunSuiteOptions, SuiteOutcome, SuiteRecord } from './experiments/run-suite.js';
 export { runExperiment } from './experiments/run-experiment.js';
 export { InputError } from './experiments/errors.js';
-export { buildReport, readRunFolder, ReportInputError } from './report/index.js';
+export { buildReport, buildComparisonReport, readRunFolder, ReportInputError } from './report/index.js';
 export type { ReportOptions, ReportOutcome } from './report/index.js';

@@ -15,7 +15,7 @@ import type { ProgressDisplay } from './progress.js';
 import { plainProgress, terminalProgress } from './progress.js';
 import { summaryTable } from './summary-table.js';
 import { expectationMismatches } from '../diagnose/expectation.js';
-import { buildReport, ReportInputError } from '../report/index.js';
+import { buildComparisonReport, buildReport, ReportInputError } from '../report/index.js';
 
 function wholeNumber(name: string, minimum: number): (value: string) => number {
   return (value) => {
@@ -102,11 +102,14 @@ function program(): Command {
       process.stdout.write(`${listText(options.fields === true)}\n`);
     });
   cli.command('report')
-    .description('redraw the plots and report.html of a run folder from its saved metrics (no training)')
-    .argument('<run folder>', 'a folder created by `vanishing run`')
-    .option('--plots <folder>', 'where the PNG plots go (default: where the run put them)')
-    .action(async (folder: string, options: { plots?: string }) => {
-      const report = await buildReport(folder, { plotsDir: options.plots });
+    .description('redraw the plots and report.html of a run folder from its saved metrics (no training); several run folders: one report comparing them')
+    .argument('<run folders...>', 'folders created by `vanishing run`')
+    .option('--plots <folder>', 'one run: where the PNG plots go (default: where the run put them)')
+    .option('--out <folder>', 'several runs: the folder for the comparison report and its plots (default runs/compare-<time>)')
+    .action(async (folders: string[], options: { plots?: string; out?: string }) => {
+      const report = folders.length === 1
+        ? await buildReport(folders[0], { plotsDir: options.plots })
+        : await buildComparisonReport(folders, { outFolder: options.out });
       for (const warning of report.warnings) process.stdout.write(`warning: ${warning}\n`);
       process.stdout.write(`Plots: ${report.plots.length} PNG files in ${report.plotsDir}\nReport: ${report.report}\n`);
     });

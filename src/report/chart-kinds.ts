@@ -74,6 +74,37 @@ export interface LinePoint {
   value: RecordedNumber | number | null;
   /** Optional second grouping drawn as dash style (e.g. train / validation). */
   dash?: string;
+  /** A band around the value (the spread over seeds): drawn as a shaded area from low to high. */
+  low?: number;
+  high?: number;
+}
+
+/**
+ * Replaces the lines of experiments that differ only in their seed by one line per group — the
+ * geometric mean on log axes, the arithmetic mean on linear ones — with the min–max band around
+ * it. Points of experiments in no group pass unchanged.
+ */
+export function aggregateSeeds(points: readonly LinePoint[], groups: readonly { label: string; members: readonly string[] }[], mean: 'geometric' | 'arithmetic'): LinePoint[] {
+  if (groups.length === 0) return [...points];
+  const groupOf = new Map(groups.flatMap((group) => group.members.map((member) => [member, group.label] as const)));
+  const kept = points.filter((p) => !groupOf.has(p.series));
+  const buckets = new Map<string, { series: string; x: number; dash?: string; values: number[] }>();
+  for (const p of points) {
+    const label = groupOf.get(p.series);
+    if (label === undefined) continue;
+    const key = JSON.stringify([label, p.x, p.dash ?? '']);
+    const bucket = buckets.get(key) ?? buckets.set(key, { series: label, x: p.x, dash: p.dash, values: [] }).get(key)!;
+    const value = p.value === null ? Number.NaN : Number(p.value);
+    if (Number.isFinite(value) && (mean === 'arithmetic' || value > 0)) bucket.values.push(value);
+  }
+  for (const { series, x, dash, values } of buckets.values()) {
+    if (values.length === 0) continue;
+    const average = mean === 'geometric'
+      ? Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length)
+      : values.reduce((sum, v) => sum + v, 0) / values.length;
+    kept.push({ series, x, value: average, low: Math.min(...values), high: Math.max(...values), ...(dash !== undefined ? { dash } : {}) });
+  }
+  return kept;
 }
 
 export interface LineOptions {
@@ -118,13 +149,15 @@ export function coincidingSeries(points: readonly LinePoint[]): string[] {
 export function logLines(text: ChartText, points: readonly LinePoint[], options: LineOptions = {}): TopLevelSpec {
   const offScale = options.offScaleSeries ?? new Set<string>();
   const axis = logAxis(
-    [...points.filter((p) => !offScale.has(p.series)).map((p) => p.value), ...(options.references ?? []).map((r) => r.value)],
+    [...points.filter((p) => !offScale.has(p.series)).flatMap((p) => [p.value, p.low, p.high]), ...(options.references ?? []).map((r) => r.value)],
     points.filter((p) => offScale.has(p.series)).map((p) => p.value),
   );
   const rows = points.flatMap((p) => {
     const placed = axis.place(p.value, offScale.has(p.series));
-    return placed === null ? [] : [{ series: p.series, x: p.x, y: placed.position, kind: placed.kind, value: placed.label, dash: p.dash ?? '' }];
+    const band = p.low !== undefined && p.high !== undefined && p.low > 0 && Number.isFinite(p.high) ? { low: p.low, high: p.high } : {};
+    return placed === null ? [] : [{ series: p.series, x: p.x, y: placed.position, kind: placed.kind, value: placed.label, dash: p.dash ?? '', ...band }];
   });
+  const banded = points.some((p) => p.low !== undefined);
   const seriesCount = new Set(points.map((p) => p.series)).size;
   const useDash = points.some((p) => p.dash !== undefined);
   const coinciding = coincidingSeries(points);
@@ -158,6 +191,10 @@ export function logLines(text: ChartText, points: readonly LinePoint[], options:
       },
     },
   ];
+  if (banded) {
+    // Right after the lines, so the legend keeps the lines' symbols.
+    layers.splice(references.length + 1, 0, { transform: [{ filter: 'isValid(datum.low)' }], mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { ...y, field: 'low' }, y2: { field: 'high' }, color, ...(useDash ? { detail: { field: 'dash' } } : {}) } });
+  }
   // Generous invisible targets, so hovering near a point shows its values.
   layers.push({ transform: [{ filter: "datum.kind === 'value'" }], mark: { type: 'point', size: 500, opacity: 0.01, filled: true }, encoding: { x, y, tooltip, color } });
   if (axis.hasZeros) {
@@ -176,19 +213,23 @@ export function logLines(text: ChartText, points: readonly LinePoint[], options:
   if (axis.hasOffScale) {
     layers.push({ transform: [{ filter: "datum.kind === 'offscale'" }], mark: { type: 'point', shape: 'triangle-up', filled: true, size: 110 }, encoding: { x, y, color, tooltip } });
   }
-  const notes = [axis.note, ...coinciding.map((group) => `identical curves, drawn on top of each other: ${group}`)].filter((note) => note !== '').join('; ');
+  const notes = [axis.note, banded ? 'experiments repeated with several seeds: geometric mean, the band from the lowest to the highest' : '', ...coinciding.map((group) => `identical curves, drawn on top of each other: ${group}`)].filter((note) => note !== '').join('; ');
   return { ...frame(text, notes), data: { values: rows }, layer: layers, resolve: { scale: { y: 'shared' } } } as unknown as TopLevelSpec;
 }
 
 /** Lines on a linear axis (accuracy, fractions). */
 export function linearLines(text: ChartText, points: readonly LinePoint[], options: { domain?: [number, number]; percent?: boolean; seriesTitle?: string; dashTitle?: string; xInteger?: boolean } = {}): TopLevelSpec {
-  const rows = points.filter((p) => p.value !== null && Number.isFinite(Number(p.value))).map((p) => ({ series: p.series, x: p.x, y: Number(p.value), dash: p.dash ?? '' }));
+  const rows = points.filter((p) => p.value !== null && Number.isFinite(Number(p.value))).map((p) => ({
+    series: p.series, x: p.x, y: Number(p.value), dash: p.dash ?? '', ...(p.low !== undefined && p.high !== undefined ? { low: p.low, high: p.high } : {}),
+  }));
   const useDash = points.some((p) => p.dash !== undefined);
+  const banded = points.some((p) => p.low !== undefined);
   const format = options.percent === true ? '.0%' : '';
   return {
-    ...frame(text, ''),
+    ...frame(text, banded ? 'experiments repeated with several seeds: mean, the band from the lowest to the highest' : ''),
     data: { values: rows },
     layer: [
+      ...(banded ? [{ transform: [{ filter: 'isValid(datum.low)' }], mark: { type: 'area', opacity: 0.18 }, encoding: { y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, strokeDash: { value: [1, 0] }, ...(useDash ? { detail: { field: 'dash' } } : {}) } }] : []),
       { mark: { type: 'line', point: { size: 20 }, strokeWidth: 2 }, params: [{ name: 'pick', select: { type: 'point', fields: ['series'] }, bind: 'legend' }] },
       { mark: { type: 'point', size: 500, filled: true }, encoding: { opacity: { value: 0.01 } } },
     ],

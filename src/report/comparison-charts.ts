@@ -6,7 +6,7 @@ import { formatNumber, learningLabels } from '../diagnose/sentences.js';
 import { recurrentWeightNames } from '../diagnose/parameter-layers.js';
 import type { ExperimentMetrics, RecordedNumber, VerdictKind } from '../record/metrics.js';
 import { decodeNumber } from '../record/metrics.js';
-import { linearLines, logLines, textTable } from './chart-kinds.js';
+import { aggregateSeeds, linearLines, logLines, textTable } from './chart-kinds.js';
 import type { LinePoint } from './chart-kinds.js';
 import type { NamedChart } from './experiment-charts.js';
 
@@ -31,7 +31,12 @@ function measure(metrics: ExperimentMetrics, name: string): string {
   return value === null || value === undefined ? '—' : formatNumber(decodeNumber(value));
 }
 
-export function comparisonCharts(experiments: readonly ExperimentMetrics[], suiteName: string): NamedChart[] {
+/**
+ * The comparison charts of a run (or of several runs). `seedGroups` lists experiments that
+ * differ only in their seed: each group is drawn as one mean line with its spread as a band.
+ */
+export function comparisonCharts(experiments: readonly ExperimentMetrics[], suiteName: string, seedGroups: readonly { label: string; members: readonly string[] }[] = []): NamedChart[] {
+  const geometric = (points: LinePoint[]): LinePoint[] => aggregateSeeds(points, seedGroups, 'geometric');
   const charts: NamedChart[] = [];
   const depth: LinePoint[] = [];
   for (const e of experiments) {
@@ -48,7 +53,7 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
       title: `Gradient Through Depth - ${suiteName}`,
       subtitle: 'mean L2 norm of each layer\'s recurrent weight gradient (weight_hh) in the last epoch; layer 0 is next to the input',
       xTitle: 'layer (0 = bottom, next to the input)', yTitle: 'mean gradient L2 norm of weight_hh',
-    }, depth, { xInteger: true, seriesTitle: 'experiment' }),
+    }, geometric(depth), { xInteger: true, seriesTitle: 'experiment' }),
   });
 
   // What the verdict judges through time: the gradient arriving at the input, k steps before the
@@ -72,7 +77,7 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
       title: `Gradient Through Time - ${suiteName}`,
       subtitle: 'what the verdict judges: ‖∂L/∂x‖ k steps back over its value at the last step (for losses read at every step, the last step\'s loss alone)',
       xTitle: 'steps back from the answer (k)', yTitle: '‖∂L/∂x‖ relative to the last step',
-    }, time, { xInteger: true, seriesTitle: 'experiment', dashTitle: 'sequence length' }),
+    }, geometric(time), { xInteger: true, seriesTitle: 'experiment', dashTitle: 'sequence length' }),
   });
 
   const loss: LinePoint[] = experiments.flatMap((e) => e.epochs.flatMap((epoch): LinePoint[] => [
@@ -88,7 +93,7 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
     file: 'compare_loss.png',
     filterable: true,
     caption: 'Training (solid) and validation (dashed) loss per epoch, with the chance level',
-    spec: logLines({ title: `Loss - ${suiteName}`, subtitle: 'mean training loss over the epoch\'s batches, and validation loss after it; dashed grey: the chance level', xTitle: 'epoch', yTitle: 'loss' }, loss, { xInteger: true, seriesTitle: 'experiment', dashTitle: 'split', offScaleSeries: diverged, references }),
+    spec: logLines({ title: `Loss - ${suiteName}`, subtitle: 'mean training loss over the epoch\'s batches, and validation loss after it; dashed grey: the chance level', xTitle: 'epoch', yTitle: 'loss' }, geometric(loss), { xInteger: true, seriesTitle: 'experiment', dashTitle: 'split', offScaleSeries: diverged, references }),
   });
 
   const classification = experiments.filter((e) => e.epochs.some((epoch) => epoch.meanAccuracy !== null));
@@ -100,9 +105,9 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
     const chance = classification.map((e) => e.summary.baseline?.accuracy).find((value) => value !== undefined);
     charts.push({
       file: 'compare_accuracy.png',
-    filterable: true,
+      filterable: true,
       caption: 'Training (solid) and validation (dashed) accuracy per epoch',
-      spec: linearLines({ title: `Accuracy - ${suiteName}`, subtitle: chance !== undefined ? `chance level ${(100 * chance).toFixed(0)} %` : undefined, xTitle: 'epoch', yTitle: 'accuracy' }, accuracy, { domain: [0, 1], percent: true, seriesTitle: 'experiment', dashTitle: 'split', xInteger: true }),
+      spec: linearLines({ title: `Accuracy - ${suiteName}`, subtitle: chance !== undefined ? `chance level ${(100 * chance).toFixed(0)} %` : undefined, xTitle: 'epoch', yTitle: 'accuracy' }, aggregateSeeds(accuracy, seedGroups, 'arithmetic'), { domain: [0, 1], percent: true, seriesTitle: 'experiment', dashTitle: 'split', xInteger: true }),
     });
   }
 

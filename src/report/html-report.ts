@@ -117,14 +117,20 @@ function chartTable(spec: unknown): { columns: string[]; rows: unknown[][] } {
   return { columns, rows: values.map((row) => columns.map((column) => row[column] ?? null)) };
 }
 
-export function writeHtmlReport(run: RunContents, plotsDir: string, comparison: readonly NamedChart[], perExperiment: readonly { name: string; charts: NamedChart[] }[]): string {
+export function writeHtmlReport(
+  run: RunContents,
+  plotsDir: string,
+  comparison: readonly NamedChart[],
+  perExperiment: readonly { name: string; charts: NamedChart[] }[],
+  seedGroups: readonly { label: string; members: readonly string[] }[] = [],
+): string {
   const vegaScript = readFileSync(vegaBrowserBuild(), 'utf8');
   const pngLink = (file: string): string => relative(run.folder, join(plotsDir, file)).split(sep).map(encodeURIComponent).join('/');
   const names = run.experiments.map((e) => e.summary.name);
   const specs: { id: string; spec: unknown; filterable: boolean; table: { columns: string[]; rows: unknown[][] } }[] = [];
   const downloads = (id: string, file: string): string => ['csv', 'svg', 'png'].map((kind) => `<button type="button" data-download="${kind}" data-chart="${id}" data-file="${escapeHtml(file)}">${kind.toUpperCase()}</button>`).join('');
   const chartBlock = (id: string, chart: NamedChart): string => {
-    const spec = chart.filterable === true ? filterableBySeries(chart.spec, names) : chart.spec;
+    const spec = chart.filterable === true ? filterableBySeries(chart.spec, [...names, ...seedGroups.map((group) => group.label)]) : chart.spec;
     specs.push({ id, spec: compileChart(spec), filterable: chart.filterable === true, table: chartTable(chart.spec) });
     const base = chart.file.replace(/\.png$/, '');
     return `<div class="chart"><div class="caption">${escapeHtml(chart.caption)} · <a href="${pngLink(chart.file)}">PNG file</a> ${downloads(id, base)}</div><div id="${id}" class="vega-chart"></div></div>`;
@@ -226,6 +232,7 @@ ${experimentSections}
 <script type="application/json" id="chart-specs">${scriptSafe(JSON.stringify(specs))}</script>
 <script type="application/json" id="curve-specs">${scriptSafe(JSON.stringify(curveSpecs))}</script>
 <script type="application/json" id="experiment-names">${scriptSafe(JSON.stringify(names))}</script>
+<script type="application/json" id="seed-groups">${scriptSafe(JSON.stringify(seedGroups))}</script>
 <script>${pageScript}</script>
 </body>
 </html>

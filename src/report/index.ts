@@ -9,6 +9,8 @@ import type { NamedChart } from './experiment-charts.js';
 import { experimentCharts, plotSuffixes } from './experiment-charts.js';
 import { writeHtmlReport } from './html-report.js';
 import { plotsFolder, readRunFolder } from './read-run.js';
+import { combineRuns, seedGroups } from './combine-runs.js';
+import type { RunContents } from './read-run.js';
 import { writeChartPng } from './render.js';
 
 export { ReportInputError, readRunFolder } from './read-run.js';
@@ -33,9 +35,27 @@ export interface ReportOutcome {
   warnings: string[];
 }
 
+/** Draws a run folder's PNGs and writes its report.html. */
 export async function buildReport(runFolder: string, options: ReportOptions = {}): Promise<ReportOutcome> {
   const run = readRunFolder(runFolder);
-  const plotsDir = options.plotsDir !== undefined ? resolve(options.plotsDir) : plotsFolder(run.folder, run.suite);
+  return render(run, options.plotsDir !== undefined ? resolve(options.plotsDir) : plotsFolder(run.folder, run.suite));
+}
+
+/**
+ * Several runs side by side in one report, written with its PNGs into `outFolder` (created; by
+ * default `runs/compare-<time>`): every experiment labelled by its run, experiments that differ
+ * only in their seed drawn as a mean with a band.
+ */
+export async function buildComparisonReport(runFolders: readonly string[], options: { outFolder?: string; now?: Date } = {}): Promise<ReportOutcome> {
+  const runs = runFolders.map((folder) => readRunFolder(folder));
+  const now = options.now ?? new Date();
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const outFolder = resolve(options.outFolder ?? join('runs', `compare-${stamp}`));
+  mkdirSync(outFolder, { recursive: true });
+  return render(combineRuns(runs, outFolder, now), join(outFolder, 'plots'));
+}
+
+async function render(run: RunContents, plotsDir: string): Promise<ReportOutcome> {
   mkdirSync(plotsDir, { recursive: true });
   const plots: string[] = [];
   const perExperiment: { name: string; charts: NamedChart[] }[] = [];
@@ -49,12 +69,13 @@ export async function buildReport(runFolder: string, options: ReportOptions = {}
     }
     perExperiment.push({ name: experiment.summary.name, charts });
   }
-  const comparison = run.experiments.length > 0 ? comparisonCharts(run.experiments, run.suite.name) : [];
+  const groups = seedGroups(run.experiments);
+  const comparison = run.experiments.length > 0 ? comparisonCharts(run.experiments, run.suite.name, groups) : [];
   for (const chart of comparison) {
     const path = join(plotsDir, chart.file);
     await writeChartPng(chart.spec, path);
     plots.push(path);
   }
-  const report = writeHtmlReport(run, plotsDir, comparison, perExperiment);
+  const report = writeHtmlReport(run, plotsDir, comparison, perExperiment, groups);
   return { plotsDir, plots, report, warnings: run.warnings };
 }

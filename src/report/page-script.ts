@@ -13,6 +13,7 @@ export const pageScript = String.raw`
   var charts = JSON.parse(document.getElementById('chart-specs').textContent);
   var curves = JSON.parse(document.getElementById('curve-specs').textContent);
   var names = JSON.parse(document.getElementById('experiment-names').textContent);
+  var groups = JSON.parse(document.getElementById('seed-groups').textContent);
   var byId = {};
   charts.forEach(function (chart) { byId[chart.id] = chart; });
   var views = {};
@@ -38,9 +39,17 @@ export const pageScript = String.raw`
   function visibleNames() {
     var filter = document.getElementById('filter').value.trim().toLowerCase();
     return names.filter(function (name) {
-      var box = document.querySelector('input.experiment-box[data-name="' + name + '"]');
+      var box = document.querySelector('input.experiment-box[data-name="' + CSS.escape(name) + '"]');
       return box !== null && box.checked && (filter === '' || name.toLowerCase().indexOf(filter) >= 0);
     });
+  }
+
+  // What the charts show: the visible experiments, and a seed group's mean while any of its runs is visible.
+  function shownSeries() {
+    var visible = visibleNames();
+    return visible.concat(groups.filter(function (group) {
+      return group.members.some(function (member) { return visible.indexOf(member) >= 0; });
+    }).map(function (group) { return group.label; }));
   }
 
   function fitWidth(view, container, spec) {
@@ -66,7 +75,7 @@ export const pageScript = String.raw`
     var spec = curve !== null ? curve[curveScale] : chart.spec;
     var view = new vega.View(vega.parse(spec)).tooltip(showTooltip).initialize(container).renderer('canvas').hover();
     fitWidth(view, container, spec);
-    if (curve !== null || chart.filterable) view.signal('shown', visibleNames());
+    if (curve !== null || chart.filterable) view.signal('shown', shownSeries());
     if (curve !== null) view.data('points', smoothed(curve.points));
     pending[id] = view.runAsync().then(function () {
       views[id] = view;
@@ -121,10 +130,11 @@ export const pageScript = String.raw`
 
   function applyShown() {
     var shown = visibleNames();
+    var series = shownSeries();
     Object.keys(views).forEach(function (id) {
       var chart = byId[id];
       var isCurve = chart === undefined;
-      if (isCurve || chart.filterable) views[id].signal('shown', shown).runAsync();
+      if (isCurve || chart.filterable) views[id].signal('shown', series).runAsync();
     });
     document.querySelectorAll('[data-experiment]').forEach(function (element) {
       element.hidden = shown.indexOf(element.getAttribute('data-experiment')) < 0;

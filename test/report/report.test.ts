@@ -12,7 +12,7 @@ import { PNG } from 'pngjs';
 import { runSuite } from '../../src/experiments/run-suite.js';
 import { resolveSuite } from '../../src/experiments/suite.js';
 import type { EpochRecord } from '../../src/record/metrics.js';
-import { buildReport, ReportInputError } from '../../src/report/index.js';
+import { buildComparisonReport, buildReport, ReportInputError } from '../../src/report/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vanishing-report-'));
 const plotsDir = join(root, 'plots');
@@ -242,7 +242,7 @@ test('seventeen experiments with long names: no horizontal overflow at 1280 px, 
   const suite = resolveSuite({
     name: 'wide',
     defaults: { model: { hidden_size: 4, num_layers: 2 }, data: { dataset: 'adding', length: 6, train_samples: 32, validation_samples: 8, test_samples: 0 }, training: { epochs: 1, batch_size: 16 } },
-    experiments: names.map((name, i) => ({ name, training: { seed: i } })),
+    experiments: names.map((name, i) => ({ name, training: { learning_rate: 0.001 * (i + 1) } })),
   }, join(root, 'wide.yaml'));
   const outcome = await runSuite(suite, { outRoot: join(root, 'wide-runs'), workers: 0 });
   const report = await buildReport(outcome.folder);
@@ -252,6 +252,33 @@ test('seventeen experiments with long names: no horizontal overflow at 1280 px, 
     assert.ok(await page.evaluate('document.documentElement.scrollWidth') as number <= 1280);
     const colours = await page.evaluate(`window.vanishing.views['compare-2'].scale('color').range().slice(0, 17)`) as string[];
     assert.equal(new Set(colours).size, 17);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('two runs compared in one report: experiments labelled by run, seeds drawn as a mean with a band', { skip: noChromium }, async () => {
+  const twin = (seed: number) => resolveSuite({
+    name: 'twins',
+    defaults: { model: { hidden_size: 4, num_layers: 2 }, data: { dataset: 'adding', length: 6, train_samples: 32, validation_samples: 16, test_samples: 0 }, training: { epochs: 2, batch_size: 16, seed } },
+    experiments: [{ name: 'tanh' }, { name: 'gru', model: { cell: 'gru' } }],
+  }, join(root, 'twins.yaml'));
+  const first = await runSuite(twin(0), { outRoot: join(root, 'twins', 'a'), workers: 0 });
+  const second = await runSuite(twin(1), { outRoot: join(root, 'twins', 'b'), workers: 0 });
+  const report = await buildComparisonReport([first.folder, second.folder], { outFolder: join(root, 'twins', 'compared') });
+  assert.equal(report.report, join(root, 'twins', 'compared', 'report.html'));
+  const { browser, page, errors } = await openReport(report.report);
+  try {
+    await page.evaluate('window.vanishing.drawAll().then(() => true)');
+    const labels = await page.evaluate(`[...document.querySelectorAll('input.experiment-box')].map((box) => box.dataset.name)`) as string[];
+    assert.equal(labels.length, 4);
+    assert.ok(labels.every((label) => /^(a|b)\/twins-\d{8}-\d{6}\/(tanh|gru)$/.test(label)), labels.join(', '));
+    const loss = await page.evaluate(`window.vanishing.seriesDrawn('compare-2')`) as string[];
+    assert.deepEqual(loss, ['gru (2 seeds)', 'tanh (2 seeds)']);
+    for (const label of labels.filter((l) => l.endsWith('/tanh'))) await page.click(`input.experiment-box[data-name="${label}"]`);
+    await page.waitForTimeout(300);
+    assert.deepEqual(await page.evaluate(`window.vanishing.seriesDrawn('compare-2')`), ['gru (2 seeds)']);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

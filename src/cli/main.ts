@@ -15,7 +15,7 @@ import type { ProgressDisplay } from './progress.js';
 import { plainProgress, terminalProgress } from './progress.js';
 import { summaryTable } from './summary-table.js';
 import { expectationMismatches } from '../diagnose/expectation.js';
-import { buildComparisonReport, buildReport, ReportInputError } from '../report/index.js';
+import { buildComparisonReport, buildReport, ReportInputError, watchReport } from '../report/index.js';
 
 function wholeNumber(name: string, minimum: number): (value: string) => number {
   return (value) => {
@@ -106,7 +106,17 @@ function program(): Command {
     .argument('<run folders...>', 'folders created by `vanishing run`')
     .option('--plots <folder>', 'one run: where the PNG plots go (default: where the run put them)')
     .option('--out <folder>', 'several runs: the folder for the comparison report and its plots (default runs/compare-<time>)')
-    .action(async (folders: string[], options: { plots?: string; out?: string }) => {
+    .option('--watch', 'serve the report on this machine while the run trains, updated as batches arrive (Ctrl-C stops)')
+    .addOption(new Option('--port <n>', 'with --watch: the port (default 8765)').argParser(wholeNumber('--port', 0)))
+    .option('--host <address>', 'with --watch: the address to listen on (default 127.0.0.1, this machine only)')
+    .action(async (folders: string[], options: { plots?: string; out?: string; watch?: boolean; port?: number; host?: string }) => {
+      if (options.watch === true) {
+        if (folders.length !== 1) throw new InputError([`report --watch: one run folder, got ${folders.length}`]);
+        const server = await watchReport(folders[0], { port: options.port ?? 8765, host: options.host });
+        process.stdout.write(`Watching ${folders[0]} at ${server.url} (Ctrl-C stops)\n`);
+        await new Promise<void>((stop) => process.once('SIGINT', () => { void server.close().then(stop); }));
+        return;
+      }
       const report = folders.length === 1
         ? await buildReport(folders[0], { plotsDir: options.plots })
         : await buildComparisonReport(folders, { outFolder: options.out });

@@ -167,7 +167,8 @@ export interface ExperimentSummary {
   modelType: string;
   /** Label used in the original's plot file names, e.g. `no_mitigation`. */
   mitigation: string;
-  status: 'finished' | 'diverged';
+  /** `running`: read from an experiment still training (a watched report), its verdict not given yet. */
+  status: 'finished' | 'diverged' | 'running';
   divergence: DivergenceRecord | null;
   epochsCompleted: number;
   /** Parameter names in PyTorch order (rows of the per-parameter plots). */

@@ -117,12 +117,33 @@ function chartTable(spec: unknown): { columns: string[]; rows: unknown[][] } {
   return { columns, rows: values.map((row) => columns.map((column) => row[column] ?? null)) };
 }
 
+/** A report served while its run trains: the page asks the server for news every `pollMilliseconds`. */
+export interface LiveReport {
+  /** What the page was built from; a new version (an epoch or an experiment ended) reloads it. */
+  version: string;
+  pollMilliseconds: number;
+}
+
 export function writeHtmlReport(
   run: RunContents,
   plotsDir: string,
   comparison: readonly NamedChart[],
   perExperiment: readonly { name: string; charts: NamedChart[] }[],
   seedGroups: readonly { label: string; members: readonly string[] }[] = [],
+): string {
+  const path = join(run.folder, reportFile);
+  writeFileAtomic.sync(path, reportHtml(run, plotsDir, comparison, perExperiment, seedGroups, null));
+  return path;
+}
+
+/** The report page as text (written by writeHtmlReport, served by the watch server). */
+export function reportHtml(
+  run: RunContents,
+  plotsDir: string,
+  comparison: readonly NamedChart[],
+  perExperiment: readonly { name: string; charts: NamedChart[] }[],
+  seedGroups: readonly { label: string; members: readonly string[] }[],
+  live: LiveReport | null,
 ): string {
   const vegaScript = readFileSync(vegaBrowserBuild(), 'utf8');
   const pngLink = (file: string): string => relative(run.folder, join(plotsDir, file)).split(sep).map(encodeURIComponent).join('/');
@@ -210,7 +231,7 @@ ${curveControls}
 <header>
 <h1>Vanishing gradients: ${escapeHtml(run.suite.name)}</h1>
 <div class="meta">${escapeHtml(run.suite.description)}</div>
-<div class="meta">Run started ${escapeHtml(run.suite.createdAt)} from ${escapeHtml(run.suite.source)} · <span id="status"></span></div>
+<div class="meta">Run started ${escapeHtml(run.suite.createdAt)} from ${escapeHtml(run.suite.source)} · <span id="status"></span>${live !== null ? ' · <b id="live-status">live: updates as the run trains</b>' : ''}</div>
 </header>
 <main>
 <section id="verdicts">
@@ -233,11 +254,10 @@ ${experimentSections}
 <script type="application/json" id="curve-specs">${scriptSafe(JSON.stringify(curveSpecs))}</script>
 <script type="application/json" id="experiment-names">${scriptSafe(JSON.stringify(names))}</script>
 <script type="application/json" id="seed-groups">${scriptSafe(JSON.stringify(seedGroups))}</script>
+<script type="application/json" id="live">${scriptSafe(JSON.stringify(live))}</script>
 <script>${pageScript}</script>
 </body>
 </html>
 `;
-  const path = join(run.folder, reportFile);
-  writeFileAtomic.sync(path, html);
-  return path;
+  return html;
 }

@@ -19,6 +19,8 @@ export { experimentCharts, plotSuffixes } from './experiment-charts.js';
 export type { NamedChart } from './experiment-charts.js';
 export { comparisonCharts } from './comparison-charts.js';
 export { chartToSvg, svgToPng, writeChartPng } from './render.js';
+export { watchReport } from './watch.js';
+export type { WatchOptions, WatchServer } from './watch.js';
 
 export interface ReportOptions {
   /** Where the PNGs go. Default: the folder recorded in suite.json (the run folder's `plots/`). */

@@ -226,6 +226,41 @@ export const pageScript = String.raw`
     }, 150);
   });
 
+  // Served live by \`vanishing report --watch\`: keep what the reader set across reloads, fetch news.
+  var live = JSON.parse(document.getElementById('live').textContent);
+  if (live !== null) {
+    var saved = JSON.parse(sessionStorage.getItem('vanishing-live') || 'null');
+    if (saved !== null) {
+      document.querySelectorAll('input.experiment-box').forEach(function (box) { box.checked = saved.unchecked.indexOf(box.getAttribute('data-name')) < 0; });
+      document.getElementById('filter').value = saved.filter;
+      document.querySelectorAll('details.experiment-details').forEach(function (details, i) { details.open = saved.open.indexOf(i) >= 0; });
+      if (slider !== null) { slider.value = String(saved.smoothing); smoothing = saved.smoothing; document.getElementById('smoothing-value').textContent = smoothing.toFixed(2); }
+      window.scrollTo(0, saved.scroll);
+    }
+    var remember = function () {
+      sessionStorage.setItem('vanishing-live', JSON.stringify({
+        unchecked: names.filter(function (name) { var box = document.querySelector('input.experiment-box[data-name="' + CSS.escape(name) + '"]'); return box !== null && !box.checked; }),
+        filter: document.getElementById('filter').value,
+        open: Array.prototype.map.call(document.querySelectorAll('details.experiment-details'), function (details, i) { return details.open ? i : -1; }).filter(function (i) { return i >= 0; }),
+        smoothing: smoothing,
+        scroll: window.scrollY,
+      }));
+    };
+    setInterval(function () {
+      fetch('state.json', { cache: 'no-store' }).then(function (response) { return response.json(); }).then(function (state) {
+        if (state.version !== live.version) { remember(); location.reload(); return; }
+        state.curves.forEach(function (update) {
+          curves.forEach(function (curve) {
+            if (curve.id !== update.id) return;
+            curve.points = update.points;
+            if (views[curve.id] !== undefined) views[curve.id].data('points', smoothed(curve.points)).runAsync();
+          });
+        });
+        document.getElementById('live-status').textContent = 'live: updated ' + new Date().toLocaleTimeString();
+      }).catch(function () { document.getElementById('live-status').textContent = 'live: the server does not answer (run ended or stopped?)'; });
+    }, live.pollMilliseconds);
+  }
+
   updateStatus();
   applyShown();
   window.vanishing = {

@@ -38,18 +38,58 @@ function readJson<T>(path: string): T {
   }
 }
 
-function readJsonLines<T>(path: string): T[] {
+/** JSON lines; with `growing`, a last line still being written is left out instead of being an error. */
+function readJsonLines<T>(path: string, growing = false): T[] {
   if (!existsSync(path)) return [];
   const records: T[] = [];
-  readFileSync(path, 'utf8').split('\n').forEach((line, index) => {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  lines.forEach((line, index) => {
     if (line.trim() === '') return;
     try {
       records.push(JSON.parse(line) as T);
     } catch {
+      if (growing && index === lines.length - 1) return;
       throw new ReportInputError(`${path}: line ${index + 1} is not valid JSON`);
     }
   });
   return records;
+}
+
+/** An experiment still training, read from what it has written so far: a summary that says so. */
+function runningExperiment(dir: string, config: ExperimentConfig, epochs: EpochRecord[], batches: BatchRecord[]): RunExperiment {
+  const last = epochs.at(-1);
+  const lastBatch = batches.at(-1);
+  const where = lastBatch === undefined ? 'starting' : `epoch ${lastBatch.epoch} of ${config.training.epochs}, batch ${lastBatch.batch}`;
+  const summary: ExperimentSummary = {
+    name: config.name,
+    modelType: config.model_type,
+    mitigation: config.mitigation,
+    status: 'running',
+    divergence: null,
+    epochsCompleted: epochs.length,
+    parameterNames: lastBatch === undefined ? [] : Object.keys(lastBatch.gradientNorms),
+    numLayers: config.model.num_layers,
+    cell: config.model.cell,
+    nonlinearity: config.model.nonlinearity,
+    steps: batches[0]?.inputGradientNorms?.length ?? 0,
+    final: {
+      loss: last?.meanLoss ?? null, accuracy: last?.meanAccuracy ?? null, validationLoss: last?.validationLoss ?? null,
+      validationAccuracy: last?.validationAccuracy ?? null, testLoss: null, testAccuracy: null, minLayerGradientNorm: last?.meanMinLayerGradientNorm ?? null,
+    },
+    baseline: null,
+    verdict: {
+      kind: 'inconclusive',
+      headline: `Training (${where}): the verdict comes when it ends.`,
+      atInitialisation: null,
+      learning: { kind: 'unknown', sentence: 'Did it learn? Not yet known: still training.' },
+      evidence: [],
+      measures: {},
+    },
+    expected: config.expect,
+    seconds: epochs.reduce((sum, e) => sum + e.seconds, 0),
+    kernels: '',
+  };
+  return { summary, epochs, batches, config, folder: dir };
 }
 
 /**
@@ -73,7 +113,11 @@ function withCurrentVerdictFields(summary: ExperimentSummary): ExperimentSummary
   };
 }
 
-export function readRunFolder(runFolder: string, options: { batches?: boolean } = {}): RunContents {
+/**
+ * Reads a run folder. `unfinished`: experiments still training (a config.json, no summary.json
+ * yet) come too, with what they have written so far — for a report watched while the run goes on.
+ */
+export function readRunFolder(runFolder: string, options: { batches?: boolean; unfinished?: boolean } = {}): RunContents {
   const folder = resolve(runFolder);
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new ReportInputError(`${runFolder}: no such run folder`);
   const suitePath = join(folder, suiteFile);
@@ -86,6 +130,13 @@ export function readRunFolder(runFolder: string, options: { batches?: boolean } 
     const dir = join(folder, name);
     const summaryPath = join(dir, 'summary.json');
     if (!existsSync(summaryPath)) {
+      const configPath = join(dir, 'config.json');
+      if (options.unfinished === true && existsSync(configPath)) {
+        const epochs = readJsonLines<EpochRecord>(join(dir, 'epochs.jsonl'));
+        const batches = options.batches === false ? [] : readJsonLines<BatchRecord>(join(dir, 'batches.jsonl.partial'), true);
+        experiments.push(runningExperiment(dir, readJson<ExperimentConfig>(configPath), epochs, batches));
+        continue;
+      }
       warnings.push(`${name}: not finished (no summary.json), left out of the plots and the report`);
       continue;
     }

@@ -22,6 +22,8 @@ export interface CurveChart {
   title: string;
   /** What the y axis holds. */
   measure: string;
+  /** Its series are experiments (the report's checkboxes filter it), or one experiment's layers. */
+  filterable: boolean;
   points: CurvePoint[];
   /** The two compiled variants' Vega-Lite specs; the data ('points') is filled in by the page. */
   log: TopLevelSpec;
@@ -41,17 +43,20 @@ function finite(value: RecordedNumber): number | null {
   return Number.isFinite(decoded) ? decoded : null;
 }
 
-function curvePoints(experiments: readonly ExperimentMetrics[], pick: (batch: ExperimentMetrics['batches'][number]) => RecordedNumber): CurvePoint[] {
-  return experiments.flatMap((e) => {
-    const stride = Math.max(1, Math.ceil(e.batches.length / maxPointsPerExperiment));
-    return e.batches.flatMap((batch, i) => (i % stride === 0 || i === e.batches.length - 1 ? [{ series: e.summary.name, x: i + 1, raw: finite(pick(batch)) }] : []));
-  });
+/** Every batch of a series, or every k-th beyond maxPointsPerExperiment (the last always). */
+function thinned<T>(batches: readonly T[], point: (batch: T, x: number) => CurvePoint): CurvePoint[] {
+  const stride = Math.max(1, Math.ceil(batches.length / maxPointsPerExperiment));
+  return batches.flatMap((batch, i) => (i % stride === 0 || i === batches.length - 1 ? [point(batch, i + 1)] : []));
 }
 
-function spec(title: string, measure: string, names: readonly string[], scale: 'log' | 'linear'): TopLevelSpec {
+function curvePoints(experiments: readonly ExperimentMetrics[], pick: (batch: ExperimentMetrics['batches'][number]) => RecordedNumber): CurvePoint[] {
+  return experiments.flatMap((e) => thinned(e.batches, (batch, x) => ({ series: e.summary.name, x, raw: finite(pick(batch)) })));
+}
+
+function spec(title: string, measure: string, names: readonly string[], scale: 'log' | 'linear', filterable = true, seriesTitle = 'experiment'): TopLevelSpec {
   const width = 900;
   const color = {
-    field: 'series', type: 'nominal', title: 'experiment', scale: { scheme: names.length > 10 ? 'tableau20' : 'tableau10', domain: [...names] },
+    field: 'series', type: 'nominal', title: seriesTitle, scale: { scheme: names.length > 10 ? 'tableau20' : 'tableau10', domain: [...names] },
     legend: { symbolOpacity: 1, symbolStrokeWidth: 3, labelLimit: 230 },
   };
   const valid = scale === 'log' ? 'isValid(datum.smooth) && datum.smooth > 0' : 'isValid(datum.smooth)';
@@ -59,10 +64,10 @@ function spec(title: string, measure: string, names: readonly string[], scale: '
   const y = (field: string) => ({ field, type: 'quantitative', title: `${measure}${scale === 'log' ? ' (log scale)' : ''}`, scale: scale === 'log' ? { type: 'log' } : { type: 'linear', zero: false } });
   return {
     title: { text: title, subtitle: 'smoothed (exponential moving average; the raw values faint behind); drag across the strip below to zoom, double-click it to reset', anchor: 'start' },
-    params: [{ name: 'shown', value: [...names] }],
+    ...(filterable ? { params: [{ name: 'shown', value: [...names] }] } : {}),
     datasets: { points: [] },
     data: { name: 'points' },
-    transform: [{ filter: `indexof(shown, datum.series) >= 0 && ${valid}` }],
+    transform: [{ filter: filterable ? `indexof(shown, datum.series) >= 0 && ${valid}` : valid }],
     vconcat: [
       {
         width,
@@ -99,10 +104,33 @@ export function curveCharts(experiments: readonly ExperimentMetrics[]): CurveCha
   if (withBatches.length === 0) return [];
   const names = withBatches.map((e) => e.summary.name);
   const make = (id: string, title: string, measure: string, pick: (batch: ExperimentMetrics['batches'][number]) => RecordedNumber): CurveChart => ({
-    id, title, measure, points: curvePoints(withBatches, pick), log: spec(title, measure, names, 'log'), linear: spec(title, measure, names, 'linear'),
+    id, title, measure, filterable: true, points: curvePoints(withBatches, pick), log: spec(title, measure, names, 'log'), linear: spec(title, measure, names, 'linear'),
   });
   return [
     make('curve-loss', 'Training loss per batch', 'training loss', (b) => b.loss),
     make('curve-norm', 'Total gradient norm per batch (before clipping)', 'total gradient L2 norm', (b) => b.totalGradientNorm),
   ];
+}
+
+/**
+ * One experiment's per-layer curves: the gradient norm of every layer's recurrent weights per
+ * batch (the head's too), smoothed like the others. Null without batch records or with one layer.
+ */
+export function layerCurveChart(metrics: ExperimentMetrics, id: string, layerWeights: readonly string[]): CurveChart | null {
+  if (metrics.batches.length === 0 || layerWeights.length < 2) return null;
+  const series = [...layerWeights, 'fc.weight'];
+  const points = series.flatMap((name) => thinned(metrics.batches, (batch, x) => ({ series: name, x, raw: batch.gradientNorms[name] === undefined ? null : finite(batch.gradientNorms[name]) })));
+  const title = `Gradient norm of each layer per batch — ${metrics.summary.name}`;
+  const measure = 'gradient L2 norm';
+  return { id, title, measure, filterable: false, points, log: spec(title, measure, series, 'log', false, 'weights'), linear: spec(title, measure, series, 'linear', false, 'weights') };
+}
+
+/** Every curves chart of a report: the run's (loss, total norm) and each experiment's per-layer one, keyed for the page. */
+export function allCurveCharts(experiments: readonly ExperimentMetrics[], layerWeights: (metrics: ExperimentMetrics) => readonly string[], idOf: (name: string) => string): { run: CurveChart[]; byExperiment: Map<string, CurveChart> } {
+  const byExperiment = new Map<string, CurveChart>();
+  for (const e of experiments) {
+    const chart = layerCurveChart(e, `${idOf(e.summary.name)}-layers`, layerWeights(e));
+    if (chart !== null) byExperiment.set(e.summary.name, chart);
+  }
+  return { run: curveCharts(experiments), byExperiment };
 }

@@ -16,7 +16,9 @@ import { verdictColors } from './comparison-charts.js';
 import type { NamedChart } from './experiment-charts.js';
 import type { RunContents } from './read-run.js';
 import { filterableBySeries } from './chart-kinds.js';
-import { curveCharts } from './curves-chart.js';
+import type { CurveChart } from './curves-chart.js';
+import { allCurveCharts } from './curves-chart.js';
+import { recurrentWeightNames } from '../diagnose/parameter-layers.js';
 import { pageScript } from './page-script.js';
 import { compileChart } from './render.js';
 import writeFileAtomic from 'write-file-atomic';
@@ -45,9 +47,11 @@ function scriptSafe(text: string): string {
   return text.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
 }
 
-function anchor(name: string): string {
+/** The id of an experiment's section (and the prefix of its charts' ids). */
+export function experimentAnchor(name: string): string {
   return `experiment-${name.replace(/[^A-Za-z0-9_-]/g, '-')}`;
 }
+const anchor = experimentAnchor;
 
 function number(value: RecordedNumber | null | undefined): string {
   return value === null || value === undefined ? '—' : formatNumber(decodeNumber(value));
@@ -100,6 +104,11 @@ function halvingDistance(perStep: RecordedNumber | null | undefined): string {
   const rate = decodeNumber(perStep);
   if (!(rate > 0) || rate >= 1) return rate >= 1 ? 'never' : '—';
   return `${formatNumber(Math.log(2) / -Math.log(rate))} steps`;
+}
+
+/** e^−span: the factor over the distance the task needs. */
+function endToEnd(span: RecordedNumber | null | undefined): string {
+  return span === null || span === undefined ? '—' : formatNumber(Math.exp(-decodeNumber(span)));
 }
 
 /** The chart's rows for its CSV download: the top-level data, or its largest layer's. */
@@ -156,9 +165,10 @@ export function reportHtml(
     const base = chart.file.replace(/\.png$/, '');
     return `<div class="chart"><div class="caption">${escapeHtml(chart.caption)} · <a href="${pngLink(chart.file)}">PNG file</a> ${downloads(id, base)}</div><div id="${id}" class="vega-chart"></div></div>`;
   };
-  const curves = curveCharts(run.experiments);
-  const curveSpecs = curves.map((curve) => ({ id: curve.id, points: curve.points, log: compileChart(curve.log), linear: compileChart(curve.linear) }));
-  const curveBlocks = curves.map((curve) => `<div class="chart"><div class="caption">${escapeHtml(curve.title)} ${downloads(curve.id, curve.id)}</div><div id="${curve.id}" class="vega-chart"></div></div>`).join('\n');
+  const { run: curves, byExperiment: layerCurves } = allCurveCharts(run.experiments, (e) => recurrentWeightNames(e.summary.parameterNames), anchor);
+  const curveSpecs = [...curves, ...layerCurves.values()].map((curve) => ({ id: curve.id, filterable: curve.filterable, points: curve.points, log: compileChart(curve.log), linear: compileChart(curve.linear) }));
+  const curveBlock = (curve: CurveChart): string => `<div class="chart"><div class="caption">${escapeHtml(curve.title)} ${downloads(curve.id, curve.id)}</div><div id="${curve.id}" class="vega-chart"></div></div>`;
+  const curveBlocks = curves.map(curveBlock).join('\n');
 
   const badge = (kind: VerdictKind | undefined): string => (kind === undefined ? '—' : `<span class="badge" style="background:${verdictColors[kind]}">${kind}</span>`);
   const checked = run.experiments.some((e) => e.summary.expected != null);
@@ -174,7 +184,8 @@ export function reportHtml(
     return `<tr data-experiment="${escapeHtml(s.name)}"><td><a href="#${anchor(s.name)}">${escapeHtml(s.name)}</a></td>`
       + `<td>${badge(s.verdict.kind)}</td><td>${badge(s.verdict.atInitialisation?.kind)}</td><td>${learningLabels[s.verdict.learning.kind]}</td>`
       + `<td class="sentence">${escapeHtml(s.verdict.headline)}</td>`
-      + `<td class="num">${measure(s, 'depthPerLayer')}</td><td class="num">${measure(s, 'timePerStep')}</td><td class="num">${measure(s, 'timeConstantsOverLag')}</td><td class="num">${halvingDistance(s.verdict.measures.timePerStep)}</td>`
+      + `<td class="num">${measure(s, 'depthPerLayer')}</td><td class="num">${measure(s, 'timePerStep')}</td><td class="num">${measure(s, 'timeConstantsOverLag')}</td>`
+      + `<td class="num">${endToEnd(s.verdict.measures.timeConstantsOverLag)}</td><td class="num">${halvingDistance(s.verdict.measures.timePerStep)}</td>`
       + `<td class="num">${percent(s.final.validationAccuracy)}</td><td class="num">${number(s.final.validationLoss)} (${number(s.baseline?.loss)})</td>`
       + `<td class="num">${number(s.final.minLayerGradientNorm)}</td><td class="num">${s.seconds.toFixed(1)} s</td>${expectedCell(s)}</tr>`;
   }).join('\n');
@@ -195,7 +206,7 @@ ${s.expected != null ? `<p class="meta">Expected: ${escapeHtml(describeExpectati
 <p class="meta">${s.epochsCompleted} epoch${s.epochsCompleted === 1 ? '' : 's'}, ${s.numLayers} layer${s.numLayers === 1 ? '' : 's'}, ${s.steps} steps, ${s.parameterNames.length} parameters; final training loss ${number(s.final.loss)}, validation ${number(s.final.validationLoss)} / ${percent(s.final.validationAccuracy)}, test ${number(s.final.testLoss)} / ${percent(s.final.testAccuracy)}; ${s.seconds.toFixed(1)} s on ${escapeHtml(s.kernels)} kernels.</p>
 ${baseline}
 <details><summary>Configuration</summary><pre>${escapeHtml(e.config !== null ? stringify(e.config) : '(config.json missing)')}</pre></details>
-<div class="grid">${charts.map((chart, i) => chartBlock(`${anchor(s.name)}-${i}`, chart)).join('\n')}</div>
+<div class="grid">${layerCurves.has(s.name) ? curveBlock(layerCurves.get(s.name)!) : ''}${charts.map((chart, i) => chartBlock(`${anchor(s.name)}-${i}`, chart)).join('\n')}</div>
 </details>
 </section>`;
   }).join('\n');
@@ -237,7 +248,7 @@ ${curveControls}
 <section id="verdicts">
 <h2>Verdicts</h2>
 ${warnings}
-<div class="table-scroll"><table class="verdicts"><thead><tr><th>experiment</th><th>verdict</th><th>at init</th><th>learned?</th><th>in one sentence</th><th title="the size of each layer's update, per layer down the stack (fitted)">× per layer</th><th title="the gradient arriving at the input, per step back (fitted)">× per step</th><th title="the distance the task needs in time constants of the decay (6 or more: vanishing)">span</th><th title="steps back until the gradient arriving at the input halves">halves every</th><th>val. acc.</th><th>val. loss (chance)</th><th>smallest layer grad</th><th>time</th>${checked ? '<th>expected</th>' : ''}</tr></thead>
+<div class="table-scroll"><table class="verdicts"><thead><tr><th>experiment</th><th>verdict</th><th>at init</th><th>learned?</th><th>in one sentence</th><th title="the size of each layer's update, per layer down the stack (fitted)">× per layer</th><th title="the gradient arriving at the input, per step back (fitted)">× per step</th><th title="the distance the task needs in time constants of the decay (6 or more: vanishing)">span</th><th title="the factor the fitted rate changes the gradient by over the distance the task needs">end to end</th><th title="steps back until the gradient arriving at the input halves">halves every</th><th>val. acc.</th><th>val. loss (chance)</th><th>smallest layer grad</th><th>time</th>${checked ? '<th>expected</th>' : ''}</tr></thead>
 <tbody>${verdictRows}</tbody></table></div>
 <p class="meta">The side panel's checkboxes and filter apply to every chart, this table and the sections. Hover over a chart for values; click a legend entry to single out a series (shift-click for several). Each chart downloads as CSV, SVG or PNG.</p>
 </section>

@@ -75,7 +75,7 @@ export const pageScript = String.raw`
     var spec = curve !== null ? curve[curveScale] : chart.spec;
     var view = new vega.View(vega.parse(spec)).tooltip(showTooltip).initialize(container).renderer('canvas').hover();
     fitWidth(view, container, spec);
-    if (curve !== null || chart.filterable) view.signal('shown', shownSeries());
+    if (curve !== null ? curve.filterable : chart.filterable) view.signal('shown', shownSeries());
     if (curve !== null) view.data('points', smoothed(curve.points));
     pending[id] = view.runAsync().then(function () {
       views[id] = view;
@@ -133,8 +133,8 @@ export const pageScript = String.raw`
     var series = shownSeries();
     Object.keys(views).forEach(function (id) {
       var chart = byId[id];
-      var isCurve = chart === undefined;
-      if (isCurve || chart.filterable) views[id].signal('shown', series).runAsync();
+      var filterable = chart !== undefined ? chart.filterable : curves.some(function (c) { return c.id === id && c.filterable; });
+      if (filterable) views[id].signal('shown', series).runAsync();
     });
     document.querySelectorAll('[data-experiment]').forEach(function (element) {
       element.hidden = shown.indexOf(element.getAttribute('data-experiment')) < 0;
@@ -163,7 +163,7 @@ export const pageScript = String.raw`
     curves.forEach(function (c) { if (c.id === id) curve = c; });
     if (curve !== null) {
       var shown = visibleNames();
-      return { columns: ['experiment', 'batch', 'value', 'smoothed'], rows: smoothed(curve.points).filter(function (p) { return shown.indexOf(p.series) >= 0; }).map(function (p) { return [p.series, p.x, p.raw, p.smooth]; }) };
+      return { columns: ['series', 'batch', 'value', 'smoothed'], rows: smoothed(curve.points).filter(function (p) { return !curve.filterable || shown.indexOf(p.series) >= 0; }).map(function (p) { return [p.series, p.x, p.raw, p.smooth]; }) };
     }
     return byId[id].table;
   }

@@ -14,9 +14,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { comparisonCharts } from './comparison-charts.js';
 import { seedGroups } from './combine-runs.js';
-import { curveCharts } from './curves-chart.js';
+import { allCurveCharts } from './curves-chart.js';
+import { recurrentWeightNames } from '../diagnose/parameter-layers.js';
 import { experimentCharts, plotSuffixes } from './experiment-charts.js';
-import { reportHtml } from './html-report.js';
+import { experimentAnchor, reportHtml } from './html-report.js';
 import type { RunContents } from './read-run.js';
 import { plotsFolder, readRunFolder } from './read-run.js';
 
@@ -53,7 +54,8 @@ function page(folder: string, pollMilliseconds: number): string {
 
 function state(folder: string): string {
   const run = readRunFolder(folder, { unfinished: true });
-  return JSON.stringify({ version: versionOf(run.folder, run), curves: curveCharts(run.experiments).map((curve) => ({ id: curve.id, points: curve.points })) });
+  const { run: curves, byExperiment } = allCurveCharts(run.experiments, (e) => recurrentWeightNames(e.summary.parameterNames), experimentAnchor);
+  return JSON.stringify({ version: versionOf(run.folder, run), curves: [...curves, ...byExperiment.values()].map((curve) => ({ id: curve.id, points: curve.points })) });
 }
 
 /** Starts serving the run folder's live report; throws a ReportInputError when it is not a run folder. */

@@ -129,7 +129,7 @@ test('report.html draws every chart in headless Chromium, with tooltips, no cons
     // Charts draw as they scroll into view; drawAll opens every section and draws the rest.
     await page.evaluate('window.vanishing.drawAll().then(() => true)');
     const charts = await page.locator('.vega-chart').count();
-    assert.equal(charts, 4 * 10 + 5 + 2, 'ten per experiment, five comparisons, two training curves');
+    assert.equal(charts, 4 * (10 + 1) + 5 + 2, 'ten per experiment and its per-layer curves, five comparisons, two training curves');
     assert.equal(await page.locator('.vega-chart[data-rendered] canvas').count(), charts);
     const canvas = page.locator('#compare-2 canvas');
     await canvas.scrollIntoViewIfNeeded();

@@ -7,7 +7,15 @@
  * PyTorch, tools/reference/bench_step.py times the same step (best of 1 and 2 threads) and the
  * table shows ours/PyTorch. Also: our matrix product's GFLOP/s and peak memory.
  *
- *   npm run bench -- [--json results.json] [--no-ts] [--no-pytorch] [--ts-on-b] [--seconds 1.5] [--only A-tanh,B-relu]
+ * The first line says which native variant runs (the best this CPU supports, as for models);
+ * `--isa avx2` (or VANISHING_NATIVE_ISA=avx2) measures a lower one: baseline, avx2, avx512, neon.
+ *
+ * `--paired 5` also measures ours and PyTorch in alternation, 5 rounds per workload (ABAB: our
+ * step, then PyTorch's, then ours …), and reports the median of the per-round ratios and their
+ * range: a machine whose speed drifts during the run (shared cloud cores do) moves both sides of
+ * a pair alike, where the one-after-the-other table can catch them in different states.
+ *
+ *   npm run bench -- [--json results.json] [--no-ts] [--no-pytorch] [--ts-on-b] [--seconds 1.5] [--only A-tanh,B-relu] [--isa avx2] [--paired 5]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -15,8 +23,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Kernels } from '../src/kernels/kernels.js';
-import { loadNativeKernels } from '../src/kernels/native-kernels.js';
-import { kernelsNotice } from '../src/kernels/select.js';
+import { chooseNativeVariant, describeNativeLoad, loadNativeKernels } from '../src/kernels/native-kernels.js';
 import { tsKernels } from '../src/kernels/ts-kernels.js';
 import type { Architecture, CellType, Nonlinearity } from '../src/model/config.js';
 import { createModel } from '../src/model/model.js';
@@ -128,15 +135,20 @@ interface PytorchRun {
   gemm: { shape: string; gflops: number }[];
 }
 
+const python = '/usr/bin/python3';
+
+function pytorchAvailable(): boolean {
+  return existsSync(python) && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
 /** Runs the PyTorch reference when /usr/bin/python3 has torch; null (with the reason printed) when not. */
-function runPytorch(list: Workload[], seconds: number): PytorchRun | null {
-  const python = '/usr/bin/python3';
+function runPytorch(list: Workload[], seconds: number, quiet = false): PytorchRun | null {
   const script = fileURLToPath(new URL('../tools/reference/bench_step.py', import.meta.url));
-  if (!existsSync(python) || spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) {
+  if (!pytorchAvailable()) {
     console.log('PyTorch: not available (/usr/bin/python3 without torch: apt-get install python3-torch libopenblas0-pthread)');
     return null;
   }
-  console.log('PyTorch: timing the same steps (1 and 2 threads)…');
+  if (!quiet) console.log('PyTorch: timing the same steps (1 and 2 threads)…');
   const result = spawnSync(python, [script, '--seconds', String(seconds)], {
     input: JSON.stringify(list), encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'], maxBuffer: 1 << 24, timeout: 1_800_000,
   });
@@ -145,6 +157,30 @@ function runPytorch(list: Workload[], seconds: number): PytorchRun | null {
     return null;
   }
   return JSON.parse(result.stdout) as PytorchRun;
+}
+
+interface PairedRatios {
+  id: string;
+  /** ours/PyTorch of each round, in the order measured. */
+  ratios: number[];
+  median: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * ABAB: per round, our step's median over `seconds`, then PyTorch's (best of 1 and 2 threads)
+ * over the same budget; the ratio of each pair, then their median and range.
+ */
+function pairedRatios(workload: Workload, kernels: Kernels, rounds: number, seconds: number): PairedRatios | null {
+  const ratios: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const ours = timeStep(workload, kernels, seconds, 3, 1);
+    const theirs = runPytorch([workload], seconds, true)?.workloads[0];
+    if (theirs === undefined) return null;
+    ratios.push(ours.ms / Math.min(...Object.values(theirs.ms)));
+  }
+  return { id: workload.id, ratios, median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
 }
 
 function pad(text: string, width: number): string {
@@ -160,17 +196,24 @@ function main(): void {
       'no-pytorch': { type: 'boolean', default: false },
       'ts-on-b': { type: 'boolean', default: false },
       only: { type: 'string' },
+      isa: { type: 'string' },
+      paired: { type: 'string' },
     },
     strict: true,
   });
   const seconds = Number(values.seconds);
   if (!(seconds > 0)) throw new Error(`--seconds must be a positive number; got ${values.seconds}`);
+  const rounds = values.paired === undefined ? 0 : Number(values.paired);
+  if (!Number.isInteger(rounds) || rounds < 0) throw new Error(`--paired must be a whole number of rounds; got ${values.paired}`);
   const only = values.only?.split(',').map((s) => s.trim());
   const list = workloads().filter((w) => only === undefined || only.includes(w.id));
   if (list.length === 0) throw new Error(`--only matched no workload; ids: ${workloads().map((w) => w.id).join(', ')}`);
 
-  const native = loadNativeKernels();
-  console.log(kernelsNotice());
+  const native = values.isa !== undefined ? chooseNativeVariant(values.isa, '--isa') : loadNativeKernels();
+  // A variant that was asked for and cannot run is an error, not a quiet benchmark of another one.
+  if (!native.ok && native.requested) throw new Error(native.reason);
+  const notice = `kernels: ${native.ok ? describeNativeLoad(native) : `ts only (${native.reason})`}`;
+  console.log(notice);
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}${native.ok ? `, GEMM tile ${native.tile}` : ''}`);
 
   const results: WorkloadResult[] = [];
@@ -206,7 +249,7 @@ function main(): void {
   const peakRssMiB = usage.maxRSS / 1024;
 
   console.log('');
-  console.log(`one training step, ms (median)${pytorch !== null ? `; PyTorch ${pytorch.torch} on ${pytorch.blas}, best of 1 and 2 threads` : ''}`);
+  console.log(`one training step, ms (median)${native.ok ? `, native = the ${native.variant} variant` : ''}${pytorch !== null ? `; PyTorch ${pytorch.torch} on ${pytorch.blas}, best of 1 and 2 threads` : ''}`);
   console.log(['workload', 'L', 'H', 'B', 'T', 'I', 'native', 'ts', 'PyTorch', 'native/PyTorch', 'ts/PyTorch'].map((h, i) => pad(h, i === 0 ? 12 : i < 6 ? 4 : 10)).join(' '));
   for (const { workload: w, native: n, ts, pytorch: p } of results) {
     const ratio = (ours: StepTiming | null) => (ours !== null && p !== null ? (ours.ms / p.best).toFixed(2) : '—');
@@ -221,11 +264,25 @@ function main(): void {
     const share = row.ours !== null && row.pytorch !== null ? ` (${((100 * row.ours) / row.pytorch).toFixed(0)} % of PyTorch)` : '';
     console.log(`  ${pad(row.shape, 16)}: ours ${row.ours?.toFixed(1) ?? '—'}, PyTorch ${row.pytorch?.toFixed(1) ?? '—'}${share}`);
   }
+  const paired: PairedRatios[] = [];
+  if (rounds > 0 && native.ok && !values['no-pytorch'] && pytorchAvailable()) {
+    console.log('');
+    console.log(`ours/PyTorch measured in alternation (ABAB), ${rounds} rounds of ${seconds} s each side, native ${native.variant}`);
+    for (const workload of list) {
+      const result = pairedRatios(workload, native.kernels, rounds, seconds);
+      if (result === null) break;
+      paired.push(result);
+      console.log(`  ${pad(workload.id, 12)}: median ${result.median.toFixed(2)}, range ${result.min.toFixed(2)}–${result.max.toFixed(2)} (${result.ratios.map((r) => r.toFixed(2)).join(' ')})`);
+    }
+  } else if (rounds > 0) {
+    console.log(`--paired: skipped (${!native.ok ? 'no native kernels' : 'no PyTorch'})`);
+  }
   console.log(`peak memory: ${peakRssMiB.toFixed(0)} MiB resident (maxRSS, this process), heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB, array buffers ${(memory.arrayBuffers / 2 ** 20).toFixed(0)} MiB`);
 
   if (values.json !== undefined) {
     const report = {
-      kernels: kernelsNotice(),
+      kernels: notice,
+      nativeVariant: native.ok ? native.variant : null,
       machine: { cpu: cpus()[0]?.model ?? null, cores: cpus().length, node: process.version },
       pytorch: pytorch === null ? null : { torch: pytorch.torch, blas: pytorch.blas },
       workloads: results.map((r) => ({
@@ -236,6 +293,7 @@ function main(): void {
         nativeOverPytorch: r.native !== null && r.pytorch !== null ? r.native.ms / r.pytorch.best : null,
       })),
       gemm: gemm.map(({ shape, ours, pytorch: p }) => ({ shape, oursGflops: ours, pytorchGflops: p })),
+      paired,
       memory: { maxRssMiB: peakRssMiB, heapUsedMiB: memory.heapUsed / 2 ** 20, arrayBuffersMiB: memory.arrayBuffers / 2 ** 20 },
     };
     writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,5 +1,10 @@
 // Builds the native kernels during `npm install` (package.json "install" script).
 //
+// One addon per instruction set (native/binding.gyp): on x86-64 baseline (SSE2), avx2 and
+// avx512; on arm64 neon. src/kernels/native-kernels.ts picks the best one the running CPU
+// supports when it loads. A variant the compiler cannot build (an old compiler without AVX-512,
+// say) is left out and the others are kept: make runs with -k so one failure stops nothing else.
+//
 // Never fails the install: without a C++ compiler, node-gyp or Node's headers it prints one
 // line and the models use the TypeScript kernels (src/kernels/select.ts says so at run time).
 // Uses the node-gyp that npm bundles and the headers of the running Node when they are on disk,
@@ -12,6 +17,9 @@ import { fileURLToPath } from 'node:url';
 const nativeDir = dirname(fileURLToPath(import.meta.url));
 const say = (line) => console.log(`vanishing: ${line}`);
 
+/** The variants binding.gyp defines for each architecture, best first. */
+const variantsByArch = { x64: ['avx512', 'avx2', 'baseline'], arm64: ['neon'] };
+
 function findNodeGyp() {
   const candidates = [
     process.env.npm_config_node_gyp, // set by npm for lifecycle scripts
@@ -23,25 +31,32 @@ function findNodeGyp() {
 
 function main() {
   if (process.env.VANISHING_SKIP_NATIVE === '1') return say('native kernels skipped (VANISHING_SKIP_NATIVE=1); using the TypeScript kernels');
+  const variants = variantsByArch[process.arch];
+  if (variants === undefined) return say(`no native kernels for ${process.arch} (only x64 and arm64); using the TypeScript kernels`);
   const compiler = process.env.CXX || 'g++';
   if (spawnSync(compiler, ['--version'], { stdio: 'ignore' }).status !== 0) {
     return say(`no C++ compiler (${compiler}); using the TypeScript kernels`);
   }
   const nodeGyp = findNodeGyp();
   const gypCommand = nodeGyp ? [process.execPath, nodeGyp] : ['node-gyp'];
-  const args = ['rebuild', '--release'];
+  const args = ['rebuild', '--release', '--jobs', 'max'];
   // Headers of the running Node, when installed beside it: no download needed.
   const prefix = join(dirname(process.execPath), '..');
   if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
-  const result = spawnSync(gypCommand[0], [...gypCommand.slice(1), ...args], { cwd: nativeDir, encoding: 'utf8', timeout: 300_000 });
+  // -k: a variant that fails to compile must not stop the others from being built.
+  const env = { ...process.env, MAKEFLAGS: `${process.env.MAKEFLAGS ?? ''} -k`.trim() };
+  const result = spawnSync(gypCommand[0], [...gypCommand.slice(1), ...args], { cwd: nativeDir, env, encoding: 'utf8', timeout: 600_000 });
   const log = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`;
   mkdirSync(join(nativeDir, 'build'), { recursive: true });
-  const logPath = join(nativeDir, 'build', 'build.log');
-  writeFileSync(logPath, log);
-  const addon = join(nativeDir, 'build', 'Release', 'vanishing_native.node');
-  if (result.status === 0 && existsSync(addon)) return say('native kernels built');
-  const reason = log.split('\n').find((line) => /error/i.test(line))?.trim() ?? `exit status ${result.status}`;
-  say(`native kernels not built (${reason.slice(0, 160)}; see native/build/build.log); using the TypeScript kernels`);
+  writeFileSync(join(nativeDir, 'build', 'build.log'), log);
+  const built = variants.filter((variant) => existsSync(join(nativeDir, 'build', 'Release', `vanishing_${variant}.node`)));
+  const missing = variants.filter((variant) => !built.includes(variant));
+  if (built.length === 0) {
+    const reason = log.split('\n').find((line) => /error/i.test(line))?.trim() ?? `exit status ${result.status}`;
+    return say(`native kernels not built (${reason.slice(0, 160)}; see native/build/build.log); using the TypeScript kernels`);
+  }
+  const left = missing.length > 0 ? `; not built: ${missing.join(', ')} (see native/build/build.log)` : '';
+  say(`native kernels built: ${built.join(', ')}${left}; the best one this CPU runs is chosen when they load`);
 }
 
 try {

@@ -5,7 +5,11 @@
 // with Float32Array buffers and element offsets; activations arrive as small integer codes.
 // Buffers are used in place (no copies); every offset and extent is checked against the array's
 // length before any pointer is formed, so a wrong call throws a RangeError instead of corrupting
-// memory.
+// memory. The binding refuses what it does not know: an unknown activation code, a failed
+// Node-API call or a failed allocation throws a JS error instead of computing something else.
+//
+// The kernels themselves (gemm.cc, pointwise.cc) know nothing of Node-API; native/test builds
+// them into a standalone test program, for this machine and for arm64 under qemu.
 #include <node_api.h>
 
 #include <cstdint>
@@ -13,6 +17,7 @@
 #include <cstdio>
 #include <initializer_list>
 
+#include "cpu_features.h"
 #include "gemm.h"
 #include "pointwise.h"
 #include "simd.h"
@@ -39,10 +44,24 @@ class Call {
   bool failed() const { return failed_; }
   napi_env env() const { return env_; }
 
+  /**
+   * A size, offset or code: an integral number. napi_get_value_int64 alone would read NaN and
+   * ±Inf as 0 and truncate 2.5 to 2, silently doing less (or other) work than asked.
+   */
   int64_t integer(size_t index) {
-    int64_t value = 0;
-    if (!failed_ && napi_get_value_int64(env_, argv_[index], &value) != napi_ok) fail("an integer argument is not a number");
-    return value;
+    double value = 0;
+    if (failed_) return 0;
+    if (napi_get_value_double(env_, argv_[index], &value) != napi_ok) {
+      fail("an integer argument is not a number");
+      return 0;
+    }
+    if (!(std::fabs(value) <= 9007199254740992.0) || std::trunc(value) != value) {
+      char message[96];
+      std::snprintf(message, sizeof message, "argument %zu must be an integer, got %g", index, value);
+      fail(message);
+      return 0;
+    }
+    return static_cast<int64_t>(value);
   }
 
   double number(size_t index) {
@@ -61,16 +80,44 @@ class Call {
   float* floats(size_t index, int64_t extent) { return static_cast<float*>(typed(index, extent, napi_float32_array, "Float32Array")); }
   int32_t* ints(size_t index, int64_t extent) { return static_cast<int32_t*>(typed(index, extent, napi_int32_array, "Int32Array")); }
 
-  napi_value undefined() {
+  napi_value result(double value) {
     napi_value result = nullptr;
-    napi_get_undefined(env_, &result);
+    if (!failed_ && napi_create_double(env_, value, &result) != napi_ok) fail("could not create the result number");
     return result;
   }
 
-  napi_value result(double value) {
-    napi_value result = nullptr;
-    if (!failed_) napi_create_double(env_, value, &result);
-    return result;
+  /** [first, second] as a JS array (softmaxCrossEntropy's [lossSum, correct]). */
+  napi_value pair(double first, double second) {
+    napi_value array = nullptr, a = nullptr, b = nullptr;
+    if (failed_) return nullptr;
+    if (napi_create_array_with_length(env_, 2, &array) != napi_ok || napi_create_double(env_, first, &a) != napi_ok ||
+        napi_create_double(env_, second, &b) != napi_ok || napi_set_element(env_, array, 0, a) != napi_ok ||
+        napi_set_element(env_, array, 1, b) != napi_ok) {
+      fail("could not create the result array");
+      return nullptr;
+    }
+    return array;
+  }
+
+  /** The activation code at `index`; any code outside Activation throws a RangeError. */
+  Activation activation(size_t index) {
+    const int64_t code = integer(index);
+    if (failed_) return Activation::Identity;
+    if (!isActivation(code)) {
+      char message[128];
+      std::snprintf(message, sizeof message, "unknown activation code %lld (known: 0 tanh, 1 relu, 2 sigmoid, 3 identity)",
+                    static_cast<long long>(code));
+      range(message);
+      return Activation::Identity;
+    }
+    return static_cast<Activation>(code);
+  }
+
+  /** Throws a plain Error (for failures that are not the caller's fault, such as memory). */
+  void error(const char* message) {
+    if (failed_) return;
+    napi_throw_error(env_, nullptr, message);
+    failed_ = true;
   }
 
   /** Sizes must be ≥ 0 and small enough that products of two of them stay exact. */
@@ -125,12 +172,6 @@ class Call {
   bool failed_ = false;
 };
 
-Activation activationCode(Call& call, size_t index) {
-  const int64_t code = call.integer(index);
-  if (code < 0 || code > 3) return Activation::Identity;
-  return static_cast<Activation>(code);
-}
-
 // gemm(transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate)
 napi_value Gemm(napi_env env, napi_callback_info info) {
   Call call(env, info, 12);
@@ -142,7 +183,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   float* c = call.floats(9, M * N);
   const bool accumulate = call.boolean(11);
   if (call.failed()) return nullptr;
-  gemm(transA, transB, M, N, K, a, b, c, accumulate);
+  if (!gemm(transA, transB, M, N, K, a, b, c, accumulate)) call.error("gemm: could not allocate its packing buffer (out of memory)");
   return nullptr;
 }
 
@@ -173,7 +214,7 @@ napi_value AccumulateColumnSums(napi_env env, napi_callback_info info) {
 // activationForward(code, x, xOffset, y, yOffset, n)
 napi_value ActivationForward(napi_env env, napi_callback_info info) {
   Call call(env, info, 6);
-  const Activation act = activationCode(call, 0);
+  const Activation act = call.activation(0);
   const int64_t n = call.integer(5);
   if (!call.sizes({n})) return nullptr;
   const float* x = call.floats(1, n);
@@ -186,7 +227,7 @@ napi_value ActivationForward(napi_env env, napi_callback_info info) {
 // activationBackward(code, y, yOffset, dy, dyOffset, dx, dxOffset, n, accumulate)
 napi_value ActivationBackward(napi_env env, napi_callback_info info) {
   Call call(env, info, 9);
-  const Activation act = activationCode(call, 0);
+  const Activation act = call.activation(0);
   const int64_t n = call.integer(7);
   if (!call.sizes({n})) return nullptr;
   const float* y = call.floats(1, n);
@@ -367,13 +408,7 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
   long correct = 0;
   const double lossSum = softmaxCrossEntropy(rows, classes, logits, targets, dLogits, gradientScale, &correct);
   // [lossSum, correct] as a two-element array: one small allocation per batch, not per step.
-  napi_value array = nullptr, loss = nullptr, hits = nullptr;
-  napi_create_array_with_length(env, 2, &array);
-  napi_create_double(env, lossSum, &loss);
-  napi_create_double(env, static_cast<double>(correct), &hits);
-  napi_set_element(env, array, 0, loss);
-  napi_set_element(env, array, 1, hits);
-  return array;
+  return call.pair(lossSum, static_cast<double>(correct));
 }
 
 // squaredError(n, pred, o, target, o, dPred, o, gradientScale) → number
@@ -387,6 +422,35 @@ napi_value SquaredError(napi_env env, napi_callback_info info) {
   const double gradientScale = call.number(7);
   if (call.failed()) return nullptr;
   return call.result(squaredError(n, pred, target, dPred, gradientScale));
+}
+
+bool setString(napi_env env, napi_value object, const char* name, const char* text) {
+  napi_value value = nullptr;
+  return napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &value) == napi_ok && napi_set_named_property(env, object, name, value) == napi_ok;
+}
+
+bool setInt(napi_env env, napi_value object, const char* name, int number) {
+  napi_value value = nullptr;
+  return napi_create_int32(env, number, &value) == napi_ok && napi_set_named_property(env, object, name, value) == napi_ok;
+}
+
+bool setBool(napi_env env, napi_value object, const char* name, bool flag) {
+  napi_value value = nullptr;
+  return napi_get_boolean(env, flag, &value) == napi_ok && napi_set_named_property(env, object, name, value) == napi_ok;
+}
+
+/**
+ * `cpuFeatures`: what the running CPU (and its OS, which must save the wider registers) supports,
+ * from the compiler's own CPU detection. The loader reads it from the baseline variant, which
+ * runs on every x86-64 CPU, before it loads a wider one: a variant built for instructions the
+ * CPU lacks would die of an illegal instruction, not throw.
+ */
+bool setCpuFeatures(napi_env env, napi_value exports) {
+  napi_value features = nullptr;
+  if (napi_create_object(env, &features) != napi_ok) return false;
+  bool ok = true;
+  reportCpuFeatures([&](const char* name, bool supported) { ok = ok && setBool(env, features, name, supported); });
+  return ok && napi_set_named_property(env, exports, "cpuFeatures", features) == napi_ok;
 }
 
 napi_value Init(napi_env env, napi_value exports) {
@@ -410,14 +474,14 @@ napi_value Init(napi_env env, napi_value exports) {
       {"softmaxCrossEntropy", nullptr, SoftmaxCrossEntropy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"squaredError", nullptr, SquaredError, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
-  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
-  napi_value isa = nullptr, tileRows = nullptr, tileCols = nullptr;
-  napi_create_string_utf8(env, VANISHING_ISA, NAPI_AUTO_LENGTH, &isa);
-  napi_create_int32(env, gemmTileRows(), &tileRows);
-  napi_create_int32(env, gemmTileCols(), &tileCols);
-  napi_set_named_property(env, exports, "isa", isa);
-  napi_set_named_property(env, exports, "gemmTileRows", tileRows);
-  napi_set_named_property(env, exports, "gemmTileCols", tileCols);
+  const bool ok = napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) == napi_ok &&
+                  setString(env, exports, "variant", VANISHING_VARIANT) && setString(env, exports, "isa", VANISHING_ISA) &&
+                  setInt(env, exports, "gemmTileRows", gemmTileRows()) && setInt(env, exports, "gemmTileCols", gemmTileCols()) &&
+                  setCpuFeatures(env, exports);
+  if (!ok) {
+    napi_throw_error(env, nullptr, "vanishing native addon: could not define its exports");
+    return nullptr;
+  }
   return exports;
 }
 

@@ -210,11 +210,11 @@ void packTransposed(const float* b, long N, long K, long k0, long kc, float* dst
 int gemmTileRows() { return MR; }
 int gemmTileCols() { return NR; }
 
-void gemm(bool transA, bool transB, long M, long N, long K, const float* a, const float* b, float* c, bool accumulate) {
-  if (M <= 0 || N <= 0) return;
+bool gemm(bool transA, bool transB, long M, long N, long K, const float* a, const float* b, float* c, bool accumulate) {
+  if (M <= 0 || N <= 0) return true;
   if (K <= 0) {
     if (!accumulate) std::fill(c, c + M * N, 0.0f);
-    return;
+    return true;
   }
   const long lda = transA ? M : K;
   const long panels = (N + NR - 1) / NR;
@@ -224,6 +224,7 @@ void gemm(bool transA, bool transB, long M, long N, long K, const float* a, cons
   // One buffer: packed B block (panels·NR·KC floats), then the packed A sliver (KC·MR floats).
   const size_t bFloats = direct ? 0 : static_cast<size_t>(panels * NR * std::min(K, KC));
   float* buffer = packBuffer.reserve(bFloats + static_cast<size_t>(KC * MR));
+  if (buffer == nullptr) return false;
   float* packed = buffer;
   float* aPacked = buffer + bFloats;
   const MicroKernel full = transA ? kernelFor<true>(MR) : kernelFor<false>(MR);
@@ -261,6 +262,7 @@ void gemm(bool transA, bool transB, long M, long N, long K, const float* a, cons
       }
     }
   }
+  return true;
 }
 
 }  // namespace vanishing

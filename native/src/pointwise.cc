@@ -1,6 +1,8 @@
 // Elementwise kernels: one vector of VEC lanes at a time, the ragged end of a row through a
 // zero-padded partial vector, so every element goes through the same (vectorised) math as its
 // neighbours. tanh/sigmoid/exp are the polynomial forms in simd.h, within ~2 float32 ulp of libm.
+// NaN and ±Inf propagate as IEEE arithmetic propagates them (see simd.h), so a model that
+// diverged shows a non-finite loss here exactly as on the reference TypeScript kernels.
 #include "pointwise.h"
 
 #include <algorithm>
@@ -30,7 +32,7 @@ inline void store(float* p, vf v, int count) {
 inline vf activate(Activation act, vf x) {
   switch (act) {
     case Activation::Tanh: return vtanh(x);
-    case Activation::Relu: return vmax(x, vf{});
+    case Activation::Relu: return vrelu(x);
     case Activation::Sigmoid: return vsigmoid(x);
     case Activation::Identity: return x;
   }
@@ -41,7 +43,8 @@ inline vf activate(Activation act, vf x) {
 inline vf derivativeFromOutput(Activation act, vf y) {
   switch (act) {
     case Activation::Tanh: return 1.0f - y * y;
-    case Activation::Relu: return y > 0.0f ? splat(1.0f) : vf{};
+    // relu'(NaN) is NaN: the comparison alone would call it 0 and hide the NaN from dx.
+    case Activation::Relu: return keep_nan(y, y > 0.0f ? splat(1.0f) : vf{});
     case Activation::Sigmoid: return y * (1.0f - y);
     case Activation::Identity: return splat(1.0f);
   }
@@ -85,7 +88,7 @@ void accumulateColumnSums(float* out, const float* src, long rows, long cols) {
 void activationForward(Activation act, const float* x, float* y, long n) {
   switch (act) {
     case Activation::Tanh: chunks(n, [&](long i, int c) { store(y + i, vtanh(load(x + i, c)), c); }); return;
-    case Activation::Relu: chunks(n, [&](long i, int c) { store(y + i, vmax(load(x + i, c), vf{}), c); }); return;
+    case Activation::Relu: chunks(n, [&](long i, int c) { store(y + i, vrelu(load(x + i, c)), c); }); return;
     case Activation::Sigmoid: chunks(n, [&](long i, int c) { store(y + i, vsigmoid(load(x + i, c)), c); }); return;
     case Activation::Identity:
       if (x != y) std::copy(x, x + n, y);

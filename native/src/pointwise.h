@@ -7,6 +7,9 @@ namespace vanishing {
 
 enum class Activation : int { Tanh = 0, Relu = 1, Sigmoid = 2, Identity = 3 };
 
+/** Whether `code` is one of Activation's values (the binding refuses any other code). */
+inline bool isActivation(long code) { return code >= 0 && code <= static_cast<long>(Activation::Identity); }
+
 void addBiasRows(float* out, long rows, long cols, const float* bias);
 void accumulateColumnSums(float* out, const float* src, long rows, long cols);
 void activationForward(Activation act, const float* x, float* y, long n);

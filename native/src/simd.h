@@ -1,27 +1,38 @@
 // Portable SIMD vocabulary for the native kernels: GCC/Clang vector extensions sized to the
-// widest float vector the target has (-march=native picks it), so one source compiles to
-// AVX-512, AVX2, SSE or NEON code. Helpers here are branch-free so every lane does the same work.
+// widest float vector the variant being compiled has, so one source compiles to AVX-512, AVX2,
+// SSE2 or NEON code. native/binding.gyp builds one variant per instruction set with explicit
+// flags (never -march=native) and src/kernels/native-kernels.ts loads the best one the running
+// CPU supports. Helpers here are branch-free so every lane does the same work.
+//
+// Non-finite values: every function the kernels use gives what IEEE arithmetic gives for NaN and
+// ±Inf (NaN in, NaN out; tanh(±Inf) = ±1, σ(+Inf) = 1, σ(−Inf) = 0, relu(NaN) = NaN). A
+// comparison with NaN is false, so a clamp or a max turns NaN into a bound: the functions below
+// are written (or end in a select) so that NaN lanes come out NaN.
 #pragma once
 #include <cstdint>
 #include <cstring>
 
+// VANISHING_VARIANT names the build variant (the file vanishing_<variant>.node and the value of
+// VANISHING_NATIVE_ISA); VANISHING_ISA describes its instruction set for people.
 #if defined(__AVX512F__)
 constexpr int VEC = 16;
-#define VANISHING_ISA "AVX-512"
+#define VANISHING_VARIANT "avx512"
+#define VANISHING_ISA "AVX-512 F+BW+DQ+VL"
 #elif defined(__AVX2__) && defined(__FMA__)
 constexpr int VEC = 8;
+#define VANISHING_VARIANT "avx2"
 #define VANISHING_ISA "AVX2+FMA"
-#elif defined(__AVX__)
-constexpr int VEC = 8;
-#define VANISHING_ISA "AVX"
 #elif defined(__ARM_NEON)
 constexpr int VEC = 4;
+#define VANISHING_VARIANT "neon"
 #define VANISHING_ISA "NEON"
 #elif defined(__SSE2__)
 constexpr int VEC = 4;
+#define VANISHING_VARIANT "baseline"
 #define VANISHING_ISA "SSE2"
 #else
 constexpr int VEC = 4;
+#define VANISHING_VARIANT "portable"
 #define VANISHING_ISA "portable"
 #endif
 
@@ -51,12 +62,20 @@ static inline void store_partial(float* p, vf v, int n) {
 static inline vf vmin(vf a, vf b) { return a < b ? a : b; }
 static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
 static inline vf vabs(vf x) { return (vf)((vi)x & 0x7fffffff); }
+/** NaN lanes of x, else `value`: restores what a clamp or a comparison dropped. */
+static inline vf keep_nan(vf x, vf value) { return x != x ? x : value; }
+
+/** max(x, 0) with NaN passing through, as PyTorch's relu (`x > 0 ? x : 0` would give 0). */
+static inline vf vrelu(vf x) { return x <= 0.0f ? vf{} : x; }
 
 /**
- * e^x, Cephes expf's range reduction and polynomial (relative error ~2e-7). The argument is
- * clamped to [-87.3, 88] so 2^n stays a normal float; sigmoid and tanh only need that range.
+ * e^x for the finite range tanh and sigmoid need: Cephes expf's range reduction and polynomial
+ * (relative error ~2e-7) on x clamped to [-87.3, 88], so 2^n stays a normal float. Outside that
+ * range it returns e^-87.3 or e^88, and NaN becomes a bound too (which keeps the float-to-int
+ * conversion defined): tanh and sigmoid put back what IEEE gives, only where their result shows
+ * it, one select each (fixing every lane of exp itself cost ~15% of tanh's time).
  */
-static inline vf vexp(vf x) {
+static inline vf vexp_clamped(vf x) {
   x = vmin(vmax(x, splat(-87.3f)), splat(88.0f));
   vf fx = x * 1.44269504088896341f + 0.5f;
   vf truncated = __builtin_convertvector(__builtin_convertvector(fx, vi), vf);
@@ -78,7 +97,8 @@ static inline vf vexp(vf x) {
 
 /**
  * tanh: Cephes tanhf's odd polynomial below |x| = 0.625 (where 1 − 2/(e^{2x}+1) would lose
- * relative precision to cancellation), the exponential form above it.
+ * relative precision to cancellation), the exponential form above it. From |x| ≈ 9 on that form
+ * is exactly ±1 in float, so the clamped exp is right for ±Inf too; only NaN needs putting back.
  */
 static inline vf vtanh(vf x) {
   vf ax = vabs(x);
@@ -89,9 +109,17 @@ static inline vf vtanh(vf x) {
   p = p * z + 1.33314422036e-1f;
   p = p * z - 3.33332819422e-1f;
   vf small = p * z * x + x;
-  vf large = 1.0f - 2.0f / (vexp(ax + ax) + 1.0f);
+  vf large = 1.0f - 2.0f / (vexp_clamped(ax + ax) + 1.0f);
   large = (vf)((vi)large | ((vi)x & (int32_t)0x80000000));  // copy the sign of x
-  return ax < 0.625f ? small : large;
+  return keep_nan(x, ax < 0.625f ? small : large);
 }
 
-static inline vf vsigmoid(vf x) { return 1.0f / (1.0f + vexp(-x)); }
+/**
+ * σ(x) = 1/(1 + e^−x). Above x = 87.3 the clamped exp gives 1/(1 + 1e-38) = 1, as IEEE does for
+ * +Inf. Below x = −87.3 it would give 1/(1 + e^88) ≈ 6e-39 instead of σ(−Inf) = 0, so those lanes
+ * are set to 0 (σ is below float's normal range there anyway), and NaN lanes are put back.
+ */
+static inline vf vsigmoid(vf x) {
+  const vf result = 1.0f / (1.0f + vexp_clamped(-x));
+  return keep_nan(x, x < -87.3f ? vf{} : result);
+}

@@ -8,6 +8,12 @@
  * rounding. Every kernel accepts Float32Array and Float64Array buffers (a fast implementation
  * may hand Float64Array calls to the reference, which the finite-difference tests use).
  *
+ * NaN and ±Inf propagate as IEEE arithmetic propagates them, in every implementation: no kernel
+ * may skip a product or clamp a value in a way that turns a non-finite input into a finite
+ * output (gemm computes 0·NaN and 0·Inf, which are NaN; relu(NaN) and relu'(NaN) are NaN;
+ * tanh(±Inf) = ±1 and σ(−Inf) = 0 are IEEE's own answers). A model that diverged must show a
+ * non-finite loss or gradient on every kernel set (test/kernels/non-finite.test.ts).
+ *
  * Conventions: all matrices are row-major and dense. "offset" arguments are element offsets
  * into the buffer that follows them. Letters in shape comments: B batch, H hidden size,
  * I input size, G = 4H (LSTM gates i, f, g, o) or 3H (GRU gates r, z, n).
@@ -20,7 +26,7 @@ export type FloatArray = Float32Array | Float64Array;
 export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'identity';
 
 export interface Kernels {
-  /** Which implementation this is, shown in one notice line (`ts`, `native`, …). */
+  /** Which implementation this is, shown in logs and run records: `ts`, or `native <variant>` (`native avx512`, …). */
   readonly name: string;
 
   /**
@@ -49,12 +55,16 @@ export interface Kernels {
   /** out[c] += Σ_r src[r, c] for a rows×cols block (the gradient of a bias broadcast over rows). */
   accumulateColumnSums(out: FloatArray, outOffset: number, src: FloatArray, srcOffset: number, rows: number, cols: number): void;
 
-  /** y[i] = act(x[i]) for n elements; x and y may be the same buffer and offset. */
+  /**
+   * y[i] = act(x[i]) for n elements; x and y may be the same buffer and offset. relu(x) is 0 for
+   * x ≤ 0 and x otherwise, so NaN passes through (as torch.relu). An unknown activation throws.
+   */
   activationForward(activation: Activation, x: FloatArray, xOffset: number, y: FloatArray, yOffset: number, n: number): void;
 
   /**
-   * dx[i] = dy[i] · act'(x[i]) written from the activation's OUTPUT y (tanh: 1−y², relu: y>0,
-   * sigmoid: y(1−y)). Overwrites dx, or adds to it when `accumulate`. dx may alias dy.
+   * dx[i] = dy[i] · act'(x[i]) written from the activation's OUTPUT y (tanh: 1−y², relu: 1 for
+   * y > 0, 0 for y ≤ 0, NaN for NaN; sigmoid: y(1−y)). Overwrites dx, or adds to it when
+   * `accumulate`. dx may alias dy.
    */
   activationBackward(
     activation: Activation,
@@ -83,7 +93,7 @@ export interface Kernels {
   /** Σ x[i]² over n elements, accumulated in double precision. NaN/Inf propagate. */
   sumOfSquares(x: FloatArray, xOffset: number, n: number): number;
 
-  /** How many of n elements have |x| > threshold. */
+  /** How many of n elements have |x| > threshold (NaN is not above anything). */
   countAbsAbove(x: FloatArray, xOffset: number, n: number, threshold: number): number;
 
   /** How many of n elements are exactly zero. */

@@ -1,5 +1,14 @@
 /**
- * The native kernels: the C++ Node-API addon built from native/ during `npm install`.
+ * The native kernels: the C++ Node-API addon built from native/ during `npm install`, one build
+ * variant per instruction set, and the choice among them.
+ *
+ * Variants (native/binding.gyp): on x86-64 `avx512` (AVX-512 F/BW/DQ/VL), `avx2` (AVX2+FMA) and
+ * `baseline` (SSE2, every x86-64 CPU); on arm64 `neon`. The best one the running CPU supports is
+ * loaded. The CPU is asked first, through the baseline variant's `cpuFeatures` (the compiler's
+ * `__builtin_cpu_supports`): loading a variant built for instructions the CPU lacks would kill
+ * the process with an illegal instruction, which no try/catch can stop.
+ * `VANISHING_NATIVE_ISA=<variant>` forces a variant (`baseline` names the lowest one on every
+ * architecture); asking for one the CPU cannot run, or that is not built, is an error.
  *
  * Float32 buffers go to the addon in place (no copies); Float64 buffers (the finite-difference
  * tests) go to the reference TypeScript kernels, as kernels.ts allows. The addon is looked up
@@ -12,8 +21,13 @@ import type { Activation, FloatArray, Kernels } from './kernels.js';
 import { tsKernels } from './ts-kernels.js';
 
 /** The addon's exports (native/src/addon.cc): Kernels' methods on Float32Array, activations as codes. */
-interface NativeAddon {
+export interface NativeAddon {
+  /** The build variant, as in vanishing_<variant>.node. */
+  readonly variant: string;
+  /** Its instruction set, for people (`AVX-512 F+BW+DQ+VL`, `AVX2+FMA`, `SSE2`, `NEON`). */
   readonly isa: string;
+  /** What the running CPU supports, by the compiler's feature names (`avx2`, `avx512bw`, `neon`, …). */
+  readonly cpuFeatures: Readonly<Record<string, boolean>>;
   readonly gemmTileRows: number;
   readonly gemmTileCols: number;
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, c: Float32Array, cOffset: number, accumulate: boolean): void;
@@ -37,37 +51,201 @@ interface NativeAddon {
 }
 
 /** Activation codes shared with native/src/pointwise.h (enum class Activation). */
-const activationCodes: Record<Activation, number> = { tanh: 0, relu: 1, sigmoid: 2, identity: 3 };
+const activationCodes = new Map<string, number>([['tanh', 0], ['relu', 1], ['sigmoid', 2], ['identity', 3]]);
 
-export type NativeLoad =
-  | { ok: true; kernels: Kernels; isa: string; tile: string; path: string }
-  | { ok: false; reason: string };
-
-let loaded: NativeLoad | null = null;
-
-/** Where `npm install` (native/build.mjs) puts the addon, seen from src/kernels/ and from dist/src/kernels/. */
-function candidatePaths(): string[] {
-  return ['../../native/build/Release/vanishing_native.node', '../../../native/build/Release/vanishing_native.node'].map((relative) =>
-    fileURLToPath(new URL(relative, import.meta.url)),
-  );
+/** The code of an activation; a name from outside the type system (JSON, a cast) throws, as the reference does. */
+function activationCode(activation: Activation): number {
+  const code = activationCodes.get(activation);
+  if (code === undefined) throw new RangeError(`unknown activation ${JSON.stringify(activation)} (known: ${[...activationCodes.keys()].join(', ')})`);
+  return code;
 }
 
-/** Loads the addon once; says why when it cannot (not built, or built for another Node). */
-export function loadNativeKernels(): NativeLoad {
-  if (loaded !== null) return loaded;
-  const found = candidatePaths().find((candidate) => existsSync(candidate));
-  if (found === undefined) {
-    loaded = { ok: false, reason: 'native addon not built: run `node native/build.mjs` (needs a C++ compiler)' };
-    return loaded;
-  }
+export type NativeVariant = 'avx512' | 'avx2' | 'baseline' | 'neon';
+
+interface VariantSpec {
+  readonly variant: NativeVariant;
+  /** cpuFeatures that must all be true: every extension the variant's flags in binding.gyp enable. */
+  readonly requires: readonly string[];
+}
+
+/** The variants of each architecture, best first; the last one is the baseline and the CPU probe. */
+const variantsByArch: Partial<Record<string, readonly VariantSpec[]>> = {
+  x64: [
+    { variant: 'avx512', requires: ['avx2', 'fma', 'avx512f', 'avx512bw', 'avx512dq', 'avx512vl'] },
+    { variant: 'avx2', requires: ['avx2', 'fma'] },
+    { variant: 'baseline', requires: [] },
+  ],
+  arm64: [{ variant: 'neon', requires: ['neon'] }],
+};
+
+/** Whether a variant can run here, and if not why; `path` is set when it is built. */
+export interface NativeVariantStatus {
+  readonly variant: NativeVariant;
+  readonly path: string | null;
+  readonly runnable: boolean;
+  /** Why it cannot run (not built, CPU lacks …); empty when runnable. */
+  readonly why: string;
+}
+
+export type NativeLoad =
+  | {
+      ok: true;
+      kernels: Kernels;
+      variant: NativeVariant;
+      isa: string;
+      tile: string;
+      path: string;
+      /** How this variant was chosen, for the notice line. */
+      chosenBy: string;
+      /** The raw binding, for tests of its argument checks. */
+      addon: NativeAddon;
+    }
+  | {
+      ok: false;
+      reason: string;
+      /** True when VANISHING_NATIVE_ISA asked for something that cannot be had (an error, not a fallback). */
+      requested: boolean;
+    };
+
+const loadedVariants = new Map<NativeVariant, NativeLoad>();
+let defaultLoad: NativeLoad | null = null;
+let cpuFeatures: Readonly<Record<string, boolean>> | string | null = null;
+
+/** The build directories to look in: seen from src/kernels/ and from dist/src/kernels/. */
+function builtPath(variant: NativeVariant): string | null {
+  const candidates = ['../../native/build/Release/', '../../../native/build/Release/'].map((relative) =>
+    fileURLToPath(new URL(`${relative}vanishing_${variant}.node`, import.meta.url)),
+  );
+  return candidates.find((candidate) => existsSync(candidate)) ?? null;
+}
+
+function requireAddon(path: string): NativeAddon {
+  return createRequire(import.meta.url)(path) as NativeAddon;
+}
+
+function firstLine(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0] : String(error);
+}
+
+/**
+ * The CPU features each variant of `arch` requires, best first: what the tests hold the compiler
+ * flags in native/binding.gyp against.
+ */
+export function nativeVariantRequirements(arch: string = process.arch): readonly { variant: NativeVariant; requires: readonly string[] }[] {
+  return variantsByArch[arch] ?? [];
+}
+
+/** This architecture's variants, best first (empty where there are no native kernels). */
+export function nativeVariantsOfThisMachine(): readonly NativeVariant[] {
+  return (variantsByArch[process.arch] ?? []).map((spec) => spec.variant);
+}
+
+/** The CPU's features from the baseline variant, or why they cannot be known. */
+function probeCpu(): Readonly<Record<string, boolean>> | string {
+  if (cpuFeatures !== null) return cpuFeatures;
+  const specs = variantsByArch[process.arch];
+  if (specs === undefined) return (cpuFeatures = `no native kernels for ${process.arch} (only x64 and arm64)`);
+  const probe = specs[specs.length - 1].variant;
+  const path = builtPath(probe);
+  if (path === null) return (cpuFeatures = `native addon not built: run \`node native/build.mjs\` (needs a C++ compiler)`);
   try {
-    const addon = createRequire(import.meta.url)(found) as NativeAddon;
-    loaded = { ok: true, kernels: wrap(addon), isa: addon.isa, tile: `${addon.gemmTileRows}×${addon.gemmTileCols}`, path: found };
+    cpuFeatures = requireAddon(path).cpuFeatures;
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    loaded = { ok: false, reason: `native addon failed to load: ${message}` };
+    cpuFeatures = `native addon failed to load: ${firstLine(error)}`;
   }
-  return loaded;
+  return cpuFeatures;
+}
+
+/** Every variant of this architecture, best first, with whether this machine can run it. */
+export function nativeVariantStatuses(): NativeVariantStatus[] {
+  return judgeNativeVariants(process.arch, probeCpu(), builtPath);
+}
+
+/**
+ * Which variants of `arch` can run, given the CPU's features (or why they are unknown) and where
+ * each variant is built (null: not built). Pure, so the tests can ask about CPUs they do not have.
+ */
+export function judgeNativeVariants(
+  arch: string,
+  features: Readonly<Record<string, boolean>> | string,
+  pathOf: (variant: NativeVariant) => string | null,
+): NativeVariantStatus[] {
+  return (variantsByArch[arch] ?? []).map(({ variant, requires }) => {
+    const path = pathOf(variant);
+    if (typeof features === 'string') return { variant, path, runnable: false, why: features };
+    if (path === null) return { variant, path, runnable: false, why: 'not built (the compiler could not build it; see native/build/build.log)' };
+    const lacking = requires.filter((feature) => features[feature] !== true);
+    if (lacking.length > 0) return { variant, path, runnable: false, why: `this CPU lacks ${lacking.join(', ')}` };
+    return { variant, path, runnable: true, why: '' };
+  });
+}
+
+/**
+ * Loads one variant (cached), after checking that this CPU can run it. Tests and the benchmark
+ * use it to load a given variant in-process; models get theirs from `loadNativeKernels`.
+ */
+export function loadNativeVariant(variant: NativeVariant, chosenBy = `asked for ${variant}`): NativeLoad {
+  const cached = loadedVariants.get(variant);
+  if (cached !== undefined) return cached.ok ? { ...cached, chosenBy } : cached;
+  const status = nativeVariantStatuses().find((s) => s.variant === variant);
+  let load: NativeLoad;
+  if (status === undefined) {
+    load = { ok: false, requested: true, reason: `native variant ${variant} does not exist on ${process.arch} (variants: ${nativeVariantsOfThisMachine().join(', ') || 'none'})` };
+  } else if (!status.runnable || status.path === null) {
+    load = { ok: false, requested: true, reason: `native variant ${variant} cannot run here: ${status.why}` };
+  } else {
+    try {
+      const addon = requireAddon(status.path);
+      if (addon.variant !== variant) throw new Error(`${status.path} reports variant ${addon.variant}, expected ${variant}`);
+      load = { ok: true, kernels: wrap(addon), variant, isa: addon.isa, tile: `${addon.gemmTileRows}×${addon.gemmTileCols}`, path: status.path, chosenBy, addon };
+    } catch (error) {
+      load = { ok: false, requested: true, reason: `native addon failed to load: ${firstLine(error)}` };
+    }
+  }
+  loadedVariants.set(variant, load);
+  return load;
+}
+
+/**
+ * The variant models run on (loaded once): the one VANISHING_NATIVE_ISA names, else the best
+ * this CPU runs. Says why when there is none: not built, built for another Node, or a request
+ * that cannot be met (`requested`: the caller must not quietly fall back).
+ */
+export function loadNativeKernels(): NativeLoad {
+  if (defaultLoad === null) defaultLoad = chooseNativeVariant(process.env.VANISHING_NATIVE_ISA);
+  return defaultLoad;
+}
+
+/**
+ * The variant `requested` names (`baseline` is the lowest one of every architecture), or the best
+ * this CPU runs when it is empty; `source` names the request in messages (an option, the env var).
+ */
+export function chooseNativeVariant(requested: string | undefined, source = 'VANISHING_NATIVE_ISA'): NativeLoad {
+  const variants = nativeVariantsOfThisMachine();
+  if (requested !== undefined && requested !== '') {
+    // `baseline` is the lowest variant of every architecture (on arm64, neon).
+    const variant = requested === 'baseline' ? variants.at(-1) : variants.find((v) => v === requested);
+    if (variant === undefined) {
+      return { ok: false, requested: true, reason: `${source} must be one of ${[...variants, 'baseline'].filter((v, i, all) => all.indexOf(v) === i).join(', ')} on ${process.arch}; got "${requested}"` };
+    }
+    const load = loadNativeVariant(variant, `forced by ${source}=${requested}`);
+    return load.ok ? load : { ...load, reason: `${source}=${requested}: ${load.reason}` };
+  }
+  const statuses = nativeVariantStatuses();
+  const best = statuses.find((status) => status.runnable);
+  if (best === undefined) {
+    const why = statuses.length === 0 ? `no native kernels for ${process.arch}` : statuses[statuses.length - 1].why;
+    return { ok: false, requested: false, reason: why };
+  }
+  const runnable = statuses.filter((s) => s.runnable).map((s) => s.variant);
+  const unavailable = statuses.filter((s) => !s.runnable).map((s) => `; ${s.variant}: ${s.why}`);
+  const load = loadNativeVariant(best.variant, `the best of ${runnable.join(', ')} for this CPU${unavailable.join('')}`);
+  return load.ok ? load : { ...load, requested: false };
+}
+
+/** One line for logs: which variant runs and why, or why none does. */
+export function describeNativeLoad(load: NativeLoad): string {
+  return load.ok ? `native ${load.variant} (${load.isa}; ${load.chosenBy})` : load.reason;
 }
 
 function f32(x: FloatArray): x is Float32Array {
@@ -78,7 +256,8 @@ function f32(x: FloatArray): x is Float32Array {
 function wrap(addon: NativeAddon): Kernels {
   const ts = tsKernels;
   return {
-    name: 'native',
+    // The variant is part of the name, so the run records and the CLI's start line say which ran.
+    name: `native ${addon.variant}`,
     gemm(transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate) {
       if (f32(a) && f32(b) && f32(c)) addon.gemm(transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate);
       else ts.gemm(transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate);
@@ -92,11 +271,11 @@ function wrap(addon: NativeAddon): Kernels {
       else ts.accumulateColumnSums(out, outOffset, src, srcOffset, rows, cols);
     },
     activationForward(activation, x, xOffset, y, yOffset, n) {
-      if (f32(x) && f32(y)) addon.activationForward(activationCodes[activation], x, xOffset, y, yOffset, n);
+      if (f32(x) && f32(y)) addon.activationForward(activationCode(activation), x, xOffset, y, yOffset, n);
       else ts.activationForward(activation, x, xOffset, y, yOffset, n);
     },
     activationBackward(activation, y, yOffset, dy, dyOffset, dx, dxOffset, n, accumulate) {
-      if (f32(y) && f32(dy) && f32(dx)) addon.activationBackward(activationCodes[activation], y, yOffset, dy, dyOffset, dx, dxOffset, n, accumulate);
+      if (f32(y) && f32(dy) && f32(dx)) addon.activationBackward(activationCode(activation), y, yOffset, dy, dyOffset, dx, dxOffset, n, accumulate);
       else ts.activationBackward(activation, y, yOffset, dy, dyOffset, dx, dxOffset, n, accumulate);
     },
     axpy(n, alpha, x, xOffset, y, yOffset) {

@@ -2,11 +2,13 @@
  * Chooses the kernel implementation the models run on.
  *
  * `VANISHING_KERNELS=ts` forces the reference TypeScript kernels, `VANISHING_KERNELS=native` the
- * C++ addon (an error if it is not built). Unset: the addon when it loads, else the reference,
- * and `kernelsNotice()` says which and why in one line.
+ * C++ addon (an error if it is not built). Unset: the addon when it loads, else the reference.
+ * Among the addon's build variants the best one the CPU runs is used, unless
+ * `VANISHING_NATIVE_ISA` forces one (an error when it cannot be had, never a quiet fallback).
+ * `kernelsNotice()` says in one line which kernels and which variant run, and why.
  */
 import type { Kernels } from './kernels.js';
-import { loadNativeKernels } from './native-kernels.js';
+import { describeNativeLoad, loadNativeKernels } from './native-kernels.js';
 import { tsKernels } from './ts-kernels.js';
 
 let active: Kernels | null = null;
@@ -23,6 +25,7 @@ export function chooseKernels(requested: string | undefined): Kernels {
   if (requested === undefined || requested === '' || requested === 'native') {
     const native = loadNativeKernels();
     if (native.ok) return native.kernels;
+    if (native.requested) throw new Error(native.reason);
     if (requested === 'native') throw new Error(`VANISHING_KERNELS=native, but the ${native.reason}`);
     return tsKernels;
   }
@@ -31,13 +34,13 @@ export function chooseKernels(requested: string | undefined): Kernels {
 
 /** Which implementation `defaultKernels()` runs on. */
 export function kernelsName(): 'native' | 'ts' {
-  return defaultKernels().name === 'native' ? 'native' : 'ts';
+  return defaultKernels().name.startsWith('native') ? 'native' : 'ts';
 }
 
-/** One line for logs: which kernels run, and why not the native ones when they are not used. */
+/** One line for logs: which kernels and native variant run, and why not the native ones when they are not used. */
 export function kernelsNotice(): string {
+  const kernels = defaultKernels();
+  if (kernels === tsKernels && process.env.VANISHING_KERNELS === 'ts') return 'kernels: ts (VANISHING_KERNELS=ts)';
   const native = loadNativeKernels();
-  if (kernelsName() === 'native' && native.ok) return `kernels: native (${native.isa})`;
-  if (!native.ok) return `kernels: ts (${native.reason})`;
-  return 'kernels: ts (VANISHING_KERNELS=ts)';
+  return native.ok ? `kernels: ${describeNativeLoad(native)}` : `kernels: ts (${native.reason})`;
 }

@@ -38,14 +38,19 @@ export interface GradientRescaleOptions {
  * Applies clipping, then the minimum-norm rescale, both judged on `totalNorm` (the norm before
  * any rescaling, as the original computes it once per batch). Returns the factor applied to
  * every gradient (1 when neither fired).
+ *
+ * A non-finite norm is passed on, never hidden: NaN makes the factor NaN and every gradient NaN
+ * (as clip_grad_norm_'s clamp(max=1) passes NaN; `factor < 1` alone is false for NaN and would
+ * leave the NaN gradients beside finite ones), and +Inf makes it 0, so 0·Inf = NaN where the
+ * infinity was.
  */
 export function rescaleGradients(parameters: readonly Parameter[], kernels: Kernels, totalNorm: number, options: GradientRescaleOptions): number {
   let factor = 1;
   if (options.maxNorm !== null) {
     const clipFactor = options.maxNorm / (totalNorm + 1e-6);
-    if (clipFactor < 1) factor *= clipFactor;
+    if (!(clipFactor >= 1)) factor *= clipFactor;
   }
-  if (options.minNorm !== null && totalNorm < options.minNorm) {
+  if (options.minNorm !== null && !(totalNorm >= options.minNorm)) {
     factor *= options.minNorm / (totalNorm + 1e-8);
   }
   if (factor !== 1) for (const p of parameters) kernels.scale(p.grad, 0, p.grad.length, factor);

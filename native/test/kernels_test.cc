@@ -1,0 +1,625 @@
+// Standalone test of the native kernels (native/src/gemm.cc, pointwise.cc) against plain scalar
+// references in double precision, without Node: the kernels' own arithmetic on whichever
+// instruction set this file is compiled for. test/kernels/native-standalone.test.ts builds it
+// with each variant's flags from native/binding.gyp, runs the variants this CPU supports, and
+// cross-builds the arm64 (NEON) variant to run under qemu-aarch64.
+//
+// Every kernel is checked on random values at odd sizes (so the vector tails run), with guard
+// elements around every written range, and with NaN, +Inf, −Inf and −0 planted in each input
+// in turn: where the reference is NaN the kernel must give NaN, where it is ±Inf the same
+// infinity, and elsewhere a finite value within float32 rounding.
+//
+//   kernels_test                 runs every check; exit status 1 when any fails
+//   kernels_test --cpu-features  prints name=0|1 per CPU feature (run the baseline build for this)
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "../src/cpu_features.h"
+#include "../src/gemm.h"
+#include "../src/pointwise.h"
+#include "../src/simd.h"
+
+using namespace vanishing;
+
+namespace {
+
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+const float kInf = std::numeric_limits<float>::infinity();
+/** The values planted in inputs one at a time. */
+const float kSpecials[] = {kNaN, kInf, -kInf};
+/** Guard elements on each side of every buffer; they hold this value and must keep it. */
+const long kPad = 3;
+const float kGuard = 12345.0f;
+
+/** xorshift64*: deterministic, the same on every architecture. */
+struct Random {
+  uint64_t state;
+  explicit Random(uint64_t seed) : state(seed * 2685821657736338717ull + 1) {}
+  double uniform() {
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return static_cast<double>((state * 2685821657736338717ull) >> 11) * 0x1.0p-53;
+  }
+  float in(double low, double high) { return static_cast<float>(low + (high - low) * uniform()); }
+  long below(long n) { return static_cast<long>(uniform() * static_cast<double>(n)); }
+};
+
+/** A float buffer of n values (uniform in [low, high)) between guard elements. */
+struct Buffer {
+  std::vector<float> storage;
+  long n;
+  Buffer(Random& random, long size, double low = -1, double high = 1) : storage(static_cast<size_t>(size + 2 * kPad), kGuard), n(size) {
+    for (long i = 0; i < n; ++i) storage[kPad + i] = random.in(low, high);
+  }
+  float* data() { return storage.data() + kPad; }
+  float& operator[](long i) { return storage[kPad + i]; }
+  bool guardsIntact() const {
+    for (long i = 0; i < kPad; ++i) {
+      if (storage[i] != kGuard || storage[kPad + n + i] != kGuard) return false;
+    }
+    return true;
+  }
+};
+
+/** Counts the checks of one group of kernels and prints the first failures. */
+struct Group {
+  const char* name;
+  long checks = 0;
+  long failures = 0;
+  explicit Group(const char* groupName) : name(groupName) {}
+
+  void fail(const std::string& message) {
+    if (failures < 10) std::fprintf(stderr, "  FAIL %s: %s\n", name, message.c_str());
+    ++failures;
+  }
+
+  /** One value against the reference: same class (NaN, +Inf, −Inf, finite), finite ones close. */
+  void value(double actual, double expected, double relative, double absolute, const std::string& what) {
+    ++checks;
+    bool ok;
+    if (std::isnan(expected)) {
+      ok = std::isnan(actual);
+    } else if (std::isinf(expected)) {
+      ok = actual == expected;
+    } else {
+      ok = std::isfinite(actual) && std::fabs(actual - expected) <= absolute + relative * std::fabs(expected);
+    }
+    if (!ok) {
+      char message[256];
+      std::snprintf(message, sizeof message, "%s is %.9g, reference %.9g", what.c_str(), actual, expected);
+      fail(message);
+    }
+  }
+
+  void values(Buffer& actual, const std::vector<double>& expected, double relative, double absolute, const std::string& what) {
+    for (long i = 0; i < actual.n; ++i) value(actual[i], expected[static_cast<size_t>(i)], relative, absolute, what + "[" + std::to_string(i) + "]");
+    guards(actual, what);
+  }
+
+  void guards(const Buffer& buffer, const std::string& what) {
+    ++checks;
+    if (!buffer.guardsIntact()) fail(what + ": wrote outside its range");
+  }
+
+  void truth(bool ok, const std::string& what) {
+    ++checks;
+    if (!ok) fail(what);
+  }
+
+  long finish() const {
+    std::printf("%-24s %7ld checks, %ld failed\n", name, checks, failures);
+    return failures;
+  }
+};
+
+std::string special(float value) {
+  if (std::isnan(value)) return "NaN";
+  return value > 0 ? "+Inf" : "-Inf";
+}
+
+// ---------------------------------------------------------------------------------------------
+// gemm: C (+)= op(A)·op(B), reference summed in double in k order.
+
+void referenceGemm(bool transA, bool transB, long M, long N, long K, const float* a, const float* b, const float* cBefore,
+                   bool accumulate, std::vector<double>& c) {
+  c.assign(static_cast<size_t>(M * N), 0.0);
+  for (long i = 0; i < M; ++i) {
+    for (long j = 0; j < N; ++j) {
+      double sum = accumulate ? cBefore[i * N + j] : 0.0;
+      for (long k = 0; k < K; ++k) {
+        const double av = transA ? a[k * M + i] : a[i * K + k];
+        const double bv = transB ? b[j * K + k] : b[k * N + j];
+        sum += av * bv;
+      }
+      c[static_cast<size_t>(i * N + j)] = sum;
+    }
+  }
+}
+
+/** Runs one product and compares it with the reference; `plant` may put special values in A and B first. */
+template <typename Plant>
+void checkGemm(Group& group, Random& random, bool transA, bool transB, long M, long N, long K, bool accumulate, Plant plant) {
+  Buffer a(random, M * K), b(random, K * N), c(random, M * N);
+  plant(a, b);
+  std::vector<double> expected;
+  referenceGemm(transA, transB, M, N, K, a.data(), b.data(), c.data(), accumulate, expected);
+  char what[96];
+  std::snprintf(what, sizeof what, "gemm %c%c %ldx%ldx%ld acc=%d C", transA ? 'T' : 'N', transB ? 'T' : 'N', M, N, K, accumulate ? 1 : 0);
+  group.truth(gemm(transA, transB, M, N, K, a.data(), b.data(), c.data(), accumulate), std::string(what) + ": returned false");
+  // Sums of K products of values in [−1, 1]: float32 error grows like K·ε in the worst case.
+  group.values(c, expected, 1e-5, 2e-6 * static_cast<double>(K), what);
+  group.guards(a, std::string(what) + " A");
+  group.guards(b, std::string(what) + " B");
+}
+
+long testGemm() {
+  Group group("gemm");
+  Random random(1);
+  const auto none = [](Buffer&, Buffer&) {};
+  const long NR = gemmTileCols();
+  for (bool transA : {false, true}) {
+    for (bool transB : {false, true}) {
+      for (long M : {1L, 3L, 17L, 40L}) {
+        for (long N : {1L, 5L, 33L, 2 * NR}) {
+          for (long K : {1L, 17L, 260L}) {
+            checkGemm(group, random, transA, transB, M, N, K, (M + N + K) % 2 == 0, none);
+          }
+        }
+      }
+      // Several K blocks and several panels of B, and a full tile of rows.
+      checkGemm(group, random, transA, transB, 70, 3 * NR + 5, 600, true, none);
+      // Non-finite values: a NaN and an Inf in A; +Inf and −Inf in B where A has zeros, so the
+      // products 0·Inf must give NaN (a kernel that skipped zero multipliers would give finite).
+      for (long K : {19L, 300L}) {
+        const long M = 11, N = NR + 3;
+        checkGemm(group, random, transA, transB, M, N, K, false, [&](Buffer& a, Buffer& b) {
+          const auto aAt = [&](long i, long k) -> float& { return transA ? a[k * M + i] : a[i * K + k]; };
+          const auto bAt = [&](long k, long j) -> float& { return transB ? b[j * K + k] : b[k * N + j]; };
+          aAt(2, 5) = kNaN;
+          aAt(7, K - 1) = kInf;
+          for (long i = 0; i < M; ++i) aAt(i, 3) = i % 2 == 0 ? 0.0f : aAt(i, 3);
+          bAt(3, N - 1) = kInf;
+          bAt(3, 0) = -kInf;
+          bAt(K - 2, 1) = kNaN;
+          for (long i = 0; i < M; ++i) aAt(i, K - 2) = 0.0f;  // 0·NaN for every row
+        });
+      }
+    }
+  }
+  // A packing buffer that cannot be had (a petabyte for B's panels) is reported, C untouched, and
+  // the next product still works.
+  {
+    Buffer a(random, 4), b(random, 4), c(random, 1);
+    const float before = c[0];
+    group.truth(!gemm(false, true, 1, 1L << 40, 300, a.data(), b.data(), c.data(), false), "gemm with an impossible packing buffer returned true");
+    group.truth(c[0] == before, "gemm wrote C after failing to allocate");
+    checkGemm(group, random, false, true, 9, 40, 300, false, none);
+  }
+  // K = 0: C is cleared, or kept when accumulating.
+  for (bool accumulate : {false, true}) {
+    Buffer a(random, 1), b(random, 1), c(random, 6);
+    const std::vector<double> expected = accumulate ? std::vector<double>(c.data(), c.data() + 6) : std::vector<double>(6, 0.0);
+    gemm(false, false, 2, 3, 0, a.data(), b.data(), c.data(), accumulate);
+    group.values(c, expected, 0, 0, accumulate ? "gemm K=0 accumulate" : "gemm K=0");
+  }
+  return group.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activations, forward and backward (the derivative written from the output).
+
+double referenceActivation(Activation act, double x) {
+  switch (act) {
+    case Activation::Tanh: return std::tanh(x);
+    case Activation::Relu: return x <= 0 ? 0.0 : x;  // NaN passes through
+    case Activation::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
+    case Activation::Identity: return x;
+  }
+  return std::nan("");
+}
+
+double referenceDerivative(Activation act, double y) {
+  switch (act) {
+    case Activation::Tanh: return 1 - y * y;
+    case Activation::Relu: return y > 0 ? 1.0 : y <= 0 ? 0.0 : std::nan("");
+    case Activation::Sigmoid: return y * (1 - y);
+    case Activation::Identity: return 1;
+  }
+  return std::nan("");
+}
+
+const char* activationName(Activation act) {
+  switch (act) {
+    case Activation::Tanh: return "tanh";
+    case Activation::Relu: return "relu";
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::Identity: return "identity";
+  }
+  return "?";
+}
+
+/** Values where the math changes: zeros, tanh's polynomial edge, exp's clamp and overflow, specials. */
+const float kEdges[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 0.6249f, 0.6251f, -0.6251f, 9.0f, -9.0f, 44.0f, 87.29f, -87.31f,
+                        88.1f, -88.1f, 88.8f, -88.8f, 104.0f, -104.0f, 3e38f, -3e38f, kNaN, kInf, -kInf};
+
+long testActivations() {
+  Group group("activations");
+  Random random(2);
+  const Activation activations[] = {Activation::Tanh, Activation::Relu, Activation::Sigmoid, Activation::Identity};
+  for (Activation act : activations) {
+    for (long n : {1L, 7L, 37L, 1000L}) {
+      Buffer x(random, n, -12, 12);
+      // Edge values at every position modulo the vector width, so tails and full vectors see them.
+      for (long i = 0; i < n; ++i) {
+        if (i % 3 == 0) x[i] = kEdges[static_cast<size_t>((i / 3 + n) % (sizeof kEdges / sizeof kEdges[0]))];
+      }
+      std::vector<double> expected(static_cast<size_t>(n));
+      for (long i = 0; i < n; ++i) expected[static_cast<size_t>(i)] = static_cast<float>(referenceActivation(act, x[i]));
+      const std::string what = std::string(activationName(act)) + " forward n=" + std::to_string(n);
+      Buffer y(random, n);
+      activationForward(act, x.data(), y.data(), n);
+      group.values(y, expected, 4e-7, 1e-7, what);
+      Buffer inPlace = x;
+      activationForward(act, inPlace.data(), inPlace.data(), n);
+      group.values(inPlace, expected, 4e-7, 1e-7, what + " in place");
+
+      // Backward from outputs in the activation's range, with specials planted in y and in dy.
+      Buffer out(random, n, act == Activation::Tanh ? -1 : 0, 1);
+      Buffer dy(random, n, -2, 2);
+      for (long i = 0; i < n; i += 5) out[i] = kSpecials[static_cast<size_t>(i / 5 % 3)];
+      for (long i = 2; i < n; i += 7) dy[i] = kSpecials[static_cast<size_t>(i / 7 % 3)];
+      if (act == Activation::Relu && n > 4) out[4] = 0.0f;  // relu's edge: derivative 0, 0·dy
+      for (bool accumulate : {false, true}) {
+        Buffer dx(random, n, -1, 1);
+        std::vector<double> dxExpected(static_cast<size_t>(n));
+        for (long i = 0; i < n; ++i) {
+          const double value = static_cast<double>(dy[i]) * static_cast<float>(referenceDerivative(act, out[i]));
+          dxExpected[static_cast<size_t>(i)] = accumulate ? dx[i] + value : value;
+        }
+        activationBackward(act, out.data(), dy.data(), dx.data(), n, accumulate);
+        group.values(dx, dxExpected, 1e-6, 1e-6, std::string(activationName(act)) + " backward n=" + std::to_string(n) + (accumulate ? " accumulate" : ""));
+      }
+    }
+  }
+  group.truth(!isActivation(-1) && isActivation(0) && isActivation(3) && !isActivation(4), "isActivation accepts exactly 0..3");
+  return group.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bias rows, column sums, axpy, copy, fill, scale, reductions.
+
+/** Plants NaN, +Inf, −Inf (and −0) at spread positions of a buffer. */
+void plantSpecials(Buffer& buffer, long stride) {
+  for (long i = 1, s = 0; i < buffer.n; i += stride, ++s) buffer[i] = s % 4 == 3 ? -0.0f : kSpecials[static_cast<size_t>(s % 4)];
+}
+
+long testElementwise() {
+  Group group("elementwise, reductions");
+  Random random(3);
+  for (long rows : {1L, 3L, 17L}) {
+    for (long cols : {1L, 5L, 33L, 70L}) {
+      for (bool specials : {false, true}) {
+        const std::string size = std::to_string(rows) + "x" + std::to_string(cols) + (specials ? " specials" : "");
+        Buffer out(random, rows * cols), bias(random, cols);
+        if (specials) {
+          plantSpecials(bias, 4);
+          plantSpecials(out, 9);
+        }
+        std::vector<double> expected(static_cast<size_t>(rows * cols));
+        for (long r = 0; r < rows; ++r)
+          for (long c = 0; c < cols; ++c) expected[static_cast<size_t>(r * cols + c)] = static_cast<double>(out[r * cols + c]) + bias[c];
+        addBiasRows(out.data(), rows, cols, bias.data());
+        group.values(out, expected, 1e-7, 1e-7, "addBiasRows " + size);
+
+        Buffer sums(random, cols), src(random, rows * cols);
+        if (specials) plantSpecials(src, 7);
+        std::vector<double> sumsExpected(sums.storage.begin() + kPad, sums.storage.begin() + kPad + cols);
+        for (long r = 0; r < rows; ++r)
+          for (long c = 0; c < cols; ++c) sumsExpected[static_cast<size_t>(c)] += src[r * cols + c];
+        accumulateColumnSums(sums.data(), src.data(), rows, cols);
+        group.values(sums, sumsExpected, 1e-6, 1e-6 * static_cast<double>(rows), "accumulateColumnSums " + size);
+      }
+    }
+  }
+  for (long n : {1L, 6L, 37L, 4099L}) {
+    for (bool specials : {false, true}) {
+      const std::string size = std::to_string(n) + (specials ? " specials" : "");
+      Buffer x(random, n, -1.2, 1.2);
+      for (long i = 0; i < n; i += 5) x[i] = 0.0f;
+      if (n > 3) x[3] = 0.99f;  // at the threshold of countAbsAbove
+      if (specials) plantSpecials(x, 6);
+      for (float alpha : {-0.37f, 0.0f}) {  // alpha 0: 0·Inf and 0·NaN are NaN
+        Buffer y(random, n);
+        std::vector<double> expected(static_cast<size_t>(n));
+        for (long i = 0; i < n; ++i) expected[static_cast<size_t>(i)] = static_cast<double>(y[i]) + static_cast<double>(alpha) * x[i];
+        axpy(n, alpha, x.data(), y.data());
+        group.values(y, expected, 1e-6, 1e-7, "axpy alpha=" + std::to_string(alpha) + " " + size);
+      }
+      Buffer copied(random, n);
+      copy(x.data(), copied.data(), n);
+      group.values(copied, std::vector<double>(x.data(), x.data() + n), 0, 0, "copy " + size);
+      Buffer filled(random, n);
+      fill(filled.data(), n, specials ? kNaN : 0.25f);
+      group.values(filled, std::vector<double>(static_cast<size_t>(n), specials ? std::nan("") : 0.25), 0, 0, "fill " + size);
+      for (float factor : {1.7f, 0.0f, kNaN}) {
+        Buffer scaled = x;
+        std::vector<double> expected(static_cast<size_t>(n));
+        for (long i = 0; i < n; ++i) expected[static_cast<size_t>(i)] = static_cast<float>(static_cast<double>(x[i]) * factor);
+        scale(scaled.data(), n, factor);
+        group.values(scaled, expected, 1e-7, 0, "scale factor=" + std::to_string(factor) + " " + size);
+      }
+      double squares = 0;
+      long above = 0, zeros = 0;
+      for (long i = 0; i < n; ++i) {
+        squares += static_cast<double>(x[i]) * x[i];
+        above += std::fabs(x[i]) > 0.99f ? 1 : 0;  // NaN is not above anything
+        zeros += x[i] == 0.0f ? 1 : 0;             // −0 is zero
+      }
+      group.value(sumOfSquares(x.data(), n), squares, 1e-12, 0, "sumOfSquares " + size);
+      group.value(static_cast<double>(countAbsAbove(x.data(), n, 0.99f)), static_cast<double>(above), 0, 0, "countAbsAbove " + size);
+      group.value(static_cast<double>(countZero(x.data(), n)), static_cast<double>(zeros), 0, 0, "countZero " + size);
+    }
+  }
+  return group.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// LSTM and GRU pointwise steps: the reference is the formula of src/kernels/kernels.ts in
+// double, on the same float inputs; activations the kernel stores are rounded to float first.
+
+double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double f32(double x) { return static_cast<float>(x); }
+
+/** Runs `check(buffers, label)` on fresh random buffers, then once per (buffer, special) with the special planted in that buffer. */
+template <typename Make, typename Check>
+void withSpecials(Random& random, long inputs, Make make, Check check) {
+  check(make(), std::string("random"));
+  for (long which = 0; which < inputs; ++which) {
+    for (float value : kSpecials) {
+      std::vector<Buffer> buffers = make();
+      Buffer& target = buffers[static_cast<size_t>(which)];
+      target[random.below(target.n)] = value;
+      target[target.n - 1] = value;  // the tail lane too
+      check(std::move(buffers), special(value) + " in input " + std::to_string(which));
+    }
+  }
+}
+
+long testLstm() {
+  Group group("lstm pointwise");
+  Random random(4);
+  for (long batch : {1L, 3L}) {
+    for (long H : {1L, 7L, 37L}) {
+      const long block = batch * H;
+      const std::string size = std::to_string(batch) + "x" + std::to_string(H);
+      // Forward: inputs are the gate pre-activations and cPrev.
+      withSpecials(
+          random, 2, [&] { return std::vector<Buffer>{Buffer(random, 4 * block, -4, 4), Buffer(random, block)}; },
+          [&](std::vector<Buffer> in, const std::string& label) {
+            Buffer& gates = in[0];
+            Buffer& cPrev = in[1];
+            std::vector<double> gatesExpected(static_cast<size_t>(4 * block)), c(static_cast<size_t>(block)), tanhC(c), h(c);
+            for (long b = 0; b < batch; ++b) {
+              for (long j = 0; j < H; ++j) {
+                const float* g = gates.data() + b * 4 * H;
+                const double i = f32(sigmoid(g[j])), f = f32(sigmoid(g[H + j])), cand = f32(std::tanh(g[2 * H + j])), o = f32(sigmoid(g[3 * H + j]));
+                const size_t k = static_cast<size_t>(b * H + j);
+                gatesExpected[static_cast<size_t>(b * 4 * H + j)] = i;
+                gatesExpected[static_cast<size_t>(b * 4 * H + H + j)] = f;
+                gatesExpected[static_cast<size_t>(b * 4 * H + 2 * H + j)] = cand;
+                gatesExpected[static_cast<size_t>(b * 4 * H + 3 * H + j)] = o;
+                c[k] = f32(f * cPrev[b * H + j] + i * cand);
+                tanhC[k] = f32(std::tanh(c[k]));
+                h[k] = o * tanhC[k];
+              }
+            }
+            Buffer cOut(random, block), tanhOut(random, block), hOut(random, block);
+            lstmPointwiseForward(batch, H, gates.data(), cPrev.data(), cOut.data(), tanhOut.data(), hOut.data());
+            const std::string what = "lstm forward " + size + " " + label;
+            group.values(gates, gatesExpected, 1e-6, 1e-6, what + " gates");
+            group.values(cOut, c, 1e-6, 1e-6, what + " c");
+            group.values(tanhOut, tanhC, 1e-6, 1e-6, what + " tanhC");
+            group.values(hOut, h, 1e-6, 1e-6, what + " h");
+          });
+      // Backward: gates hold activations, then cPrev, tanhC, dh and the incoming dc.
+      withSpecials(
+          random, 5,
+          [&] {
+            return std::vector<Buffer>{Buffer(random, 4 * block, 0, 1), Buffer(random, block), Buffer(random, block), Buffer(random, block),
+                                       Buffer(random, block)};
+          },
+          [&](std::vector<Buffer> in, const std::string& label) {
+            Buffer &gates = in[0], &cPrev = in[1], &tanhC = in[2], &dh = in[3], &dc = in[4];
+            std::vector<double> dGates(static_cast<size_t>(4 * block)), dcExpected(static_cast<size_t>(block));
+            for (long b = 0; b < batch; ++b) {
+              for (long j = 0; j < H; ++j) {
+                const float* g = gates.data() + b * 4 * H;
+                const double i = g[j], f = g[H + j], cand = g[2 * H + j], o = g[3 * H + j];
+                const long k = b * H + j;
+                const double t = tanhC[k], dhv = dh[k];
+                const double dcTotal = f32(dc[k] + dhv * o * (1 - t * t));
+                double* d = dGates.data() + b * 4 * H;
+                d[j] = dcTotal * cand * i * (1 - i);
+                d[H + j] = dcTotal * cPrev[k] * f * (1 - f);
+                d[2 * H + j] = dcTotal * i * (1 - cand * cand);
+                d[3 * H + j] = dhv * t * o * (1 - o);
+                dcExpected[static_cast<size_t>(k)] = dcTotal * f;
+              }
+            }
+            Buffer dGatesOut(random, 4 * block);
+            lstmPointwiseBackward(batch, H, gates.data(), cPrev.data(), tanhC.data(), dh.data(), dc.data(), dGatesOut.data());
+            const std::string what = "lstm backward " + size + " " + label;
+            group.values(dGatesOut, dGates, 1e-5, 1e-6, what + " dGates");
+            group.values(dc, dcExpected, 1e-5, 1e-6, what + " dc");
+          });
+    }
+  }
+  return group.finish();
+}
+
+long testGru() {
+  Group group("gru pointwise");
+  Random random(5);
+  for (long batch : {1L, 3L}) {
+    for (long H : {1L, 7L, 37L}) {
+      const long block = batch * H;
+      const std::string size = std::to_string(batch) + "x" + std::to_string(H);
+      withSpecials(
+          random, 3, [&] { return std::vector<Buffer>{Buffer(random, 3 * block, -3, 3), Buffer(random, 3 * block, -3, 3), Buffer(random, block)}; },
+          [&](std::vector<Buffer> in, const std::string& label) {
+            Buffer &ig = in[0], &hg = in[1], &hPrev = in[2];
+            std::vector<double> act(static_cast<size_t>(3 * block)), h(static_cast<size_t>(block));
+            for (long b = 0; b < batch; ++b) {
+              for (long j = 0; j < H; ++j) {
+                const float* x = ig.data() + b * 3 * H;
+                const float* y = hg.data() + b * 3 * H;
+                const double r = f32(sigmoid(static_cast<double>(f32(static_cast<double>(x[j]) + y[j]))));
+                const double z = f32(sigmoid(static_cast<double>(f32(static_cast<double>(x[H + j]) + y[H + j]))));
+                const double n = f32(std::tanh(x[2 * H + j] + r * y[2 * H + j]));
+                double* a = act.data() + b * 3 * H;
+                a[j] = r;
+                a[H + j] = z;
+                a[2 * H + j] = n;
+                h[static_cast<size_t>(b * H + j)] = (1 - z) * n + z * hPrev[b * H + j];
+              }
+            }
+            Buffer actOut(random, 3 * block), hOut(random, block);
+            gruPointwiseForward(batch, H, ig.data(), hg.data(), hPrev.data(), actOut.data(), hOut.data());
+            const std::string what = "gru forward " + size + " " + label;
+            group.values(actOut, act, 1e-6, 1e-6, what + " gates");
+            group.values(hOut, h, 1e-6, 1e-6, what + " h");
+          });
+      withSpecials(
+          random, 4,
+          [&] { return std::vector<Buffer>{Buffer(random, 3 * block), Buffer(random, block), Buffer(random, 3 * block, 0, 1), Buffer(random, block)}; },
+          [&](std::vector<Buffer> in, const std::string& label) {
+            Buffer &hg = in[0], &hPrev = in[1], &act = in[2], &dh = in[3];
+            std::vector<double> di(static_cast<size_t>(3 * block)), dhg(di), dhPrev(static_cast<size_t>(block));
+            for (long b = 0; b < batch; ++b) {
+              for (long j = 0; j < H; ++j) {
+                const float* a = act.data() + b * 3 * H;
+                const double r = a[j], z = a[H + j], n = a[2 * H + j];
+                const long k = b * H + j;
+                const double dhv = dh[k];
+                const double dCandidate = f32(dhv * (1 - z) * (1 - n * n));
+                const double dUpdate = dhv * (hPrev[k] - n) * z * (1 - z);
+                const double dReset = dCandidate * hg[b * 3 * H + 2 * H + j] * r * (1 - r);
+                double* i = di.data() + b * 3 * H;
+                double* g = dhg.data() + b * 3 * H;
+                i[j] = dReset;
+                i[H + j] = dUpdate;
+                i[2 * H + j] = dCandidate;
+                g[j] = dReset;
+                g[H + j] = dUpdate;
+                g[2 * H + j] = dCandidate * r;
+                dhPrev[static_cast<size_t>(k)] = dhv * z;
+              }
+            }
+            Buffer diOut(random, 3 * block), dhgOut(random, 3 * block), dhPrevOut(random, block);
+            gruPointwiseBackward(batch, H, hg.data(), hPrev.data(), act.data(), dh.data(), diOut.data(), dhgOut.data(), dhPrevOut.data());
+            const std::string what = "gru backward " + size + " " + label;
+            group.values(diOut, di, 1e-5, 1e-6, what + " dInputGates");
+            group.values(dhgOut, dhg, 1e-5, 1e-6, what + " dHiddenGates");
+            group.values(dhPrevOut, dhPrev, 1e-6, 1e-6, what + " dhPrev");
+          });
+    }
+  }
+  return group.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Losses.
+
+long testLosses() {
+  Group group("losses");
+  Random random(6);
+  for (long rows : {1L, 3L, 64L}) {
+    for (long classes : {1L, 2L, 10L, 17L}) {
+      // Row 0 gets a NaN logit, row 1 +Inf, row 2 −Inf at a non-target class and then at its
+      // target: NaN, NaN (Inf − Inf), finite, +Inf losses respectively.
+      for (int variantIndex = 0; variantIndex < 5; ++variantIndex) {
+        Buffer logits(random, rows * classes, -8, 8);
+        std::vector<int32_t> targets(static_cast<size_t>(rows));
+        for (auto& t : targets) t = static_cast<int32_t>(random.below(classes));
+        const long r = rows - 1;
+        const long other = classes > 1 ? (targets[static_cast<size_t>(r)] + 1) % classes : 0;
+        if (variantIndex == 1) logits[r * classes + random.below(classes)] = kNaN;
+        if (variantIndex == 2) logits[r * classes + random.below(classes)] = kInf;
+        if (variantIndex == 3 && classes > 1) logits[r * classes + other] = -kInf;
+        if (variantIndex == 4) logits[r * classes + targets[static_cast<size_t>(r)]] = -kInf;
+        const double gradientScale = 1.0 / static_cast<double>(rows);
+        double lossSum = 0;
+        long correct = 0;
+        std::vector<double> dExpected(static_cast<size_t>(rows * classes));
+        for (long row = 0; row < rows; ++row) {
+          const float* x = logits.data() + row * classes;
+          double max = -INFINITY;
+          long argMax = 0;
+          for (long c = 0; c < classes; ++c) {
+            if (x[c] > max) {
+              max = x[c];
+              argMax = c;
+            }
+          }
+          double sum = 0;
+          for (long c = 0; c < classes; ++c) sum += std::exp(x[c] - max);
+          const double logSum = std::log(sum) + max;
+          lossSum += logSum - x[targets[static_cast<size_t>(row)]];
+          correct += argMax == targets[static_cast<size_t>(row)] ? 1 : 0;
+          for (long c = 0; c < classes; ++c) {
+            dExpected[static_cast<size_t>(row * classes + c)] = (std::exp(x[c] - logSum) - (c == targets[static_cast<size_t>(row)] ? 1 : 0)) * gradientScale;
+          }
+        }
+        Buffer dLogits(random, rows * classes);
+        long hits = -1;
+        const double loss = softmaxCrossEntropy(rows, classes, logits.data(), targets.data(), dLogits.data(), gradientScale, &hits);
+        const std::string what = "softmaxCrossEntropy " + std::to_string(rows) + "x" + std::to_string(classes) + " case " + std::to_string(variantIndex);
+        group.value(loss, lossSum, 1e-12, 1e-12, what + " loss");
+        group.value(static_cast<double>(hits), static_cast<double>(correct), 0, 0, what + " correct");
+        group.values(dLogits, dExpected, 1e-6, 1e-7, what + " dLogits");
+      }
+    }
+  }
+  for (long n : {1L, 7L, 130L}) {
+    for (int plantIn = -1; plantIn < 2; ++plantIn) {
+      for (float value : kSpecials) {
+        Buffer pred(random, n), target(random, n), dPred(random, n);
+        if (plantIn == 0) pred[n / 2] = value;
+        if (plantIn == 1) target[n / 2] = value;
+        if (plantIn == 1 && n > 1) pred[n / 2] = value;  // Inf − Inf = NaN
+        double sum = 0;
+        std::vector<double> dExpected(static_cast<size_t>(n));
+        for (long i = 0; i < n; ++i) {
+          const double diff = static_cast<double>(pred[i]) - target[i];
+          sum += diff * diff;
+          dExpected[static_cast<size_t>(i)] = 2 * diff / static_cast<double>(n);
+        }
+        const double loss = squaredError(n, pred.data(), target.data(), dPred.data(), 1.0 / static_cast<double>(n));
+        const std::string what = "squaredError n=" + std::to_string(n) + (plantIn < 0 ? "" : " " + special(value) + " in input " + std::to_string(plantIn));
+        group.value(loss, sum, 1e-12, 1e-12, what + " loss");
+        group.values(dPred, dExpected, 1e-6, 1e-7, what + " dPred");
+        if (plantIn < 0) break;  // the plain case once
+      }
+    }
+  }
+  return group.finish();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--cpu-features") == 0) {
+    reportCpuFeatures([](const char* name, bool supported) { std::printf("%s=%d\n", name, supported ? 1 : 0); });
+    return 0;
+  }
+  std::printf("kernels_test: variant %s (%s), %d floats per vector, GEMM tile %dx%d\n", VANISHING_VARIANT, VANISHING_ISA, VEC, gemmTileRows(), gemmTileCols());
+  const long failures = testGemm() + testActivations() + testElementwise() + testLstm() + testGru() + testLosses();
+  std::printf(failures == 0 ? "kernels_test: all checks passed\n" : "kernels_test: %ld checks failed\n", failures);
+  return failures == 0 ? 0 : 1;
+}

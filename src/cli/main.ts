@@ -5,7 +5,11 @@
  * experiment that failed.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataError } from '../data/dataset.js';
+import { FileWriteError } from '../record/atomic-file.js';
+import { OutputFolderError } from '../record/output-folder.js';
 import { InputError } from '../experiments/errors.js';
 import { runSuite } from '../experiments/run-suite.js';
 import type { Suite } from '../experiments/suite.js';
@@ -55,16 +59,12 @@ async function run(target: string | undefined, options: RunOptions): Promise<num
     outcome = await runSuite(suite, {
       outRoot: options.out, resume: options.resume, workers: options.workers, plotsDir: options.plots,
       onEvent: (event) => display.onEvent(event), onNotice: (line) => display.log(line),
+      onFolder: (folder) => display.log(`Run folder: ${folder}`),
     });
   } finally {
     display.stop();
   }
   process.stdout.write(`\nRun folder: ${outcome.folder}\n`);
-  if (options.report) {
-    const report = await buildReport(outcome.folder);
-    for (const warning of report.warnings) process.stdout.write(`warning: ${warning}\n`);
-    process.stdout.write(`Plots: ${report.plots.length} PNG files in ${report.plotsDir}\nReport: ${report.report}\n`);
-  }
   process.stdout.write(`\n${summaryTable(outcome.experiments, process.stdout.isTTY === true)}\n`);
   const checked = outcome.experiments.filter((experiment) => experiment.summary?.expected != null);
   if (checked.length > 0) {
@@ -72,7 +72,27 @@ async function run(target: string | undefined, options: RunOptions): Promise<num
     process.stdout.write(`Expected answers: ${matching.length} of ${checked.length} experiments match.\n`);
   }
   const failed = outcome.experiments.filter((experiment) => experiment.summary === null);
-  for (const experiment of failed) process.stderr.write(`vanishing: experiment ${experiment.name} failed: ${experiment.error ?? 'unknown error'} (details in ${experiment.folder}/error.txt)\n`);
+  for (const experiment of failed) {
+    const details = existsSync(join(experiment.folder, 'error.txt')) ? ` (details in ${join(experiment.folder, 'error.txt')})` : '';
+    process.stderr.write(`vanishing: experiment ${experiment.name} failed: ${experiment.error ?? 'unknown error'}${details}\n`);
+  }
+  if (options.report) {
+    try {
+      const report = await buildReport(outcome.folder);
+      for (const warning of report.warnings) process.stdout.write(`warning: ${warning}\n`);
+      process.stdout.write(`Plots: ${report.plots.length} PNG files in ${report.plotsDir}\nReport: ${report.report}\n`);
+    } catch (error) {
+      if (!(error instanceof FileWriteError)) throw error;
+      // The training records are whole; only the drawing is missing.
+      if (failed.length > 0) {
+        process.stderr.write(`vanishing: ${error.message}\n`);
+      } else {
+        process.stderr.write(`vanishing: ${error.message}; the training records are kept: free some space, then draw them with \`vanishing report ${outcome.folder}\`\n`);
+        return 1;
+      }
+    }
+  }
+  if (failed.length > 0) process.stderr.write(`vanishing: the finished experiments are kept; to train the others again (after freeing space if the disk was full): vanishing run --resume ${outcome.folder}\n`);
   return failed.length > 0 ? 1 : 0;
 }
 
@@ -139,7 +159,11 @@ async function main(argv: readonly string[]): Promise<number> {
       for (const problem of error.problems) process.stderr.write(`vanishing: ${problem}\n`);
       return 2;
     }
-    if (error instanceof DataError || error instanceof ReportInputError) {
+    if (error instanceof FileWriteError) {
+      process.stderr.write(`vanishing: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof DataError || error instanceof ReportInputError || error instanceof OutputFolderError) {
       process.stderr.write(`vanishing: ${error.message}\n`);
       return 2;
     }

@@ -7,9 +7,9 @@
  *   experiment ends, so a `batches.jsonl` is always whole;
  * - summary.json is written last: its presence means the experiment finished.
  */
-import { closeSync, existsSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeAll, writeFileAtomically } from '../record/atomic-file.js';
 import type { BatchRecord, EpochRecord, ExperimentSummary, RecordedNumber } from '../record/metrics.js';
 
 export const experimentFiles = {
@@ -21,9 +21,9 @@ export const experimentFiles = {
   summary: 'summary.json',
 } as const;
 
-/** Writes `text` to `path` atomically. */
+/** Writes `text` to `path` atomically: whole or not at all (see record/atomic-file.ts). */
 export function writeAtomically(path: string, text: string): void {
-  writeFileAtomic.sync(path, text);
+  writeFileAtomically(path, text);
 }
 
 export function writeJson(path: string, value: unknown): void {
@@ -59,7 +59,7 @@ export class ExperimentWriter {
 
   writeBatch(record: BatchRecord): void {
     if (this.batchesFd === null) throw new Error('ExperimentWriter: batch after finish');
-    writeSync(this.batchesFd, `${JSON.stringify(record)}\n`);
+    writeAll(this.batchesFd, `${JSON.stringify(record)}\n`, join(this.folder, experimentFiles.batchesPartial));
   }
 
   writeEpoch(record: EpochRecord): void {
@@ -70,6 +70,8 @@ export class ExperimentWriter {
 
   /** Completes batches.jsonl, then writes the summary (last: it marks the experiment finished). */
   finish(summary: ExperimentSummary): void {
+    // On the disk before it counts as whole.
+    if (this.batchesFd !== null) fsyncSync(this.batchesFd);
     this.closeBatches();
     renameSync(join(this.folder, experimentFiles.batchesPartial), join(this.folder, experimentFiles.batches));
     if (this.epochs.length === 0) writeAtomically(join(this.folder, experimentFiles.epochs), '');
@@ -84,12 +86,20 @@ export class ExperimentWriter {
   }
 }
 
-/** The summary of a finished experiment, or null when it did not finish (or its summary is unreadable). */
+/**
+ * The summary of a finished experiment, or null when it did not finish — or when any of its
+ * records is unreadable (a file truncated by a full disk under an earlier version): then it is
+ * trained again rather than kept broken forever.
+ */
 export function readFinishedSummary(folder: string): ExperimentSummary | null {
   const path = join(folder, experimentFiles.summary);
   if (!existsSync(path)) return null;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ExperimentSummary;
+    const summary = JSON.parse(readFileSync(path, 'utf8')) as ExperimentSummary;
+    for (const file of [experimentFiles.epochs, experimentFiles.batches]) {
+      for (const line of readFileSync(join(folder, file), 'utf8').split('\n')) if (line.trim() !== '') JSON.parse(line);
+    }
+    return summary;
   } catch {
     return null;
   }

@@ -4,7 +4,8 @@
  * Synchronous and self-contained, so it runs the same in the main thread or in a worker; the
  * same configuration gives bit-identical records wherever it runs.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { makeFolder } from '../record/output-folder.js';
 import type { DatasetOptions } from '../data/load.js';
 import { loadDataset } from '../data/load.js';
 import { appendToTrace, diagnose, traceOfBatches } from '../diagnose/diagnose.js';
@@ -57,7 +58,7 @@ function epochEvent(experiment: string, epochs: number, record: EpochRecord): Ex
 export function runExperiment(config: ExperimentConfig, folder: string, onEvent: (event: ExperimentEvent) => void = () => {}): ExperimentSummary {
   const started = performance.now();
   rmSync(folder, { recursive: true, force: true });
-  mkdirSync(folder, { recursive: true });
+  makeFolder(folder);
   writeJson(join(folder, experimentFiles.config), config);
 
   const { model: m, training } = config;

@@ -5,20 +5,24 @@
  * records are identical whatever the number of workers. A failure inside one experiment is
  * recorded and the suite goes on.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { ExperimentSummary } from '../record/metrics.js';
 import { InputError, showValue } from './errors.js';
 import { readFinishedSummary, writeJson } from './experiment-files.js';
+import { asWriteError, FileWriteError, writeFileAtomically } from '../record/atomic-file.js';
+import { checkOutputFolder, makeFolder, OutputFolderError } from '../record/output-folder.js';
 import type { ExperimentEvent } from './run-experiment.js';
 import { datasetOptions, runExperiment } from './run-experiment.js';
 import { DataError } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import type { ExperimentConfig, Suite } from './suite.js';
+import { resolveSuite } from './suite.js';
+import { lockRunFolder } from './run-lock.js';
 import type { ExperimentTask } from './worker.js';
 import { endOfEvents } from './worker.js';
 
@@ -47,6 +51,8 @@ export interface RunSuiteOptions {
   /** Where plots go (recorded in suite.json). Default: `plots/` inside the run folder, so the run folder holds everything. */
   plotsDir?: string;
   onEvent?: (event: ExperimentEvent) => void;
+  /** Called once the run folder exists and is locked, before any training. */
+  onFolder?: (folder: string) => void;
   /** A note for the caller, e.g. which experiments a resume skips. */
   onNotice?: (line: string) => void;
   /** Clock for the folder name (tests). */
@@ -76,7 +82,7 @@ function timestamp(date: Date): string {
 
 /** A new run folder; never reuses an existing one. */
 function createRunFolder(outRoot: string, suiteName: string, now: Date): string {
-  mkdirSync(outRoot, { recursive: true });
+  makeFolder(outRoot);
   const base = join(outRoot, `${suiteName}-${timestamp(now)}`);
   for (let attempt = 1; ; attempt++) {
     const folder = attempt === 1 ? base : `${base}-${attempt}`;
@@ -84,22 +90,70 @@ function createRunFolder(outRoot: string, suiteName: string, now: Date): string 
       mkdirSync(folder);
       return folder;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw asWriteError(folder, error);
     }
   }
 }
 
-/** Reads the suite.json of a run folder to resume it; a missing or broken one is an input error. */
+function toDocumentExperiment(config: ExperimentConfig): Record<string, unknown> {
+  const { expect, ...rest } = config;
+  if (expect === null || expect === undefined) return rest;
+  const expectation: Record<string, unknown> = {};
+  if (expect.verdict !== null) expectation.verdict = expect.verdict;
+  if (expect.atInitialisation !== null) expectation.at_initialisation = expect.atInitialisation;
+  if (expect.learning !== null) expectation.learning = expect.learning;
+  if (expect.why !== '') expectation.why = expect.why;
+  return { ...rest, expect: expectation };
+}
+
+/**
+ * Reads the suite.json of a run folder to resume it. Everything in it is checked as a suite file
+ * is (a run folder may have been edited or come from elsewhere): the experiments are resolved
+ * again through the schema, their names must be folders inside the run, and the plots folder a
+ * plain relative path or an absolute one. A missing or broken record is an input error, raised
+ * before anything is touched.
+ */
 export function readSuiteRecord(folder: string): SuiteRecord {
   const path = join(folder, suiteFile);
   if (!existsSync(path)) throw new InputError([`${folder}: not a run folder (no ${suiteFile})`]);
+  let raw: unknown;
   try {
-    const record = JSON.parse(readFileSync(path, 'utf8')) as SuiteRecord;
-    if (!Array.isArray(record.configs) || !Array.isArray(record.experiments)) throw new Error('configs or experiments missing');
-    return record;
+    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new InputError([`${path}: unreadable suite record: ${(error as Error).message}`]);
+    throw new InputError([`${path}: unreadable suite record: ${(error as Error).message.split('\n')[0]}`]);
   }
+  const record = raw as Partial<SuiteRecord> | null;
+  const problems: string[] = [];
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new InputError([`${path}: must be a suite record (an object), got ${showValue(raw)}`]);
+  if (!Array.isArray(record.configs) || record.configs.length === 0) throw new InputError([`${path}: configs: must be a non-empty list of experiments, got ${showValue(record.configs)}`]);
+  if (!Array.isArray(record.experiments)) problems.push(`experiments: must be a list of names, got ${showValue(record.experiments)}`);
+  if (typeof record.plotsDir !== 'string' || record.plotsDir === '' || (!isAbsolute(record.plotsDir) && normalize(record.plotsDir).split(/[\\/]/).includes('..'))) {
+    problems.push(`plotsDir: must be a folder inside the run or an absolute path, got ${showValue(record.plotsDir)}`);
+  }
+  for (const key of ['name', 'description', 'source', 'createdAt'] as const) {
+    if (typeof record[key] !== 'string') problems.push(`${key}: must be a string, got ${showValue(record[key])}`);
+  }
+  const configs = record.configs as unknown[];
+  if (problems.length > 0) throw new InputError(problems.map((line) => `${path}: ${line}`));
+  let resolved: Suite;
+  try {
+    const document = {
+      name: record.name,
+      description: record.description,
+      experiments: configs.map((config) => (config !== null && typeof config === 'object' && !Array.isArray(config)
+        ? toDocumentExperiment(config as ExperimentConfig) : config)),
+    };
+    resolved = resolveSuite(document, path);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    // The record holds resolved experiments under `configs`; say so in the field paths.
+    throw new InputError(error.problems.map((line) => line.replace(`${path}: experiments[`, `${path}: configs[`)));
+  }
+  const names = resolved.experiments.map((experiment) => experiment.name);
+  if (JSON.stringify(record.experiments) !== JSON.stringify(names)) {
+    throw new InputError([`${path}: experiments: must list the configs' names in order (${names.join(', ')}), got ${showValue(record.experiments)}`]);
+  }
+  return { ...(record as SuiteRecord), configs: resolved.experiments };
 }
 
 function workerFile(): string {
@@ -137,10 +191,20 @@ export async function runSuite(suite: Suite | null, options: RunSuiteOptions = {
   if (options.resume !== undefined) {
     folder = resolve(options.resume);
     record = readSuiteRecord(folder);
+    checkOutputFolder(folder, '--resume');
+    if (isAbsolute(record.plotsDir)) checkOutputFolder(record.plotsDir, `${suiteFile} plotsDir`);
   } else {
     if (suite === null) throw new InputError(['run: name a preset or an experiment file, or --resume a run folder']);
+    checkOutputFolder(options.outRoot ?? 'runs', '--out');
+    if (options.plotsDir !== undefined) checkOutputFolder(options.plotsDir, '--plots');
     checkSuiteData(suite);
-    folder = createRunFolder(resolve(options.outRoot ?? 'runs'), suite.name, options.now ?? new Date());
+    try {
+      folder = createRunFolder(resolve(options.outRoot ?? 'runs'), suite.name, options.now ?? new Date());
+    } catch (error) {
+      // Nothing was trained yet: an --out that cannot be made is bad input.
+      if (error instanceof FileWriteError) throw new OutputFolderError(`--out: cannot be created: ${error.message}`);
+      throw error;
+    }
     record = {
       name: suite.name,
       description: suite.description,
@@ -152,6 +216,16 @@ export async function runSuite(suite: Suite | null, options: RunSuiteOptions = {
     };
     writeJson(join(folder, suiteFile), record);
   }
+  const lock = lockRunFolder(folder);
+  try {
+    options.onFolder?.(folder);
+    return await trainPending(folder, record, options, onEvent);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainPending(folder: string, record: SuiteRecord, options: RunSuiteOptions, onEvent: (event: ExperimentEvent) => void): Promise<SuiteOutcome> {
 
   const outcomes: ExperimentOutcome[] = record.configs.map((config) => ({ name: config.name, folder: join(folder, config.name), summary: null, skipped: false }));
   const pending: ExperimentOutcome[] = [];
@@ -214,8 +288,9 @@ function recordFailure(outcome: ExperimentOutcome, error: unknown): void {
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   outcome.error = error instanceof Error ? error.message : String(error);
   try {
-    mkdirSync(outcome.folder, { recursive: true });
-    writeFileSync(join(outcome.folder, 'error.txt'), `${message}\n`);
+    makeFolder(outcome.folder);
+    // Whole or absent: on a full disk there is no error.txt rather than an empty one.
+    writeFileAtomically(join(outcome.folder, 'error.txt'), `${message}\n`);
   } catch {
     // The error is still returned to the caller; the file is a courtesy.
   }

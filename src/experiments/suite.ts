@@ -13,6 +13,7 @@ import { InputError, showValue } from './errors.js';
 import { schemaProblems } from './schema.js';
 import { presetPath } from './presets.js';
 import type { Expectation, LearningKind, VerdictKind } from '../record/metrics.js';
+import { lockFile } from './run-lock.js';
 
 export interface ModelSection {
   architecture: 'vanilla' | 'residual';
@@ -99,6 +100,17 @@ export interface SuiteOverrides {
 }
 
 type Json = Record<string, unknown>;
+
+/** Names a run folder already holds: an experiment may not take one (its folder would replace it). */
+export const reservedNames = ['suite.json', 'report.html', 'plots', lockFile, 'state.json'];
+
+/** Why an experiment name cannot be a folder of the run, or null when it can. */
+export function experimentNameProblem(name: string): string | null {
+  if (reservedNames.some((reserved) => reserved.toLowerCase() === name.toLowerCase())) {
+    return `${showValue(name)} is a file of the run folder (reserved: ${reservedNames.join(', ')})`;
+  }
+  return null;
+}
 
 function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -221,6 +233,8 @@ export function resolveSuite(document: unknown, path: string, overrides: SuiteOv
   experiments.forEach((experiment, index) => {
     const at = `experiments[${index}]`;
     const name = experiment.name as string;
+    const nameProblem = experimentNameProblem(name);
+    if (nameProblem !== null) dataProblems.push(`${at}.name: ${nameProblem}`);
     if (seen.has(name)) dataProblems.push(`${at}.name: ${showValue(name)} is used by an earlier experiment; names must be unique`);
     seen.add(name);
 

@@ -21,7 +21,7 @@ import { allCurveCharts } from './curves-chart.js';
 import { recurrentWeightNames } from '../diagnose/parameter-layers.js';
 import { pageScript } from './page-script.js';
 import { compileChart } from './render.js';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomically } from '../record/atomic-file.js';
 
 const require = createRequire(import.meta.url);
 
@@ -141,7 +141,7 @@ export function writeHtmlReport(
   seedGroups: readonly { label: string; members: readonly string[] }[] = [],
 ): string {
   const path = join(run.folder, reportFile);
-  writeFileAtomic.sync(path, reportHtml(run, plotsDir, comparison, perExperiment, seedGroups, null));
+  writeFileAtomically(path, reportHtml(run, plotsDir, comparison, perExperiment, seedGroups, null));
   return path;
 }
 

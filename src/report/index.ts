@@ -2,7 +2,6 @@
  * Pictures and the report, redrawn from a run folder's saved metrics alone: every experiment's
  * PNG plots (the original's five and ours), the comparison plots, and report.html.
  */
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { comparisonCharts } from './comparison-charts.js';
 import type { NamedChart } from './experiment-charts.js';
@@ -12,6 +11,7 @@ import { plotsFolder, readRunFolder } from './read-run.js';
 import { combineRuns, seedGroups } from './combine-runs.js';
 import type { RunContents } from './read-run.js';
 import { writeChartPng } from './render.js';
+import { checkOutputFolder, makeFolder } from '../record/output-folder.js';
 
 export { ReportInputError, readRunFolder } from './read-run.js';
 export type { RunContents, RunExperiment } from './read-run.js';
@@ -40,6 +40,8 @@ export interface ReportOutcome {
 /** Draws a run folder's PNGs and writes its report.html. */
 export async function buildReport(runFolder: string, options: ReportOptions = {}): Promise<ReportOutcome> {
   const run = readRunFolder(runFolder);
+  checkOutputFolder(run.folder, 'report');
+  if (options.plotsDir !== undefined) checkOutputFolder(options.plotsDir, '--plots');
   return render(run, options.plotsDir !== undefined ? resolve(options.plotsDir) : plotsFolder(run.folder, run.suite));
 }
 
@@ -53,12 +55,13 @@ export async function buildComparisonReport(runFolders: readonly string[], optio
   const now = options.now ?? new Date();
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const outFolder = resolve(options.outFolder ?? join('runs', `compare-${stamp}`));
-  mkdirSync(outFolder, { recursive: true });
+  checkOutputFolder(outFolder, '--out');
+  makeFolder(outFolder);
   return render(combineRuns(runs, outFolder, now), join(outFolder, 'plots'));
 }
 
 async function render(run: RunContents, plotsDir: string): Promise<ReportOutcome> {
-  mkdirSync(plotsDir, { recursive: true });
+  makeFolder(plotsDir);
   const plots: string[] = [];
   const perExperiment: { name: string; charts: NamedChart[] }[] = [];
   const suffixes = plotSuffixes(run.experiments);

@@ -7,7 +7,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { compile } from 'vega-lite';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFileAtomically } from '../record/atomic-file.js';
 import { subtitleFontSize } from './chart-kinds.js';
 import { fontFamily, fontFiles, useFontMetrics } from './text-width.js';
 
@@ -63,6 +63,6 @@ export function svgToPng(svg: string): RenderedPng {
 /** Renders `spec` to a PNG file atomically; returns its pixel size. */
 export async function writeChartPng(spec: TopLevelSpec, path: string): Promise<RenderedPng> {
   const rendered = svgToPng(await chartToSvg(spec));
-  await writeFileAtomic(path, rendered.png);
+  writeFileAtomically(path, rendered.png);
   return rendered;
 }

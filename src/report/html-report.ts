@@ -21,7 +21,6 @@ import { allCurveCharts } from './curves-chart.js';
 import { recurrentWeightNames } from '../diagnose/parameter-layers.js';
 import { pageScript } from './page-script.js';
 import { compileChart } from './render.js';
-import { writeFileAtomically } from '../record/atomic-file.js';
 
 const require = createRequire(import.meta.url);
 
@@ -133,19 +132,7 @@ export interface LiveReport {
   pollMilliseconds: number;
 }
 
-export function writeHtmlReport(
-  run: RunContents,
-  plotsDir: string,
-  comparison: readonly NamedChart[],
-  perExperiment: readonly { name: string; charts: NamedChart[] }[],
-  seedGroups: readonly { label: string; members: readonly string[] }[] = [],
-): string {
-  const path = join(run.folder, reportFile);
-  writeFileAtomically(path, reportHtml(run, plotsDir, comparison, perExperiment, seedGroups, null));
-  return path;
-}
-
-/** The report page as text (written by writeHtmlReport, served by the watch server). */
+/** The report page as text (written by the report, served by the watch server). */
 export function reportHtml(
   run: RunContents,
   plotsDir: string,

@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { comparisonCharts } from './comparison-charts.js';
 import type { NamedChart } from './experiment-charts.js';
 import { experimentCharts, plotSuffixes } from './experiment-charts.js';
-import { writeHtmlReport } from './html-report.js';
+import { reportFile, reportHtml } from './html-report.js';
+import { writeFileAtomically } from '../record/atomic-file.js';
 import { plotsFolder, readRunFolder } from './read-run.js';
 import { combineRuns, seedGroups } from './combine-runs.js';
 import type { RunContents } from './read-run.js';
@@ -60,27 +61,45 @@ export async function buildComparisonReport(runFolders: readonly string[], optio
   return render(combineRuns(runs, outFolder, now), join(outFolder, 'plots'));
 }
 
-async function render(run: RunContents, plotsDir: string): Promise<ReportOutcome> {
-  makeFolder(plotsDir);
-  const plots: string[] = [];
+/** Everything a report draws and writes, built before anything is written. */
+export interface ReportPlan {
+  plotsDir: string;
+  /** Every PNG to draw, in order. */
+  charts: NamedChart[];
+  /** report.html's path and text. */
+  reportPath: string;
+  html: string;
+}
+
+/**
+ * Builds every chart and the page from the records first: a record that still trips the drawing
+ * code fails here, before the plots folder or any file exists.
+ */
+export function planReport(run: RunContents, plotsDir: string): ReportPlan {
   const perExperiment: { name: string; charts: NamedChart[] }[] = [];
   const suffixes = plotSuffixes(run.experiments);
   for (const experiment of run.experiments) {
-    const charts = experimentCharts(experiment, suffixes.get(experiment.summary.name)!);
-    for (const chart of charts) {
-      const path = join(plotsDir, chart.file);
-      await writeChartPng(chart.spec, path);
-      plots.push(path);
-    }
-    perExperiment.push({ name: experiment.summary.name, charts });
+    perExperiment.push({ name: experiment.summary.name, charts: experimentCharts(experiment, suffixes.get(experiment.summary.name)!) });
   }
   const groups = seedGroups(run.experiments);
   const comparison = run.experiments.length > 0 ? comparisonCharts(run.experiments, run.suite.name, groups) : [];
-  for (const chart of comparison) {
+  return {
+    plotsDir,
+    charts: [...perExperiment.flatMap((experiment) => experiment.charts), ...comparison],
+    reportPath: join(run.folder, reportFile),
+    html: reportHtml(run, plotsDir, comparison, perExperiment, groups, null),
+  };
+}
+
+async function render(run: RunContents, plotsDir: string): Promise<ReportOutcome> {
+  const plan = planReport(run, plotsDir);
+  makeFolder(plotsDir);
+  const plots: string[] = [];
+  for (const chart of plan.charts) {
     const path = join(plotsDir, chart.file);
     await writeChartPng(chart.spec, path);
     plots.push(path);
   }
-  const report = writeHtmlReport(run, plotsDir, comparison, perExperiment, groups);
-  return { plotsDir, plots, report, warnings: run.warnings };
+  writeFileAtomically(plan.reportPath, plan.html);
+  return { plotsDir, plots, report: plan.reportPath, warnings: run.warnings };
 }

@@ -19,7 +19,7 @@ import { recurrentWeightNames } from '../diagnose/parameter-layers.js';
 import { experimentCharts, plotSuffixes } from './experiment-charts.js';
 import { experimentAnchor, reportHtml } from './html-report.js';
 import type { RunContents } from './read-run.js';
-import { plotsFolder, readRunFolder } from './read-run.js';
+import { plotsFolder, readRunFolder, ReportInputError } from './read-run.js';
 
 export interface WatchOptions {
   /** Default 8765; 0 picks a free port. */
@@ -84,14 +84,26 @@ export async function watchReport(runFolder: string, options: WatchOptions = {})
       response.writeHead(500, { 'content-type': 'text/plain' }).end(`vanishing: ${error instanceof Error ? error.message : String(error)}\n`);
     }
   });
+  const port = options.port ?? 8765;
+  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((ready, fail) => {
-    server.once('error', fail);
-    server.listen(options.port ?? 8765, options.host ?? '127.0.0.1', () => ready());
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      // A port in use or an address not on this machine is the user's to change: one line, exit 2.
+      const reasons: Record<string, string> = {
+        EADDRINUSE: `port ${port} is in use (another watch or program); choose another with --port`,
+        EADDRNOTAVAIL: `${host} is not an address of this machine (--host)`,
+        EACCES: `port ${port} needs privileges; choose one above 1023 with --port`,
+        ENOTFOUND: `${host} is not a known host name (--host)`,
+      };
+      const reason = error.code !== undefined ? reasons[error.code] : undefined;
+      fail(reason !== undefined ? new ReportInputError(`report --watch: ${reason}`) : error);
+    });
+    server.listen(port, host, () => ready());
   });
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}/`,
+    url: `http://${shownHost}:${address.port}/`,
     close: () => new Promise<void>((done) => server.close(() => done())),
   };
 }

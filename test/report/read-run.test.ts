@@ -15,7 +15,11 @@ test('a summary from before the learning answer reads with the new fields marked
     writeFileSync(join(root, 'suite.json'), JSON.stringify({ name: 'old', description: '', source: 'old.yaml', createdAt: '2026-11-24', experiments: ['a'], plotsDir: 'plots', configs: [] }));
     mkdirSync(join(root, 'a'));
     const oldVerdict = { kind: 'vanishing', headline: 'Gradients vanish down the stack.', evidence: ['…'], measures: { depthRatioPerLayer: 0.5 } };
-    writeFileSync(join(root, 'a', 'summary.json'), JSON.stringify({ name: 'a', verdict: oldVerdict, parameterNames: [], final: {}, baseline: null }));
+    const final = { loss: 2.3, accuracy: 0.1, validationLoss: 2.3, validationAccuracy: 0.1, testLoss: null, testAccuracy: null, minLayerGradientNorm: 1e-5 };
+    writeFileSync(join(root, 'a', 'summary.json'), JSON.stringify({
+      name: 'a', modelType: 'vanilla', mitigation: 'none', status: 'finished', divergence: null, epochsCompleted: 1, parameterNames: [],
+      numLayers: 2, steps: 28, final, baseline: null, verdict: oldVerdict, seconds: 1, kernels: 'native',
+    }));
     const [experiment] = readRunFolder(root, { batches: false }).experiments;
     assert.equal(experiment.summary.verdict.kind, 'vanishing');
     assert.equal(experiment.summary.verdict.atInitialisation, null);

@@ -67,3 +67,25 @@ experiments:
     child.kill();
   }
 });
+
+test('--watch on a port in use or an address not on this machine is one input line', async () => {
+  const { createServer } = await import('node:http');
+  const { ReportInputError } = await import('../../src/report/read-run.js');
+  const { runSuite } = await import('../../src/experiments/run-suite.js');
+  const { resolveSuite } = await import('../../src/experiments/suite.js');
+  const suite = resolveSuite({
+    name: 'busy',
+    defaults: { model: { hidden_size: 4, num_layers: 1 }, data: { dataset: 'adding', length: 4, train_samples: 16, validation_samples: 16, test_samples: 16 }, training: { epochs: 1, batch_size: 16 } },
+    experiments: [{ name: 'a' }],
+  }, join(root, 'busy.yaml'));
+  const { folder } = await runSuite(suite, { outRoot: join(root, 'busy'), workers: 0 });
+  const occupant = createServer();
+  await new Promise<void>((ready) => occupant.listen(0, '127.0.0.1', () => ready()));
+  const port = (occupant.address() as { port: number }).port;
+  try {
+    await assert.rejects(watchReport(folder, { port }), (error: unknown) => error instanceof ReportInputError && error.message === `report --watch: port ${port} is in use (another watch or program); choose another with --port`);
+    await assert.rejects(watchReport(folder, { port: 0, host: '10.255.255.1' }), (error: unknown) => error instanceof ReportInputError && /is not an address of this machine/.test(error.message));
+  } finally {
+    occupant.close();
+  }
+});

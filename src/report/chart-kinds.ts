@@ -4,6 +4,7 @@
  * marks zero and non-finite values visibly (log-scale.ts) and carries tooltips; line charts let
  * a reader toggle series by clicking the legend (in the HTML report).
  */
+import { scheme } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import type { RecordedNumber } from '../record/metrics.js';
 import { logAxis, logTickLabelExpression, narrowLogTicks } from './log-scale.js';
@@ -115,6 +116,11 @@ export interface LineOptions {
   offScaleSeries?: ReadonlySet<string>;
   /** Horizontal reference lines, e.g. the chance level. */
   references?: readonly { value: number; label: string }[];
+  /**
+   * Every series of the run in its order, when this chart shows only some of them: each keeps
+   * the colour it has where all are drawn.
+   */
+  colorOrder?: readonly string[];
 }
 
 /**
@@ -122,10 +128,14 @@ export interface LineOptions {
  * order the series come, which is the run's order of experiments: an experiment keeps its colour
  * from chart to chart.
  */
-function seriesColorScale(series: readonly string[]): { scheme: string; domain: string[] } {
+function seriesColorScale(series: readonly string[], colorOrder?: readonly string[]): { scheme: string; domain: string[] } | { domain: string[]; range: string[] } {
   const ordered = [...new Set(series)];
-  return { scheme: ordered.length > 10 ? 'tableau20' : 'tableau10', domain: ordered };
+  const all = colorOrder === undefined ? ordered : [...new Set([...colorOrder, ...ordered])];
+  const colors = scheme(all.length > 10 ? 'tableau20' : 'tableau10') as string[];
+  if (colorOrder === undefined) return { scheme: all.length > 10 ? 'tableau20' : 'tableau10', domain: ordered };
+  return { domain: ordered, range: ordered.map((name) => colors[all.indexOf(name) % colors.length]) };
 }
+
 
 /** "a = b" for every group of series whose points are the same to 6 digits (drawn on top of each other). */
 export function coincidingSeries(points: readonly LinePoint[]): string[] {
@@ -163,7 +173,7 @@ export function logLines(text: ChartText, points: readonly LinePoint[], options:
   const coinciding = coincidingSeries(points);
   const x = { field: 'x', type: 'quantitative' as const, title: text.xTitle, axis: options.xInteger === true ? { tickMinStep: 1, format: 'd' } : {}, scale: { nice: false, zero: false } };
   const y = { field: 'y', type: 'quantitative' as const, title: `${text.yTitle} (log scale)`, scale: { type: 'log' as const, domain: axis.domain, nice: false }, axis: logAxisLabels(axis.domain) };
-  const color = { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series', scale: seriesColorScale(points.map((p) => p.series)), legend: seriesCount > 1 ? { orient: 'right' as const } : null };
+  const color = { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series', scale: seriesColorScale(points.map((p) => p.series), options.colorOrder), legend: seriesCount > 1 ? { orient: 'right' as const } : null };
   const tooltip = [
     { field: 'series', type: 'nominal' as const, title: options.seriesTitle ?? 'series' },
     ...(useDash ? [{ field: 'dash', type: 'nominal' as const, title: options.dashTitle ?? 'kind' }] : []),
@@ -218,7 +228,7 @@ export function logLines(text: ChartText, points: readonly LinePoint[], options:
 }
 
 /** Lines on a linear axis (accuracy, fractions). */
-export function linearLines(text: ChartText, points: readonly LinePoint[], options: { domain?: [number, number]; percent?: boolean; seriesTitle?: string; dashTitle?: string; xInteger?: boolean } = {}): TopLevelSpec {
+export function linearLines(text: ChartText, points: readonly LinePoint[], options: { domain?: [number, number]; percent?: boolean; seriesTitle?: string; dashTitle?: string; xInteger?: boolean; colorOrder?: readonly string[] } = {}): TopLevelSpec {
   const rows = points.filter((p) => p.value !== null && Number.isFinite(Number(p.value))).map((p) => ({
     series: p.series, x: p.x, y: Number(p.value), dash: p.dash ?? '', ...(p.low !== undefined && p.high !== undefined ? { low: p.low, high: p.high } : {}),
   }));
@@ -236,7 +246,7 @@ export function linearLines(text: ChartText, points: readonly LinePoint[], optio
     encoding: {
       x: { field: 'x', type: 'quantitative', title: text.xTitle, axis: options.xInteger === true ? { tickMinStep: 1, format: 'd' } : {}, scale: { zero: false } },
       y: { field: 'y', type: 'quantitative', title: text.yTitle, axis: { format }, scale: options.domain !== undefined ? { domain: options.domain } : { zero: false } },
-      color: { field: 'series', type: 'nominal', title: options.seriesTitle ?? 'series', scale: seriesColorScale(rows.map((r) => r.series)) },
+      color: { field: 'series', type: 'nominal', title: options.seriesTitle ?? 'series', scale: seriesColorScale(rows.map((r) => r.series), options.colorOrder) },
       ...(useDash ? { strokeDash: { field: 'dash', type: 'nominal', title: options.dashTitle ?? 'kind' } } : {}),
       opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 },
       tooltip: [

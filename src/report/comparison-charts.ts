@@ -37,6 +37,8 @@ function measure(metrics: ExperimentMetrics, name: string): string {
  */
 export function comparisonCharts(experiments: readonly ExperimentMetrics[], suiteName: string, seedGroups: readonly { label: string; members: readonly string[] }[] = []): NamedChart[] {
   const geometric = (points: LinePoint[]): LinePoint[] => aggregateSeeds(points, seedGroups, 'geometric');
+  // Every chart colours a series by its place among all of them, so a chart of some keeps the colours.
+  const colorOrder = [...new Set(geometric(experiments.map((e) => ({ series: e.summary.name, x: 0, value: 1 }))).map((p) => p.series))];
   const charts: NamedChart[] = [];
   const depth: LinePoint[] = [];
   for (const e of experiments) {
@@ -53,7 +55,7 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
       title: `Gradient Through Depth - ${suiteName}`,
       subtitle: 'mean L2 norm of each layer\'s recurrent weight gradient (weight_hh) in the last epoch; layer 0 is next to the input',
       xTitle: 'layer (0 = bottom, next to the input)', yTitle: 'mean gradient L2 norm of weight_hh',
-    }, geometric(depth), { xInteger: true, seriesTitle: 'experiment' }),
+    }, geometric(depth), { xInteger: true, seriesTitle: 'experiment', colorOrder }),
   });
 
   // What the verdict judges through time: the gradient arriving at the input, k steps before the
@@ -77,8 +79,27 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
       title: `Gradient Through Time - ${suiteName}`,
       subtitle: 'what the verdict judges: ‖∂L/∂x‖ k steps back over its value at the last step (for losses read at every step, the last step\'s loss alone)',
       xTitle: 'steps back from the answer (k)', yTitle: '‖∂L/∂x‖ relative to the last step',
-    }, geometric(time), { xInteger: true, seriesTitle: 'experiment', dashTitle: 'sequence length' }),
+    }, geometric(time), { xInteger: true, seriesTitle: 'experiment', dashTitle: 'sequence length', colorOrder }),
   });
+
+  // One panel per sequence length as well: each length on its own axis of steps back.
+  if (lengths.size > 1) {
+    for (const length of [...lengths].sort((a, b) => a - b)) {
+      const members = new Set(experiments.filter((e) => e.summary.steps === length).map((e) => e.summary.name));
+      const panel = time.filter((p) => members.has(p.series)).map((p) => ({ ...p, dash: undefined }));
+      if (panel.length === 0) continue;
+      charts.push({
+        file: `compare_time_profile_T${length}.png`,
+        filterable: true,
+        caption: `The same for the experiments of sequence length ${length} alone`,
+        spec: logLines({
+          title: `Gradient Through Time, T = ${length} - ${suiteName}`,
+          subtitle: '‖∂L/∂x‖ k steps back over its value at the last step, for the experiments of this sequence length',
+          xTitle: 'steps back from the answer (k)', yTitle: '‖∂L/∂x‖ relative to the last step',
+        }, geometric(panel), { xInteger: true, seriesTitle: 'experiment', colorOrder }),
+      });
+    }
+  }
 
   const loss: LinePoint[] = experiments.flatMap((e) => e.epochs.flatMap((epoch): LinePoint[] => [
     { series: e.summary.name, dash: 'training', x: epoch.epoch, value: epoch.meanLoss },
@@ -93,7 +114,7 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
     file: 'compare_loss.png',
     filterable: true,
     caption: 'Training (solid) and validation (dashed) loss per epoch, with the chance level',
-    spec: logLines({ title: `Loss - ${suiteName}`, subtitle: 'mean training loss over the epoch\'s batches, and validation loss after it; dashed grey: the chance level', xTitle: 'epoch', yTitle: 'loss' }, geometric(loss), { xInteger: true, seriesTitle: 'experiment', dashTitle: 'split', offScaleSeries: diverged, references }),
+    spec: logLines({ title: `Loss - ${suiteName}`, subtitle: 'mean training loss over the epoch\'s batches, and validation loss after it; dashed grey: the chance level', xTitle: 'epoch', yTitle: 'loss' }, geometric(loss), { xInteger: true, seriesTitle: 'experiment', dashTitle: 'split', offScaleSeries: diverged, references, colorOrder }),
   });
 
   const classification = experiments.filter((e) => e.epochs.some((epoch) => epoch.meanAccuracy !== null));
@@ -107,7 +128,7 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
       file: 'compare_accuracy.png',
       filterable: true,
       caption: 'Training (solid) and validation (dashed) accuracy per epoch',
-      spec: linearLines({ title: `Accuracy - ${suiteName}`, subtitle: chance !== undefined ? `chance level ${(100 * chance).toFixed(0)} %` : undefined, xTitle: 'epoch', yTitle: 'accuracy' }, aggregateSeeds(accuracy, seedGroups, 'arithmetic'), { domain: [0, 1], percent: true, seriesTitle: 'experiment', dashTitle: 'split', xInteger: true }),
+      spec: linearLines({ title: `Accuracy - ${suiteName}`, subtitle: chance !== undefined ? `chance level ${(100 * chance).toFixed(0)} %` : undefined, xTitle: 'epoch', yTitle: 'accuracy' }, aggregateSeeds(accuracy, seedGroups, 'arithmetic'), { domain: [0, 1], percent: true, seriesTitle: 'experiment', dashTitle: 'split', xInteger: true, colorOrder }),
     });
   }
 

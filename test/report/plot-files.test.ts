@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { runSuite } from '../../src/experiments/run-suite.js';
 import { resolveSuite } from '../../src/experiments/suite.js';
-import { buildReport } from '../../src/report/index.js';
+import { buildReport, comparisonCharts, readRunFolder } from '../../src/report/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vanishing-plot-files-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -33,6 +33,16 @@ test('plots live in the run folder, names never collide, links survive a move', 
   assert.equal(new Set(report.plots).size, report.plots.length);
   assert.ok(onDisk.includes('training_loss_lstm_no_mitigation_lstm1_adding.png'), onDisk.join(', '));
   assert.ok(onDisk.includes('training_loss_lstm_no_mitigation_lstm1_order.png'));
+  // Two sequence lengths (6 and 10): the time profile also once per length, each experiment in its own colour everywhere.
+  assert.ok(onDisk.includes('compare_time_profile_T6.png') && onDisk.includes('compare_time_profile_T10.png'), onDisk.join(', '));
+  const charts = comparisonCharts(readRunFolder(outcome.folder).experiments, 'collide');
+  const colorOf = (file: string, series: string): string => {
+    const spec = JSON.stringify(charts.find((chart) => chart.file === file)!.spec);
+    const scale = JSON.parse(/"scale":(\{"domain":\[[^\]]*\],"range":\[[^\]]*\]\})/.exec(spec)![1]) as { domain: string[]; range: string[] };
+    return scale.range[scale.domain.indexOf(series)];
+  };
+  assert.equal(colorOf('compare_time_profile_T10.png', 'lstm1_order'), colorOf('compare_time_profile.png', 'lstm1_order'));
+  assert.notEqual(colorOf('compare_time_profile_T10.png', 'lstm1_order'), colorOf('compare_time_profile_T6.png', 'lstm1_adding'));
 
   const moved = join(root, 'elsewhere', 'run');
   mkdirSync(dirname(moved));

@@ -19,6 +19,9 @@ export const verdictColors: Record<VerdictKind, string> = {
   inconclusive: '#7f7f7f',
 };
 
+/** The verdicts drawn as a table, for the PNGs (the report page has the table itself). */
+export const verdictTableFile = 'compare_verdicts.png';
+
 /** ‖∂L/∂x_t‖ per step in the last epoch that recorded it: the probe's when the loss is read at every step. */
 export function arrivalProfile(metrics: ExperimentMetrics): RecordedNumber[] | null {
   const recorded = metrics.epochs.filter((epoch) => epoch.meanInputGradientNorms != null || epoch.meanLastStepProbe != null).at(-1);
@@ -133,7 +136,7 @@ export function comparisonCharts(experiments: readonly ExperimentMetrics[], suit
   }
 
   charts.push({
-    file: 'compare_verdicts.png',
+    file: verdictTableFile,
     caption: 'The verdict on each experiment with the measures behind it',
     spec: textTable(`Verdicts - ${suiteName}`, 'fitted rates at the end: depth = update size per layer down the stack; time = gradient arriving at the input per step back; span = the distance the task needs in time constants (6 or more: vanishing)', [
       { title: 'experiment' }, { title: 'verdict' }, { title: 'at init' }, { title: 'learned?' }, { title: 'val. accuracy' },

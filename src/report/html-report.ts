@@ -12,7 +12,8 @@ import { describeExpectation, expectationMismatches } from '../diagnose/expectat
 import { formatNumber, learningLabels } from '../diagnose/sentences.js';
 import { decodeNumber } from '../record/metrics.js';
 import type { ExperimentSummary, RecordedNumber, VerdictKind } from '../record/metrics.js';
-import { verdictColors } from './comparison-charts.js';
+import { verdictColors, verdictTableFile } from './comparison-charts.js';
+import type { TopLevelSpec } from 'vega-lite';
 import type { NamedChart } from './experiment-charts.js';
 import type { RunContents } from './read-run.js';
 import { filterableBySeries } from './chart-kinds.js';
@@ -78,9 +79,12 @@ h2 { margin-top: 32px; border-bottom: 2px solid #ddd; padding-bottom: 4px; }
 .meta { color: #555; font-size: 14px; }
 .table-scroll { overflow-x: auto; }
 table.verdicts { border-collapse: collapse; width: 100%; font-size: 13px; background: white; }
-table.verdicts th, table.verdicts td { border-bottom: 1px solid #e3e3e3; padding: 5px 7px; text-align: left; vertical-align: top; }
+table.verdicts th, table.verdicts td { border-bottom: 1px solid #e3e3e3; padding: 5px 5px; text-align: left; vertical-align: top; }
 table.verdicts td.num { text-align: right; white-space: nowrap; }
-table.verdicts td.sentence { min-width: 260px; }
+/* Long experiment names (underscores, no spaces) break rather than widen the table past the window. */
+table.verdicts td:first-child { overflow-wrap: anywhere; min-width: 110px; }
+table.verdicts tr:has(+ tr.sentence-row) td { border-bottom: none; padding-bottom: 1px; }
+table.verdicts tr.sentence-row td { color: #333; font-size: 12.5px; padding-top: 0; }
 .badge { display: inline-block; color: white; border-radius: 4px; padding: 1px 8px; font-weight: bold; font-size: 12px; white-space: nowrap; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 14px; }
 .chart { background: white; padding: 8px; border: 1px solid #e3e3e3; border-radius: 4px; min-width: 0; }
@@ -132,6 +136,18 @@ export interface LiveReport {
   pollMilliseconds: number;
 }
 
+/**
+ * Faceted charts (the histogram strips) cannot be resized in the page once compiled: drawn for
+ * the page at a width that fits the grid's column at 1280 px, not the PNG's 1,300 px.
+ */
+function narrowFacets(spec: TopLevelSpec): TopLevelSpec {
+  const inner = (spec as { facet?: unknown; spec?: { width?: unknown } }).spec;
+  if ((spec as { facet?: unknown }).facet === undefined || inner === undefined || typeof inner.width !== 'number' || inner.width <= pageFacetWidth) return spec;
+  return { ...spec, spec: { ...inner, width: pageFacetWidth } } as TopLevelSpec;
+}
+
+const pageFacetWidth = 640;
+
 /** The report page as text (written by the report, served by the watch server). */
 export function reportHtml(
   run: RunContents,
@@ -147,7 +163,8 @@ export function reportHtml(
   const specs: { id: string; spec: unknown; filterable: boolean; table: { columns: string[]; rows: unknown[][] } }[] = [];
   const downloads = (id: string, file: string): string => ['csv', 'svg', 'png'].map((kind) => `<button type="button" data-download="${kind}" data-chart="${id}" data-file="${escapeHtml(file)}">${kind.toUpperCase()}</button>`).join('');
   const chartBlock = (id: string, chart: NamedChart): string => {
-    const spec = chart.filterable === true ? filterableBySeries(chart.spec, [...names, ...seedGroups.map((group) => group.label)]) : chart.spec;
+    const filtered = chart.filterable === true ? filterableBySeries(chart.spec, [...names, ...seedGroups.map((group) => group.label)]) : chart.spec;
+    const spec = narrowFacets(filtered);
     specs.push({ id, spec: compileChart(spec), filterable: chart.filterable === true, table: chartTable(chart.spec) });
     const base = chart.file.replace(/\.png$/, '');
     return `<div class="chart"><div class="caption">${escapeHtml(chart.caption)} · <a href="${pngLink(chart.file)}">PNG file</a> ${downloads(id, base)}</div><div id="${id}" class="vega-chart"></div></div>`;
@@ -166,18 +183,21 @@ export function reportHtml(
     return `<td title="${escapeHtml(s.expected.why)}">${mismatches.length === 0 ? `✓ ${escapeHtml(describeExpectation(s.expected))}` : `✗ ${escapeHtml(mismatches.join('; '))}`}</td>`;
   };
   const measure = (s: ExperimentSummary, name: string): string => number(s.verdict.measures[name]);
+  const columnCount = 13 + (checked ? 1 : 0);
   const verdictRows = run.experiments.map((e) => {
     const s = e.summary;
     return `<tr data-experiment="${escapeHtml(s.name)}"><td><a href="#${anchor(s.name)}">${escapeHtml(s.name)}</a></td>`
       + `<td>${badge(s.verdict.kind)}</td><td>${badge(s.verdict.atInitialisation?.kind)}</td><td>${learningLabels[s.verdict.learning.kind]}</td>`
-      + `<td class="sentence">${escapeHtml(s.verdict.headline)}</td>`
       + `<td class="num">${measure(s, 'depthPerLayer')}</td><td class="num">${measure(s, 'timePerStep')}</td><td class="num">${measure(s, 'timeConstantsOverLag')}</td>`
       + `<td class="num">${endToEnd(s.verdict.measures.timeConstantsOverLag)}</td><td class="num">${halvingDistance(s.verdict.measures.timePerStep)}</td>`
       + `<td class="num">${percent(s.final.validationAccuracy)}</td><td class="num">${number(s.final.validationLoss)} (${number(s.baseline?.loss)})</td>`
-      + `<td class="num">${number(s.final.minLayerGradientNorm)}</td><td class="num">${s.seconds.toFixed(1)} s</td>${expectedCell(s)}</tr>`;
+      + `<td class="num">${number(s.final.minLayerGradientNorm)}</td><td class="num">${s.seconds.toFixed(1)} s</td>${expectedCell(s)}</tr>`
+      // The sentence on a row of its own under the numbers, so 17 experiments' table fits 1280 px.
+      + `\n<tr class="sentence-row" data-experiment="${escapeHtml(s.name)}"><td></td><td colspan="${columnCount - 1}">${escapeHtml(s.verdict.headline)}</td></tr>`;
   }).join('\n');
 
-  const comparisonBlocks = comparison.map((chart, i) => chartBlock(`compare-${i}`, chart)).join('\n');
+  // The verdicts chart is the verdict table above, drawn for the PNG; the page has the table.
+  const comparisonBlocks = comparison.map((chart) => (chart.file === verdictTableFile ? '' : chartBlock(`chart-${chart.file.replace(/\.png$/, '')}`, chart))).join('\n');
   const experimentSections = run.experiments.map((e) => {
     const s = e.summary;
     const charts = perExperiment.find((p) => p.name === s.name)?.charts ?? [];
@@ -235,9 +255,9 @@ ${curveControls}
 <section id="verdicts">
 <h2>Verdicts</h2>
 ${warnings}
-<div class="table-scroll"><table class="verdicts"><thead><tr><th>experiment</th><th>verdict</th><th>at init</th><th>learned?</th><th>in one sentence</th><th title="the size of each layer's update, per layer down the stack (fitted)">× per layer</th><th title="the gradient arriving at the input, per step back (fitted)">× per step</th><th title="the distance the task needs in time constants of the decay (6 or more: vanishing)">span</th><th title="the factor the fitted rate changes the gradient by over the distance the task needs">end to end</th><th title="steps back until the gradient arriving at the input halves">halves every</th><th>val. acc.</th><th>val. loss (chance)</th><th>smallest layer grad</th><th>time</th>${checked ? '<th>expected</th>' : ''}</tr></thead>
+<div class="table-scroll"><table class="verdicts"><thead><tr><th>experiment</th><th>verdict</th><th>at init</th><th>learned?</th><th title="the size of each layer's update, per layer down the stack (fitted)">× per layer</th><th title="the gradient arriving at the input, per step back (fitted)">× per step</th><th title="the distance the task needs in time constants of the decay (6 or more: vanishing)">span</th><th title="the factor the fitted rate changes the gradient by over the distance the task needs">end to end</th><th title="steps back until the gradient arriving at the input halves">halves every</th><th>val. acc.</th><th>val. loss (chance)</th><th>smallest layer grad</th><th>time</th>${checked ? '<th>expected</th>' : ''}</tr></thead>
 <tbody>${verdictRows}</tbody></table></div>
-<p class="meta">The side panel's checkboxes and filter apply to every chart, this table and the sections. Hover over a chart for values; click a legend entry to single out a series (shift-click for several). Each chart downloads as CSV, SVG or PNG.</p>
+<p class="meta">The side panel's checkboxes and filter apply to every chart, this table and the sections. Hover over a chart for values; click a legend entry to single out a series (shift-click for several). Each chart downloads as CSV, SVG or PNG.${comparison.some((chart) => chart.file === verdictTableFile) ? ` This table as a picture: <a href="${pngLink(verdictTableFile)}">PNG file</a>.` : ''}</p>
 </section>
 ${curves.length > 0 ? `<section id="curves"><h2>Training curves</h2><div class="grid">${curveBlocks}</div></section>` : ''}
 <section id="comparison"><h2>Comparison</h2>

@@ -62,6 +62,17 @@ export const pageScript = String.raw`
     if (spec.vconcat !== undefined || (spec.layout !== undefined && spec.width !== undefined)) view.width(Math.max(280, width - 270));
   }
 
+  // A legend wider than the room left for it (long experiment names) would push the chart past
+  // its box: once drawn, the plot gives up the excess.
+  function shrinkToFit(view, container, spec) {
+    var resizable = (spec.autosize !== undefined && spec.autosize.type === 'fit') || spec.vconcat !== undefined || (spec.layout !== undefined && spec.width !== undefined);
+    var canvas = container.querySelector('canvas');
+    var excess = canvas === null ? 0 : canvas.getBoundingClientRect().width - (container.clientWidth - 4);
+    if (!resizable || excess <= 0) return Promise.resolve(view);
+    view.width(Math.max(200, view.width() - Math.ceil(excess)));
+    return view.runAsync();
+  }
+
   function updateStatus() {
     status.textContent = drawn + ' of ' + (charts.length + curves.length) + ' charts drawn (the rest draw as they scroll into view)';
   }
@@ -77,7 +88,7 @@ export const pageScript = String.raw`
     fitWidth(view, container, spec);
     if (curve !== null ? curve.filterable : chart.filterable) view.signal('shown', shownSeries());
     if (curve !== null) view.data('points', smoothed(curve.points));
-    pending[id] = view.runAsync().then(function () {
+    pending[id] = view.runAsync().then(function () { return shrinkToFit(view, container, spec); }).then(function () {
       views[id] = view;
       delete pending[id];
       container.setAttribute('data-rendered', 'true');
@@ -96,14 +107,16 @@ export const pageScript = String.raw`
   function smoothed(points) {
     var state = {};
     return points.map(function (p) {
-      var s = state[p.series] || (state[p.series] = { average: 0, weight: 0 });
+      var s = state[p.series] || (state[p.series] = { average: null, weight: 0 });
       var value = p.raw;
       var usable = value !== null && isFinite(value) && (curveScale !== 'log' || value > 0);
       if (usable) {
-        s.average = smoothing * s.average + (1 - smoothing) * value;
+        // The debiased average (TensorBoard's), updated in a form whose first value is the first
+        // point exactly: average += (1 - smoothing) / weight * (value - average).
         s.weight = smoothing * s.weight + (1 - smoothing);
+        s.average = s.average === null ? value : s.average + (1 - smoothing) / s.weight * (value - s.average);
       }
-      return { series: p.series, x: p.x, raw: value, smooth: s.weight > 0 ? s.average / s.weight : null };
+      return { series: p.series, x: p.x, raw: value, smooth: s.average };
     });
   }
 
@@ -220,8 +233,9 @@ export const pageScript = String.raw`
       Object.keys(views).forEach(function (id) {
         var curve = null;
         curves.forEach(function (c) { if (c.id === id) curve = c; });
-        fitWidth(views[id], document.getElementById(id), curve !== null ? curve[curveScale] : byId[id].spec);
-        views[id].runAsync();
+        var resizedSpec = curve !== null ? curve[curveScale] : byId[id].spec;
+        fitWidth(views[id], document.getElementById(id), resizedSpec);
+        views[id].runAsync().then(function (view) { return shrinkToFit(view, document.getElementById(id), resizedSpec); });
       });
     }, 150);
   });

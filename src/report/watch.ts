@@ -35,12 +35,21 @@ export interface WatchServer {
   close(): Promise<void>;
 }
 
-/** Changes when an epoch or an experiment ends (or one starts): then the whole page is rebuilt. */
+/**
+ * Changes when an epoch or an experiment ends (or one starts), or a training curve appears (the
+ * first batch reaches the disk after the page was built): then the whole page is rebuilt.
+ */
 function versionOf(folder: string, run: RunContents): string {
+  const { run: curves, byExperiment } = curvesOf(run);
+  const curveIds = [...curves, ...byExperiment.values()].map((curve) => curve.id).join(',');
   return run.suite.experiments.map((name) => {
     const epochs = join(folder, name, 'epochs.jsonl');
     return [name, existsSync(epochs) ? statSync(epochs).size : -1, existsSync(join(folder, name, 'summary.json')), existsSync(join(folder, name, 'config.json'))].join(':');
-  }).join('|');
+  }).join('|') + `|curves:${curveIds}`;
+}
+
+function curvesOf(run: RunContents): ReturnType<typeof allCurveCharts> {
+  return allCurveCharts(run.experiments, (e) => recurrentWeightNames(e.summary.parameterNames), experimentAnchor);
 }
 
 function page(folder: string, pollMilliseconds: number): string {
@@ -54,7 +63,7 @@ function page(folder: string, pollMilliseconds: number): string {
 
 function state(folder: string): string {
   const run = readRunFolder(folder, { unfinished: true });
-  const { run: curves, byExperiment } = allCurveCharts(run.experiments, (e) => recurrentWeightNames(e.summary.parameterNames), experimentAnchor);
+  const { run: curves, byExperiment } = curvesOf(run);
   return JSON.stringify({ version: versionOf(run.folder, run), curves: [...curves, ...byExperiment.values()].map((curve) => ({ id: curve.id, points: curve.points })) });
 }
 

@@ -46,6 +46,8 @@ experiments:
         const errors: string[] = [];
         page.on('pageerror', (error) => errors.push(String(error)));
         await page.goto(server.url);
+        // The first batch may not be on disk yet: the page reloads itself when the curve appears.
+        await page.waitForFunction('document.getElementById("curve-loss") !== null && window.vanishing !== undefined', undefined, { timeout: 60_000 });
         await page.evaluate('window.vanishing.draw("curve-loss").then(() => true)');
         const count = async (): Promise<number> => (await page.evaluate(`window.vanishing.curveValues('curve-loss', 'tanh').length`)) as number;
         const first = await count();

@@ -123,11 +123,9 @@ export function loadMnist(options: MnistOptions, random: SeededRandom): Sequence
   const pool: DataSplit = { size: samples, inputs, targets: labels };
   const splits = splitPool(pool, { validationFraction: options.validationFraction ?? 0.1, testFraction: options.testFraction ?? 0.1 }, random.fork('split'), pixelsPerImage, 1, 'dataset mnist');
   if (options.normalize ?? true) normaliseByTraining(splits);
-  const noiseStd = options.noiseStd ?? 0;
-  if (!(noiseStd >= 0)) throw new DataError(`dataset mnist: data.noiseStd must be ≥ 0; got ${noiseStd}`);
-  addGaussianNoise(splits.train, noiseStd, random.fork('noise'));
+  addGaussianNoise(splits.train, options.noiseStd ?? 0, random.fork('noise'), 'dataset mnist');
   const noiseSteps = options.leadingNoiseSteps ?? 0;
-  if (!Number.isInteger(noiseSteps) || noiseSteps < 0) throw new DataError(`dataset mnist: data.leadingNoiseSteps must be an integer ≥ 0; got ${noiseSteps}`);
+  if (!Number.isInteger(noiseSteps) || noiseSteps < 0 || noiseSteps > 10000) throw new DataError(`dataset mnist: data.leading_noise_steps must be an integer in [0, 10000]; got ${noiseSteps}`);
   const noisy = noiseSteps === 0 ? splits : {
     train: prependNoiseSteps(splits.train, noiseSteps, steps, inputSize, random.fork('leading-noise-train')),
     validation: prependNoiseSteps(splits.validation, noiseSteps, steps, inputSize, random.fork('leading-noise-validation')),

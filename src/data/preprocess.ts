@@ -5,6 +5,7 @@
 import type { SeededRandom } from '../random.js';
 import type { DataSplit } from './dataset.js';
 import { DataError, selectSamples } from './dataset.js';
+import { maxNoiseStd } from './limits.js';
 
 export interface SplitFractions {
   /** Fraction of the pool held out for validation, in [0, 1). */
@@ -25,22 +26,24 @@ export function splitPool(
   targetsPerSample: number,
   source: string,
 ): { train: DataSplit; validation: DataSplit; test: DataSplit } {
+  // Messages use the file's spelling (validation_fraction), as the user wrote it.
+  const fields = { validationFraction: 'data.validation_fraction', testFraction: 'data.test_fraction' } as const;
   for (const field of ['validationFraction', 'testFraction'] as const) {
     const value = fractions[field];
-    if (!(value >= 0 && value < 1)) throw new DataError(`${source}: data.${field} must be in [0, 1); got ${value}`);
+    if (!(value >= 0 && value < 1)) throw new DataError(`${source}: ${fields[field]} must be in [0, 1); got ${value}`);
   }
   const order = random.permutation(pool.size);
   const validationCount = Math.round(pool.size * fractions.validationFraction);
   const testCount = Math.round(pool.size * fractions.testFraction);
   const trainCount = pool.size - validationCount - testCount;
   if (trainCount <= 0) {
-    throw new DataError(`${source}: data.validationFraction = ${fractions.validationFraction} and data.testFraction = ${fractions.testFraction} leave no training samples out of ${pool.size}`);
+    throw new DataError(`${source}: ${fields.validationFraction} = ${fractions.validationFraction} and ${fields.testFraction} = ${fractions.testFraction} leave no training samples out of ${pool.size}`);
   }
   if (fractions.validationFraction > 0 && validationCount === 0) {
-    throw new DataError(`${source}: data.validationFraction = ${fractions.validationFraction} of ${pool.size} samples leaves the validation set empty`);
+    throw new DataError(`${source}: ${fields.validationFraction} = ${fractions.validationFraction} of ${pool.size} samples leaves the validation set empty`);
   }
   if (fractions.testFraction > 0 && testCount === 0) {
-    throw new DataError(`${source}: data.testFraction = ${fractions.testFraction} of ${pool.size} samples leaves the test set empty`);
+    throw new DataError(`${source}: ${fields.testFraction} = ${fractions.testFraction} of ${pool.size} samples leaves the test set empty`);
   }
   return {
     train: selectSamples(pool, order.subarray(0, trainCount), inputsPerSample, targetsPerSample),
@@ -70,22 +73,17 @@ export function normaliseByTraining(splits: { train: DataSplit; validation: Data
   return { mean, std: measured };
 }
 
-/** Adds N(0, std²) noise to the training inputs in place (the original's data augmentation). */
-export function addGaussianNoise(split: DataSplit, std: number, random: SeededRandom): void {
+/**
+ * Adds N(0, std²) noise to the training inputs in place (the original's data augmentation).
+ * `source` names the data in errors. The std is bounded (limits.ts): within the bound the noise
+ * cannot carry a finite float32 past its range (its spacing near 3.4e38 is 2e31), and beyond it
+ * `noise_std: 1e308` made every input infinite and the run fail halfway.
+ */
+export function addGaussianNoise(split: DataSplit, std: number, random: SeededRandom, source: string): void {
+  if (!(std >= 0 && std <= maxNoiseStd)) throw new DataError(`${source}: data.noise_std must be in [0, ${maxNoiseStd}]; got ${std}`);
   if (std === 0) return;
   const inputs = split.inputs;
   for (let i = 0; i < inputs.length; i++) inputs[i] += std * random.normal();
-}
-
-/** Throws when any input value is NaN or infinite, naming the sample, step and feature. */
-export function assertFiniteInputs(inputs: Float32Array, steps: number, inputSize: number, source: string): void {
-  for (let i = 0; i < inputs.length; i++) {
-    if (!Number.isFinite(inputs[i])) {
-      const sample = Math.floor(i / (steps * inputSize));
-      const step = Math.floor(i / inputSize) % steps;
-      throw new DataError(`${source}: value ${inputs[i]} at sample ${sample}, step ${step}, feature ${i % inputSize} is not finite`);
-    }
-  }
 }
 
 /** A copy of `split` with `noiseSteps` steps of N(0, 1) values before each sequence. */

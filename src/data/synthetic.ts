@@ -19,6 +19,7 @@
 import type { SeededRandom } from '../random.js';
 import type { Baseline, DataSplit, RequiredLag, SequenceDataset } from './dataset.js';
 import { DataError } from './dataset.js';
+import { checkDatasetSize, formatCount, maxHeldOutSamples, maxSequenceLength, maxTrainSamples } from './limits.js';
 
 export interface SyntheticOptions {
   /** T: sequence length (adding, temporal order) or the blank gap (copy). */
@@ -57,15 +58,30 @@ interface TaskShape {
   classification: boolean;
 }
 
-function checkCounts(task: string, options: SyntheticOptions, minimumLength: number): { train: number; validation: number; test: number } {
-  if (!Number.isInteger(options.length) || options.length < minimumLength) {
-    throw new DataError(`dataset ${task}: data.length must be an integer ≥ ${minimumLength}; got ${options.length}`);
+/**
+ * Checks the length and sample counts, then the size they add up to, before anything is
+ * allocated: `length: 1e12` or a billion samples is one line naming the fields, not
+ * `Invalid typed array length`. `sampleShape` gives a sample's steps, inputs and targets.
+ */
+function checkCounts(task: string, options: SyntheticOptions, minimumLength: number, sampleShape: (length: number) => { steps: number; inputSize: number; targets: number }): { train: number; validation: number; test: number } {
+  if (!Number.isInteger(options.length) || options.length < minimumLength || options.length > maxSequenceLength) {
+    throw new DataError(`dataset ${task}: data.length must be an integer in [${minimumLength}, ${maxSequenceLength}]; got ${options.length}`);
   }
   const counts = { train: options.trainSamples ?? 10000, validation: options.validationSamples ?? 1000, test: options.testSamples ?? 1000 };
-  for (const [field, value] of [['trainSamples', counts.train], ['validationSamples', counts.validation], ['testSamples', counts.test]] as const) {
-    const minimum = field === 'trainSamples' ? 1 : 0;
-    if (!Number.isInteger(value) || value < minimum) throw new DataError(`dataset ${task}: data.${field} must be an integer ≥ ${minimum}; got ${value}`);
+  for (const [field, value] of [['train_samples', counts.train], ['validation_samples', counts.validation], ['test_samples', counts.test]] as const) {
+    const minimum = field === 'train_samples' ? 1 : 0;
+    const maximum = field === 'train_samples' ? maxTrainSamples : maxHeldOutSamples;
+    if (!Number.isInteger(value) || value < minimum || value > maximum) throw new DataError(`dataset ${task}: data.${field} must be an integer in [${minimum}, ${maximum}]; got ${value}`);
   }
+  const { steps, inputSize, targets } = sampleShape(options.length);
+  const samples = counts.train + counts.validation + counts.test;
+  const perSequence = steps * inputSize + targets;
+  checkDatasetSize(
+    `dataset ${task}`,
+    `${formatCount(samples)} sequences (data.train_samples + validation_samples + test_samples) × ${formatCount(perSequence)} values each (data.length = ${options.length}: ${steps} steps × ${inputSize} inputs + ${targets} target${targets === 1 ? '' : 's'})`,
+    samples * perSequence,
+    'lower data.length or the sample counts',
+  );
   return counts;
 }
 
@@ -107,11 +123,11 @@ function assemble(
 }
 
 export function generateAdding(options: AddingOptions, random: SeededRandom): SequenceDataset {
-  const counts = checkCounts('adding', options, 2);
+  const counts = checkCounts('adding', options, 2, (T) => ({ steps: T, inputSize: 2, targets: 1 }));
   const T = options.length;
   const window = options.markerWindow ?? T;
   if (!Number.isInteger(window) || window < 2 || window > T) {
-    throw new DataError(`dataset adding: data.markerWindow must be an integer in [2, length = ${T}]; got ${window}`);
+    throw new DataError(`dataset adding: data.marker_window must be an integer in [2, length = ${T}]; got ${window}`);
   }
   // Markers go into steps [start, T): the first in the window's first half, the second in its second.
   const start = T - window;
@@ -148,7 +164,7 @@ const BLANK = 8;
 const DELIMITER = 9;
 
 export function generateCopy(options: CopyOptions, random: SeededRandom): SequenceDataset {
-  const counts = checkCounts('copy', options, 1);
+  const counts = checkCounts('copy', options, 1, (gap) => ({ steps: gap + 2 * COPY_LENGTH, inputSize: COPY_SYMBOLS + 2, targets: gap + 2 * COPY_LENGTH }));
   const gap = options.length;
   const steps = gap + 2 * COPY_LENGTH;
   const shape: TaskShape = { steps, inputSize: COPY_SYMBOLS + 2, outputSize: COPY_SYMBOLS + 1, targetsPerSample: steps, classification: true };
@@ -189,7 +205,7 @@ export function generateCopy(options: CopyOptions, random: SeededRandom): Sequen
 const ORDER_CHANNELS = { X: 4, Y: 5, B: 6, E: 7 } as const;
 
 export function generateTemporalOrder(options: TemporalOrderOptions, random: SeededRandom): SequenceDataset {
-  const counts = checkCounts('temporal_order', options, 10);
+  const counts = checkCounts('temporal_order', options, 10, (T) => ({ steps: T, inputSize: 8, targets: 1 }));
   const T = options.length;
   const shape: TaskShape = { steps: T, inputSize: 8, outputSize: 4, targetsPerSample: 1, classification: true };
   const window = (from: number, to: number) => [Math.max(1, Math.floor(from * T)), Math.max(Math.floor(from * T) + 1, Math.floor(to * T))] as const;

@@ -97,8 +97,8 @@ test('downsampling averages 2×2 blocks', () => {
 });
 
 test('bad MNIST options name the field and the value', () => {
-  assert.throws(() => loadDataset({ name: 'mnist', samples: 0 }, 0), /data\.samples must be an integer in \[1, 10000\]; got 0/);
+  assert.throws(() => loadDataset({ name: 'mnist', samples: 0 }, 0), /dataset mnist: data\.samples must be ≥ 1; got 0/);
   assert.throws(() => loadDataset({ name: 'mnist', samples: 10, validationFraction: 0.5, testFraction: 0.5 }, 0), /leave no training samples out of 10/);
-  assert.throws(() => loadDataset({ name: 'mnist', samples: 5, validationFraction: 0.05 }, 0), /validationFraction = 0\.05 of 5 samples leaves the validation set empty/);
-  assert.throws(() => loadDataset({ name: 'mnist', validationFraction: 1.2 }, 0), /validationFraction must be in \[0, 1\); got 1\.2/);
+  assert.throws(() => loadDataset({ name: 'mnist', samples: 5, validationFraction: 0.05 }, 0), /data\.validation_fraction = 0\.05 of 5 samples leaves the validation set empty/);
+  assert.throws(() => loadDataset({ name: 'mnist', validationFraction: 1.2 }, 0), /data\.validation_fraction must be ≤ 0\.99; got 1\.2/);
 });

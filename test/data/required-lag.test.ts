@@ -20,7 +20,7 @@ test('adding: T − 1 steps; with marker_window W both markers are in the last W
     assert.equal(markers.length, 2);
     assert.ok(markers[0] >= 90 && markers[0] < 95 && markers[1] >= 95, String(markers));
   }
-  assert.throws(() => loadDataset({ name: 'adding', length: 20, markerWindow: 30, ...small }, 0), /data\.markerWindow must be an integer in \[2, length = 20\]; got 30/);
+  assert.throws(() => loadDataset({ name: 'adding', length: 20, markerWindow: 30, ...small }, 0), /data\.marker_window must be an integer in \[2, length = 20\]; got 30/);
   const adding = loadDataset({ name: 'adding', length: 20, ...small }, 0);
   assert.equal(adding.baseline.zeroOutputLoss, 7 / 6);
 });

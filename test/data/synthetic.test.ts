@@ -102,8 +102,8 @@ test('generators are deterministic from the seed, and differ across seeds and sp
 });
 
 test('bad synthetic options name the field and the value', () => {
-  assert.throws(() => loadDataset({ name: 'adding', length: 0 }, 0), /dataset adding: data\.length must be an integer ≥ 2; got 0/);
-  assert.throws(() => loadDataset({ name: 'copy', length: 5, trainSamples: -3 }, 0), /data\.trainSamples must be an integer ≥ 1; got -3/);
-  assert.throws(() => loadDataset({ name: 'temporal_order', length: 4 }, 0), /data\.length must be an integer ≥ 10; got 4/);
+  assert.throws(() => loadDataset({ name: 'adding', length: 0 }, 0), /dataset adding: data\.length must be ≥ 2; got 0/);
+  assert.throws(() => loadDataset({ name: 'copy', length: 5, trainSamples: -3 }, 0), /dataset copy: data\.train_samples must be ≥ 1; got -3/);
+  assert.throws(() => loadDataset({ name: 'temporal_order', length: 4 }, 0), /dataset temporal_order: data\.length must be ≥ 10; got 4/);
   assert.throws(() => loadDataset({ name: 'imagenet' } as never, 0), /unknown dataset "imagenet"/);
 });

@@ -65,21 +65,24 @@ test('.npy options: normalisation, noise only on the training split, determinism
   assert.notDeepEqual(quiet.train.inputs, a.train.inputs);
 });
 
-test('bad .npy input: one clear line naming the file, the field and the value', () => {
+test('bad .npy input: one clear line naming the file, the option and the value', () => {
   const load = (overrides: Record<string, unknown>) => () => loadDataset({ name: 'npy', trainInputs: file('X_train_f32_NT.npy'), trainLabels: file('y_train.npy'), ...overrides } as never, 0);
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ trainInputs: file('missing.npy') }, /missing\.npy: cannot read the file \(no such file\)/],
-    [{ trainInputs: file('X_train_truncated.npy') }, /X_train_truncated\.npy: truncated data: shape \[20, 6\] of <f4 needs 480 bytes, the file has 463/],
-    [{ trainInputs: file('X_train_fortran.npy') }, /X_train_fortran\.npy: fortran_order = True is not supported/],
-    [{ trainInputs: file('X_train_complex.npy') }, /X_train_complex\.npy: unsupported dtype <c8/],
-    [{ trainInputs: file('X_train_nan.npy') }, /X_train_nan\.npy: value NaN at sample 3, step 2, feature 0 is not finite/],
-    [{ trainLabels: file('y_train_fractional.npy') }, /y_train_fractional\.npy: label 1 = 0\.5 is not a class id/],
-    [{ trainLabels: file('y_train_out_of_range.npy'), classes: 3 }, /y_train_out_of_range\.npy: label 5 = 7 is out of range for data\.classes = 3/],
-    [{ trainLabels: file('y_train_short.npy') }, /y_train_short\.npy: 19 labels for 20 samples/],
-    [{ trainInputs: file('X_train_u8_NF.npy'), sequenceLength: 5 }, /shape \[20, 12\] cannot be reshaped into sequences of length 5 \(field data\.sequenceLength = 5\)/],
-    [{ sequenceLength: 0 }, /data\.sequenceLength must be a positive integer; got 0/],
-    [{ validationFraction: 0.6, testFraction: 0.4 }, /leave no training samples out of 20/],
+    [{ trainInputs: file('missing.npy') }, /missing\.npy \(data\.train_inputs\): cannot read the file \(no such file\)$/],
+    [{ trainInputs: file('X_train_truncated.npy') }, /X_train_truncated\.npy \(data\.train_inputs\): truncated data: shape \[20, 6\] of <f4 needs 480 bytes, the file has 463$/],
+    [{ trainInputs: file('X_train_complex.npy') }, /X_train_complex\.npy \(data\.train_inputs\): unsupported dtype <c8 \(complex numbers\)/],
+    [{ trainInputs: file('X_train_nan.npy') }, /X_train_nan\.npy \(data\.train_inputs\): value NaN at \[3, 2\] is not finite$/],
+    [{ trainLabels: file('y_train_fractional.npy') }, /y_train_fractional\.npy \(data\.train_labels\): label 0\.5 at \[1\] is not a class id \(an integer from 0 to 65535\)$/],
+    [{ trainLabels: file('y_train_out_of_range.npy'), classes: 3 }, /y_train_out_of_range\.npy \(data\.train_labels\): label 7 at \[5\] is out of range for data\.classes = 3 \(class ids 0 to 2\)$/],
+    [{ trainLabels: file('y_train_short.npy') }, /y_train_short\.npy \(data\.train_labels\): 19 labels for 20 samples in .*X_train_f32_NT\.npy \(data\.train_inputs\) \(shapes \[19\] and \[20, 6\]\)$/],
+    [{ trainInputs: file('X_train_u8_NF.npy'), sequenceLength: 5 }, /shape \[20, 12\] cannot be reshaped into sequences of length 5 \(field data\.sequence_length = 5\)/],
+    [{ sequenceLength: 0 }, /^dataset npy: data\.sequence_length must be ≥ 1; got 0$/],
+    [{ validationFraction: 0.6, testFraction: 0.4 }, /data\.validation_fraction = 0\.6 and data\.test_fraction = 0\.4 leave no training samples out of 20/],
     [{ trainInputs: file('y_train.npy') }, /inputs must have shape \[N, T\], \[N, T, I\] or \[N, F\]; got \[20\]/],
+    [{ task: 'regression', trainLabels: file('X_train_f64_NTI.npy') }, /X_train_f64_NTI\.npy \(data\.train_labels\): regression targets must have shape \[N\] or \[N, K\] \(K outputs per sample\); got \[20, 4, 3\]$/],
+    [{ noiseStd: 1e308 }, /^dataset npy: data\.noise_std must be ≤ 1000; got 1e\+308$/],
+    [{ classes: 1e9 }, /^dataset npy: data\.classes must be ≤ 65536; got 1000000000$/],
+    [{ sequenceLength: 1e12 }, /^dataset npy: data\.sequence_length must be ≤ 100000; got 1000000000000$/],
   ];
   for (const [overrides, message] of cases) {
     assert.throws(load(overrides), (error: unknown) => {
@@ -89,6 +92,10 @@ test('bad .npy input: one clear line naming the file, the field and the value', 
       return true;
     });
   }
+  // Fortran order is read as NumPy reads it: the same values as the C-order file.
+  const fortran = loadDataset({ name: 'npy', trainInputs: file('X_train_fortran.npy'), trainLabels: file('y_train.npy'), normalize: false }, 0);
+  const c = loadDataset({ name: 'npy', trainInputs: file('X_train_f32_NT.npy'), trainLabels: file('y_train.npy'), normalize: false }, 0);
+  assert.deepEqual(fortran.train.inputs, c.train.inputs);
   const notNpy = join(mkdtempSync(join(tmpdir(), 'vanishing-')), 'x.npy');
   writeFileSync(notNpy, 'hello, world');
   assert.throws(() => readNpy(notNpy), /x\.npy: not a \.npy file/);
@@ -107,10 +114,10 @@ test('CSV: one sample per row, a named label column, reshaped by sequenceLength'
     assert.deepEqual(Array.from(data.train.inputs.subarray(i * 4, i * 4 + 4)), [n, n + 0.5, 0 - n, 2 * n]);
     assert.equal(data.train.targets[i], n % 2);
   }
-  assert.throws(() => loadDataset({ name: 'csv', path, labelColumn: 'y' }, 0), /data\.labelColumn = "y" is not a column \(columns: a, b, label, c, d\)/);
+  assert.throws(() => loadDataset({ name: 'csv', path, labelColumn: 'y' }, 0), /data\.csv \(data\.path\): data\.label_column = "y" is not a column \(columns: "a", "b", "label", "c", "d"\)$/);
   writeFileSync(path, 'a,label\n1,0\nx,1\n');
-  assert.throws(() => loadDataset({ name: 'csv', path, labelColumn: 'label' }, 0), /row 3, column a: "x" is not a number/);
-  assert.throws(() => loadDataset({ name: 'csv', path: join(folder, 'nope.csv'), labelColumn: 'label' }, 0), /nope\.csv: cannot read the file \(no such file\)/);
+  assert.throws(() => loadDataset({ name: 'csv', path, labelColumn: 'label' }, 0), /data\.csv \(data\.path\): row 3, column "a": "x" is not a decimal number$/);
+  assert.throws(() => loadDataset({ name: 'csv', path: join(folder, 'nope.csv'), labelColumn: 'label' }, 0), /nope\.csv \(data\.path\): cannot read the file \(no such file\)$/);
 });
 
 test('regression data: the chance level is the MSE of always predicting the training mean, on the validation split', () => {

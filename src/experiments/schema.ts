@@ -89,6 +89,7 @@ export function fieldPath(pointer: string, extra?: string): string {
   let path = '';
   for (const part of parts) {
     if (/^\d+$/.test(part)) path += `[${part}]`;
+    else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(part)) path += `[${JSON.stringify(part)}]`;
     else path += path === '' ? part : `.${part}`;
   }
   return path === '' ? '(top level)' : path;
@@ -103,6 +104,11 @@ function valueAt(document: unknown, pointer: string): unknown {
   return node;
 }
 
+/** A key as named in an error line: a 20 kB key is not echoed whole. */
+function shortKey(key: string): string {
+  return key.length > 40 ? `${key.slice(0, 37)}…` : key;
+}
+
 function describe(error: ErrorObject, document: unknown): string | null {
   const value = valueAt(document, error.instancePath);
   const got = `got ${showValue(value)}`;
@@ -111,11 +117,14 @@ function describe(error: ErrorObject, document: unknown): string | null {
     case 'additionalProperties': {
       const parent = error.schemaPath.replace(/\/additionalProperties$/, '');
       const known = knownKeys(parent);
-      return `${fieldPath(error.instancePath, String(params.additionalProperty))}: unknown key${known === '' ? '' : ` (known: ${known})`}`;
+      return `${fieldPath(error.instancePath, shortKey(String(params.additionalProperty)))}: unknown key${known === '' ? '' : ` (known: ${known})`}`;
     }
     case 'required':
       return `${fieldPath(error.instancePath, String(params.missingProperty))}: required, missing`;
     case 'type':
+      if (typeof value === 'number' && !Number.isFinite(value) && (params.type === 'number' || params.type === 'integer')) {
+        return `${fieldPath(error.instancePath)}: must be a finite number, ${got}`;
+      }
       return `${fieldPath(error.instancePath)}: must be ${String(params.type).replace(',', ' or ')}, ${got}`;
     case 'enum':
       return `${fieldPath(error.instancePath)}: must be one of ${(params.allowedValues as unknown[]).map((v) => String(v)).join(', ')}; ${got}`;

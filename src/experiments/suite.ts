@@ -4,13 +4,13 @@
  * then the command line's overrides. Every problem is collected and reported at once
  * (InputError), one line each, before anything runs.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { FieldSpec, FieldValue, SectionName } from './fields.js';
 import { datasetFields, defaultDatasetName, sectionFields } from './fields.js';
 import { InputError, showValue } from './errors.js';
 import { schemaProblems } from './schema.js';
+import { readDocument } from './read-document.js';
 import { presetPath } from './presets.js';
 import type { Expectation, LearningKind, VerdictKind } from '../record/metrics.js';
 import { lockFile } from './run-lock.js';
@@ -45,7 +45,8 @@ export interface TrainingSection {
 }
 
 export interface RecordSection {
-  hidden_gradient_every: number;
+  /** null: chosen by cost (experiments/record-size.ts). */
+  hidden_gradient_every: number | null;
   last_step_probe_every: number;
   histogram_every: number;
 }
@@ -122,30 +123,6 @@ function sectionDefaults(fields: Record<string, FieldSpec>): Record<string, Fiel
   return defaults;
 }
 
-/** Reads a YAML or JSON file; syntax errors name the file, line and column. */
-function parseFile(path: string): unknown {
-  if (!existsSync(path)) throw new InputError([`${path}: no such file`]);
-  if (statSync(path).isDirectory()) throw new InputError([`${path}: is a folder, not an experiment file`]);
-  const text = readFileSync(path, 'utf8');
-  if (extname(path).toLowerCase() === '.json') {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      throw new InputError([`${path}: not valid JSON: ${(error as Error).message}`]);
-    }
-  }
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (document.errors.length > 0) {
-    throw new InputError(document.errors.map((error) => {
-      const where = error.linePos?.[0] !== undefined ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}: ` : '';
-      // prettyErrors appends " at line L, column C:" and a code excerpt; the position is said once, up front.
-      const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-      return `${path}: ${where}${message}`;
-    }));
-  }
-  return document.toJS() as unknown;
-}
-
 function checkField(path: string, key: string, value: unknown, field: FieldSpec, problems: string[]): void {
   const got = `got ${showValue(value)}`;
   if (value === null) {
@@ -209,9 +186,49 @@ export function loadSuite(fileOrPreset: string, overrides: SuiteOverrides = {}):
     throw new InputError([`${fileOrPreset}: no such file, and not a preset (see \`vanishing list\`)`]);
   }
   const source = preset !== null ? `preset:${fileOrPreset}` : path;
-  const document = parseFile(path);
+  const document = readDocument(path);
   const suite = resolveSuite(document, path, overrides);
   return { ...suite, source };
+}
+
+/**
+ * The dataset-option problems of a document whose structure is not valid (so resolveSuite stops
+ * before its own data checks): each readable `data` section is checked against its dataset.
+ */
+function dataOptionProblems(document: Json, baseDir: string): string[] {
+  const problems: string[] = [];
+  const defaults = isObject(document.defaults) ? document.defaults : {};
+  const defaultsDataset = datasetOf(defaults.data) ?? defaultDatasetName;
+  if (isObject(defaults.data)) checkData('defaults.data', defaults.data, defaultsDataset, baseDir, problems);
+  if (Array.isArray(document.experiments)) {
+    document.experiments.forEach((experiment: unknown, index: number) => {
+      if (isObject(experiment) && isObject(experiment.data)) {
+        checkData(`experiments[${index}].data`, experiment.data, datasetOf(experiment.data) ?? defaultsDataset, baseDir, problems);
+      }
+    });
+  }
+  return problems;
+}
+
+/** The command line's overrides obey the same bounds as the fields they replace. */
+function overrideProblems(overrides: SuiteOverrides): void {
+  const problems: string[] = [];
+  for (const key of ['epochs', 'seed'] as const) {
+    const value = overrides[key];
+    if (value === undefined) continue;
+    const field = sectionFields.training[key];
+    const before = problems.length;
+    checkField('--', key, value, field, problems);
+    // checkField names `path.key`; an override is named by its flag.
+    for (let i = before; i < problems.length; i++) problems[i] = problems[i].replace(`--.${key}`, `--${key}`);
+  }
+  if (problems.length > 0) throw new InputError(problems);
+}
+
+/** A safe suite name from a file name: the characters a folder name may hold, at most 80. */
+function suiteNameFromFile(fileName: string): string {
+  const name = fileName.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 80);
+  return name === '' ? 'suite' : name;
 }
 
 /** Validates and resolves an already-parsed document; `path` names it in error lines. */
@@ -219,8 +236,13 @@ export function resolveSuite(document: unknown, path: string, overrides: SuiteOv
   const label = (line: string): string => `${path}: ${line}`;
   if (!isObject(document)) throw new InputError([label(`must be a mapping with an experiments list, got ${showValue(document)}`)]);
   const problems = schemaProblems(document);
-  if (problems.length > 0) throw new InputError(problems.map(label));
+  if (problems.length > 0) {
+    // Every problem in one pass: the dataset options are checked too wherever their section is readable.
+    const more = dataOptionProblems(document, dirname(path)).filter((line) => !problems.includes(line));
+    throw new InputError([...problems, ...more].map(label));
+  }
 
+  overrideProblems(overrides);
   const baseDir = dirname(path);
   const defaults = isObject(document.defaults) ? document.defaults : {};
   const experiments = document.experiments as Json[];
@@ -304,7 +326,7 @@ export function resolveSuite(document: unknown, path: string, overrides: SuiteOv
   if (dataProblems.length > 0) throw new InputError(dataProblems.map((line) => (line.startsWith('--') ? line : label(line))));
   const fileName = basename(path, extname(path));
   return {
-    name: typeof document.name === 'string' ? document.name : fileName.replace(/[^A-Za-z0-9_.-]/g, '_'),
+    name: typeof document.name === 'string' ? document.name : suiteNameFromFile(fileName),
     description: typeof document.description === 'string' ? document.description : '',
     source: path,
     experiments: chosen,

@@ -15,14 +15,23 @@
  * range: a machine whose speed drifts during the run (shared cloud cores do) moves both sides of
  * a pair alike, where the one-after-the-other table can catch them in different states.
  *
- *   npm run bench -- [--json results.json] [--no-ts] [--no-pytorch] [--ts-on-b] [--seconds 1.5] [--only A-tanh,B-relu] [--isa avx2] [--paired 5]
+ * Also printed: the CPU model and load average (start and end), the roofline (this core's clock
+ * and this variant's FMA throughput, measured, against our GEMM), our GEMM against OpenBLAS's
+ * sgemm on one thread in alternation (where libopenblas-dev is installed; with OPENBLAS_CORETYPE
+ * set to the variant's instruction set when this OpenBLAS does not know the CPU, as Debian 12's
+ * 0.3.21 does not know recent Xeons and falls back to SSE3), B on 2 threads against 1 (ABAB), and
+ * C-tanh with denormals flushed to zero against the IEEE default (what VANISHING_DENORMALS=flush buys).
+ *
+ *   npm run bench -- [--json results.json] [--no-ts] [--no-pytorch] [--ts-on-b] [--seconds 1.5] [--only A-tanh,B-relu] [--isa avx2] [--paired 5] [--no-extras]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Kernels } from '../src/kernels/kernels.js';
+import type { NativeAddon } from '../src/kernels/native-kernels.js';
 import { chooseNativeVariant, describeNativeLoad, loadNativeKernels } from '../src/kernels/native-kernels.js';
 import { tsKernels } from '../src/kernels/ts-kernels.js';
 import type { Architecture, CellType, Nonlinearity } from '../src/model/config.js';
@@ -128,6 +137,131 @@ function gemmGflops(kernels: Kernels, M: number, K: number, N: number): number {
   return flops / best / 1e9;
 }
 
+/** The CPU's model name as lscpu prints it (Node's os.cpus() says the same on Linux). */
+function cpuModel(): string {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    if (line !== undefined) return line.split(':')[1].trim();
+  } catch {
+    // not Linux
+  }
+  return cpus()[0]?.model ?? 'unknown CPU';
+}
+
+function loadAverage(): string {
+  return loadavg().map((value) => value.toFixed(2)).join(' ');
+}
+
+interface Roofline {
+  clockGHz: number;
+  lanes: number;
+  /** FLOP per cycle the FMA loop reached, over 2 FLOP × lanes: the FMA units this core has for this width. */
+  fmaUnits: number;
+  measuredPeakGflops: number;
+  /** FMA units (rounded) × lanes × 2 × clock. */
+  peakGflops: number;
+}
+
+/** This core's clock and this variant's FMA throughput, best of three runs of the addon's loops. */
+function measureRoofline(addon: NativeAddon): Roofline {
+  let clockHz = 0;
+  let peakFlops = 0;
+  let lanes = 0;
+  for (let run = 0; run < 3; run++) {
+    const measured = addon.measureRoofline();
+    clockHz = Math.max(clockHz, measured.clockHz);
+    peakFlops = Math.max(peakFlops, measured.peakFlops);
+    lanes = measured.lanes;
+  }
+  const fmaUnits = clockHz > 0 ? peakFlops / (clockHz * lanes * 2) : Number.NaN;
+  const units = Math.max(1, Math.round(fmaUnits));
+  return { clockGHz: clockHz / 1e9, lanes, fmaUnits, measuredPeakGflops: peakFlops / 1e9, peakGflops: (units * lanes * 2 * clockHz) / 1e9 };
+}
+
+/** The compiler flags native/binding.gyp builds `variant` with (binding.gyp is JSON with # comments). */
+function variantCompilerFlags(variant: string): string[] | null {
+  const text = readFileSync(new URL('../native/binding.gyp', import.meta.url), 'utf8').replace(/#.*$/gm, '');
+  const gyp = JSON.parse(text) as {
+    target_defaults: { cflags?: string[]; cflags_cc?: string[] };
+    conditions: [string, { targets: { target_name: string; cflags?: string[] }[] }][];
+  };
+  const common = [...(gyp.target_defaults.cflags ?? []), ...(gyp.target_defaults.cflags_cc ?? [])];
+  for (const [, { targets }] of gyp.conditions) {
+    for (const target of targets) if (target.target_name === `vanishing_${variant}`) return [...common, ...(target.cflags ?? [])];
+  }
+  return null;
+}
+
+/** OpenBLAS's kernel for an instruction set: what OPENBLAS_CORETYPE names when OpenBLAS does not recognise the CPU. */
+const openblasCoreByVariant: Partial<Record<string, string>> = { avx512: 'SkylakeX', avx2: 'Haswell' };
+
+/** The OpenBLAS core type for this machine's best instruction set (for PyTorch's BLAS), unless the caller set one. */
+function openblasCoreForMachine(): string | undefined {
+  if (process.env.OPENBLAS_CORETYPE !== undefined) return process.env.OPENBLAS_CORETYPE;
+  if (process.arch !== 'x64' || !existsSync('/proc/cpuinfo')) return undefined;
+  const flags = readFileSync('/proc/cpuinfo', 'utf8');
+  if (/\bavx512f\b/.test(flags) && /\bavx512bw\b/.test(flags)) return openblasCoreByVariant.avx512;
+  if (/\bavx2\b/.test(flags)) return openblasCoreByVariant.avx2;
+  return undefined;
+}
+
+interface OpenblasComparison {
+  /** The core OpenBLAS chose by itself, and the one it was run with. */
+  detectedCore: string;
+  usedCore: string;
+  shapes: { shape: string; ours: number; openblas: number }[];
+}
+
+/**
+ * Our GEMM (this variant's flags) against OpenBLAS's sgemm on one thread, in alternation
+ * (bench/gemm-vs-openblas.cc); null with the reason printed when there is no OpenBLAS or compiler.
+ */
+function compareWithOpenblas(variant: string): OpenblasComparison | string {
+  const flags = variantCompilerFlags(variant);
+  if (flags === null) return `no flags for ${variant} in native/binding.gyp`;
+  const directory = mkdtempSync(join(tmpdir(), 'vanishing-gemm-'));
+  try {
+    const program = join(directory, 'gemm-vs-openblas');
+    const source = fileURLToPath(new URL('gemm-vs-openblas.cc', import.meta.url));
+    const gemmSource = fileURLToPath(new URL('../native/src/gemm.cc', import.meta.url));
+    const compiler = process.env.CXX ?? 'g++';
+    const build = spawnSync(compiler, [...flags, '-o', program, source, gemmSource, '-lopenblas'], { encoding: 'utf8' });
+    if (build.status !== 0) return `could not build against OpenBLAS (apt-get install libopenblas-dev): ${(build.stderr ?? '').split('\n')[0]}`;
+    const probe = spawnSync(program, [], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OPENBLAS_VERBOSE: '2' }, timeout: 10_000 });
+    const detectedCore = /Core: (\S+)/.exec(probe.stdout + probe.stderr)?.[1] ?? 'unknown';
+    const usedCore = process.env.OPENBLAS_CORETYPE ?? openblasCoreByVariant[variant] ?? detectedCore;
+    const run = spawnSync(program, [], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OPENBLAS_CORETYPE: usedCore }, timeout: 300_000 });
+    if (run.status !== 0) return `gemm-vs-openblas failed (exit ${run.status})`;
+    return { detectedCore, usedCore, ...(JSON.parse(run.stdout) as { shapes: OpenblasComparison['shapes'] }) };
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+interface PairedThreads {
+  ratios: number[];
+  median: number;
+  min: number;
+  max: number;
+  oneThreadMs: number;
+  twoThreadMs: number;
+}
+
+/** B on 2 threads against 1, in alternation: the per-round ratios and their median. */
+function pairedThreads(workload: Workload, kernels: Kernels, rounds: number, seconds: number): PairedThreads {
+  const ratios: number[] = [];
+  const one: number[] = [];
+  const two: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const single = timeStep(workload, kernels.withSettings({ threads: 1 }), seconds, 3, 1).ms;
+    const double = timeStep(workload, kernels.withSettings({ threads: 2 }), seconds, 3, 1).ms;
+    one.push(single);
+    two.push(double);
+    ratios.push(double / single);
+  }
+  return { ratios, median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), oneThreadMs: median(one), twoThreadMs: median(two) };
+}
+
 interface PytorchRun {
   torch: string;
   blas: string;
@@ -149,8 +283,12 @@ function runPytorch(list: Workload[], seconds: number, quiet = false): PytorchRu
     return null;
   }
   if (!quiet) console.log('PyTorch: timing the same steps (1 and 2 threads)…');
+  // Debian 12's OpenBLAS does not know recent CPUs and would run its SSE3 kernels: give PyTorch's
+  // BLAS the kernels of this CPU's instruction set, its best.
+  const core = openblasCoreForMachine();
+  const env = core === undefined ? process.env : { ...process.env, OPENBLAS_CORETYPE: core };
   const result = spawnSync(python, [script, '--seconds', String(seconds)], {
-    input: JSON.stringify(list), encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'], maxBuffer: 1 << 24, timeout: 1_800_000,
+    input: JSON.stringify(list), encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'], maxBuffer: 1 << 24, timeout: 1_800_000, env,
   });
   if (result.status !== 0) {
     console.log(`PyTorch: reference failed (exit ${result.status})`);
@@ -198,6 +336,7 @@ function main(): void {
       only: { type: 'string' },
       isa: { type: 'string' },
       paired: { type: 'string' },
+      'no-extras': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -214,7 +353,9 @@ function main(): void {
   if (!native.ok && native.requested) throw new Error(native.reason);
   const notice = `kernels: ${native.ok ? describeNativeLoad(native) : `ts only (${native.reason})`}`;
   console.log(notice);
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}${native.ok ? `, GEMM tile ${native.tile}` : ''}`);
+  const startLoad = loadAverage();
+  console.log(`machine: ${cpuModel()}, ${cpus().length} cores, load average ${startLoad} at the start, Node ${process.version}${native.ok ? `, GEMM tile ${native.tile}` : ''}`);
+  if (native.ok) console.log(`settings: ${native.kernels.settings.threads} thread per call, denormals ${native.kernels.settings.denormals === 'flush' ? 'flushed to zero (VANISHING_DENORMALS=flush)' : 'IEEE (the default; VANISHING_DENORMALS=flush flushes them)'}`);
 
   const results: WorkloadResult[] = [];
   for (const workload of list) {
@@ -235,6 +376,15 @@ function main(): void {
     pytorch: null,
   }));
 
+  const extras = !values['no-extras'] && native.ok;
+  const roofline = native.ok ? measureRoofline(native.addon) : null;
+  const openblas = extras ? compareWithOpenblas(native.variant) : null;
+  const workloadB = workloads().find((w) => w.id === 'B-tanh')!;
+  const threadScaling = extras && cpus().length >= 2 && (only === undefined || only.includes('B-tanh')) ? pairedThreads(workloadB, native.kernels, Math.max(3, rounds), seconds) : null;
+  const denormalWorkload = list.find((w) => w.id === 'C-tanh');
+  const otherDenormals = native.ok && native.kernels.settings.denormals === 'flush' ? 'ieee' : 'flush';
+  const denormalComparison = extras && denormalWorkload !== undefined ? timeStep(denormalWorkload, native.kernels.withSettings({ denormals: otherDenormals }), seconds, 3, 1) : null;
+
   const pytorch = values['no-pytorch'] ? null : runPytorch(list, seconds);
   if (pytorch !== null) {
     for (const result of results) {
@@ -249,7 +399,7 @@ function main(): void {
   const peakRssMiB = usage.maxRSS / 1024;
 
   console.log('');
-  console.log(`one training step, ms (median)${native.ok ? `, native = the ${native.variant} variant` : ''}${pytorch !== null ? `; PyTorch ${pytorch.torch} on ${pytorch.blas}, best of 1 and 2 threads` : ''}`);
+  console.log(`one training step, ms (median)${native.ok ? `, native = the ${native.variant} variant` : ''}${pytorch !== null ? `; PyTorch ${pytorch.torch} on ${pytorch.blas}${openblasCoreForMachine() !== undefined ? ` (OPENBLAS_CORETYPE=${openblasCoreForMachine()})` : ''}, best of 1 and 2 threads` : ''}`);
   console.log(['workload', 'L', 'H', 'B', 'T', 'I', 'native', 'ts', 'PyTorch', 'native/PyTorch', 'ts/PyTorch'].map((h, i) => pad(h, i === 0 ? 12 : i < 6 ? 4 : 10)).join(' '));
   for (const { workload: w, native: n, ts, pytorch: p } of results) {
     const ratio = (ours: StepTiming | null) => (ours !== null && p !== null ? (ours.ms / p.best).toFixed(2) : '—');
@@ -264,6 +414,36 @@ function main(): void {
     const share = row.ours !== null && row.pytorch !== null ? ` (${((100 * row.ours) / row.pytorch).toFixed(0)} % of PyTorch)` : '';
     console.log(`  ${pad(row.shape, 16)}: ours ${row.ours?.toFixed(1) ?? '—'}, PyTorch ${row.pytorch?.toFixed(1) ?? '—'}${share}`);
   }
+  if (roofline !== null) {
+    const ours256 = gemm.find((row) => row.shape === '256x256·256x256')?.ours ?? null;
+    console.log('');
+    console.log(`roofline (one core, ${native.ok ? native.variant : ''}): ${Math.round(roofline.fmaUnits)} FMA units × ${roofline.lanes} float lanes × 2 FLOP × ${roofline.clockGHz.toFixed(2)} GHz = ${roofline.peakGflops.toFixed(0)} GFLOP/s peak`
+      + ` (clock measured by a chain of dependent integer multiplications; an FMA loop reached ${roofline.measuredPeakGflops.toFixed(0)} GFLOP/s = ${roofline.fmaUnits.toFixed(2)} units)`);
+    if (ours256 !== null) console.log(`  our GEMM at 256x256·256x256: ${ours256.toFixed(1)} GFLOP/s = ${((100 * ours256) / roofline.peakGflops).toFixed(0)} % of peak`);
+  }
+  if (openblas !== null) {
+    console.log('');
+    if (typeof openblas === 'string') {
+      console.log(`GEMM against OpenBLAS: skipped (${openblas})`);
+    } else {
+      const note = openblas.detectedCore !== openblas.usedCore ? ` (OpenBLAS chose ${openblas.detectedCore} by itself; run as OPENBLAS_CORETYPE=${openblas.usedCore})` : ` (core ${openblas.usedCore})`;
+      console.log(`GEMM against OpenBLAS sgemm, one thread each, in alternation, best GFLOP/s${note}`);
+      for (const row of openblas.shapes) {
+        console.log(`  ${pad(row.shape, 22)}: ours ${row.ours.toFixed(1)}, OpenBLAS ${row.openblas.toFixed(1)} (${((100 * row.ours) / row.openblas).toFixed(0)} %)`);
+      }
+    }
+  }
+  if (threadScaling !== null) {
+    console.log('');
+    console.log(`B-tanh on 2 threads / 1 thread, in alternation: median ${threadScaling.median.toFixed(2)}, range ${threadScaling.min.toFixed(2)}–${threadScaling.max.toFixed(2)}`
+      + ` (${threadScaling.twoThreadMs.toFixed(1)} ms vs ${threadScaling.oneThreadMs.toFixed(1)} ms)`);
+  }
+  if (denormalComparison !== null) {
+    const asRun = results.find((r) => r.workload.id === 'C-tanh')?.native?.ms ?? null;
+    console.log('');
+    console.log(`C-tanh with denormals ${otherDenormals === 'flush' ? 'flushed to zero (VANISHING_DENORMALS=flush)' : 'IEEE'}: ${denormalComparison.ms.toFixed(1)} ms`
+      + `${asRun !== null ? `, ${(denormalComparison.ms / asRun).toFixed(2)}× the ${otherDenormals === 'flush' ? 'IEEE' : 'flushing'} time above` : ''}`);
+  }
   const paired: PairedRatios[] = [];
   if (rounds > 0 && native.ok && !values['no-pytorch'] && pytorchAvailable()) {
     console.log('');
@@ -277,13 +457,19 @@ function main(): void {
   } else if (rounds > 0) {
     console.log(`--paired: skipped (${!native.ok ? 'no native kernels' : 'no PyTorch'})`);
   }
+  console.log(`load average at the end: ${loadAverage()} (at the start: ${startLoad})`);
   console.log(`peak memory: ${peakRssMiB.toFixed(0)} MiB resident (maxRSS, this process), heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB, array buffers ${(memory.arrayBuffers / 2 ** 20).toFixed(0)} MiB`);
 
   if (values.json !== undefined) {
     const report = {
       kernels: notice,
       nativeVariant: native.ok ? native.variant : null,
-      machine: { cpu: cpus()[0]?.model ?? null, cores: cpus().length, node: process.version },
+      machine: { cpu: cpuModel(), cores: cpus().length, node: process.version, loadAverageAtStart: startLoad, loadAverageAtEnd: loadAverage() },
+      settings: native.ok ? native.kernels.settings : null,
+      roofline,
+      openblas,
+      threadScaling,
+      cTanhOtherDenormals: denormalComparison === null ? null : { denormals: otherDenormals, ms: denormalComparison.ms },
       pytorch: pytorch === null ? null : { torch: pytorch.torch, blas: pytorch.blas },
       workloads: results.map((r) => ({
         ...r.workload,

@@ -18,18 +18,31 @@
 #include <initializer_list>
 
 #include "cpu_features.h"
+#include "float_mode.h"
 #include "gemm.h"
 #include "pointwise.h"
+#include "parallel.h"
+#include "recurrent.h"
+#include "roofline.h"
 #include "simd.h"
 
 namespace {
 
 using namespace vanishing;
 
-/** Reads the arguments of one call; the first failure throws a JS error and poisons the call. */
+/**
+ * Whether this thread's calls flush denormals to zero (float_mode.h): set by setDenormalMode,
+ * which the TypeScript side calls when a kernel set of the other mode runs on this thread.
+ */
+thread_local bool flushDenormalsOnThisThread = false;
+
+/**
+ * Reads the arguments of one call; the first failure throws a JS error and poisons the call.
+ * While it lives, the thread's denormal mode is in force (restored when the call returns).
+ */
 class Call {
  public:
-  Call(napi_env env, napi_callback_info info, size_t expected) : env_(env) {
+  Call(napi_env env, napi_callback_info info, size_t expected) : env_(env), denormals_(flushDenormalsOnThisThread) {
     size_t argc = kMaxArgs;
     if (napi_get_cb_info(env, info, &argc, argv_, nullptr, nullptr) != napi_ok) {
       fail("could not read the arguments");
@@ -78,6 +91,29 @@ class Call {
 
   /** The Float32Array at `index`, advanced by the offset at index+1, holding at least `extent` elements from there. */
   float* floats(size_t index, int64_t extent) { return static_cast<float*>(typed(index, extent, napi_float32_array, "Float32Array")); }
+  double* doubles(size_t index, int64_t extent) { return static_cast<double*>(typed(index, extent, napi_float64_array, "Float64Array")); }
+
+  /** Like floats, but a null argument (with any offset) is allowed and gives nullptr. */
+  float* optionalFloats(size_t index, int64_t extent) {
+    napi_valuetype type = napi_undefined;
+    if (failed_) return nullptr;
+    if (napi_typeof(env_, argv_[index], &type) != napi_ok) {
+      fail("could not read an argument's type");
+      return nullptr;
+    }
+    return type == napi_null ? nullptr : floats(index, extent);
+  }
+
+  /** A thread count: 1 to kMaxThreads. */
+  int threads(size_t index) {
+    const int64_t value = integer(index);
+    if (!failed_ && (value < 1 || value > kMaxThreads)) {
+      char message[96];
+      std::snprintf(message, sizeof message, "threads must be 1 to %d, got %lld", kMaxThreads, static_cast<long long>(value));
+      range(message);
+    }
+    return static_cast<int>(value);
+  }
   int32_t* ints(size_t index, int64_t extent) { return static_cast<int32_t*>(typed(index, extent, napi_int32_array, "Int32Array")); }
 
   napi_value result(double value) {
@@ -97,6 +133,23 @@ class Call {
       return nullptr;
     }
     return array;
+  }
+
+  /** A JS object with number properties (the roofline's figures). */
+  napi_value object(std::initializer_list<std::pair<const char*, double>> fields) {
+    napi_value result = nullptr;
+    if (failed_ || napi_create_object(env_, &result) != napi_ok) {
+      fail("could not create the result object");
+      return nullptr;
+    }
+    for (const auto& field : fields) {
+      napi_value value = nullptr;
+      if (napi_create_double(env_, field.second, &value) != napi_ok || napi_set_named_property(env_, result, field.first, value) != napi_ok) {
+        fail("could not fill the result object");
+        return nullptr;
+      }
+    }
+    return result;
   }
 
   /** The activation code at `index`; any code outside Activation throws a RangeError. */
@@ -129,7 +182,7 @@ class Call {
   }
 
  private:
-  static constexpr size_t kMaxArgs = 16;
+  static constexpr size_t kMaxArgs = 40;
 
   void* typed(size_t index, int64_t extent, napi_typedarray_type expected, const char* typeName) {
     if (failed_) return nullptr;
@@ -152,7 +205,7 @@ class Call {
       range(message);
       return nullptr;
     }
-    const size_t elementBytes = 4;
+    const size_t elementBytes = expected == napi_float64_array ? 8 : 4;
     return static_cast<char*>(data) + static_cast<size_t>(offset) * elementBytes;
   }
 
@@ -170,6 +223,7 @@ class Call {
   napi_env env_;
   napi_value argv_[kMaxArgs] = {};
   bool failed_ = false;
+  DenormalMode denormals_;
 };
 
 // gemm(transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate)
@@ -424,6 +478,75 @@ napi_value SquaredError(napi_env env, napi_callback_info info) {
   return call.result(squaredError(n, pred, target, dPred, gradientScale));
 }
 
+/** The sequence fields shared by rnnForward and rnnBackward: (code, T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o). */
+bool readRnnSequence(Call& call, RnnSequence& s) {
+  s.activation = call.activation(0);
+  if (!call.failed() && s.activation == Activation::Sigmoid) call.error("rnn: the activation must be tanh, relu or identity");
+  const int64_t T = call.integer(1), B = call.integer(2), I = call.integer(3), H = call.integer(4);
+  if (!call.sizes({T, B, I, H, T * B, H * H})) return false;
+  s.steps = T;
+  s.batch = B;
+  s.inputSize = I;
+  s.hidden = H;
+  s.input = call.floats(5, T * B * I);
+  s.weightInput = call.floats(7, H * I);
+  s.weightHidden = call.floats(9, H * H);
+  s.biasInput = call.floats(11, H);
+  s.biasHidden = call.floats(13, H);
+  s.hiddenStates = call.floats(15, T * B * H);
+  return !call.failed();
+}
+
+// rnnForward(code, T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, threads)
+napi_value RnnForward(napi_env env, napi_callback_info info) {
+  Call call(env, info, 18);
+  RnnSequence sequence{};
+  if (!readRnnSequence(call, sequence)) return nullptr;
+  const int threads = call.threads(17);
+  if (call.failed()) return nullptr;
+  if (!rnnForward(sequence, RunMode{threads, flushDenormalsOnThisThread})) call.error("rnnForward: could not allocate its buffers (out of memory)");
+  return nullptr;
+}
+
+// rnnBackward(code, T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o,
+//             dOutput, o, dPre, o, norms, o, gW_ih, o, gW_hh, o, gb_ih, o, gb_hh, o, dInput|null, o, accumulateInput, threads)
+napi_value RnnBackward(napi_env env, napi_callback_info info) {
+  Call call(env, info, 35);
+  RnnSequence sequence{};
+  if (!readRnnSequence(call, sequence)) return nullptr;
+  const int64_t T = sequence.steps, B = sequence.batch, I = sequence.inputSize, H = sequence.hidden;
+  vanishing::RnnBackward backward{};
+  backward.dOutput = call.floats(17, T * B * H);
+  backward.dPreActivation = call.floats(19, T * B * H);
+  backward.hiddenGradientNorms = call.doubles(21, T);
+  backward.gradWeightInput = call.floats(23, H * I);
+  backward.gradWeightHidden = call.floats(25, H * H);
+  backward.gradBiasInput = call.floats(27, H);
+  backward.gradBiasHidden = call.floats(29, H);
+  backward.dInput = call.optionalFloats(31, T * B * I);
+  backward.accumulateInput = call.boolean(33);
+  const int threads = call.threads(34);
+  if (call.failed()) return nullptr;
+  if (!rnnBackward(sequence, backward, RunMode{threads, flushDenormalsOnThisThread})) call.error("rnnBackward: could not allocate its buffers (out of memory)");
+  return nullptr;
+}
+
+// setDenormalMode(flush): whether this thread's later calls flush denormals to zero.
+napi_value SetDenormalMode(napi_env env, napi_callback_info info) {
+  Call call(env, info, 1);
+  const bool flush = call.boolean(0);
+  if (!call.failed()) flushDenormalsOnThisThread = flush;
+  return nullptr;
+}
+
+// measureRoofline() → { clockHz, peakFlops, lanes }: this core's clock and this variant's FMA throughput.
+napi_value MeasureRoofline(napi_env env, napi_callback_info info) {
+  Call call(env, info, 0);
+  const double clockHz = measureClockHz();
+  const double peakFlops = measurePeakFlops();
+  return call.object({{"clockHz", clockHz}, {"peakFlops", peakFlops}, {"lanes", static_cast<double>(vectorLanes())}});
+}
+
 bool setString(napi_env env, napi_value object, const char* name, const char* text) {
   napi_value value = nullptr;
   return napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &value) == napi_ok && napi_set_named_property(env, object, name, value) == napi_ok;
@@ -473,6 +596,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gruPointwiseBackward", nullptr, GruPointwiseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"softmaxCrossEntropy", nullptr, SoftmaxCrossEntropy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"squaredError", nullptr, SquaredError, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"rnnForward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"rnnBackward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setDenormalMode", nullptr, SetDenormalMode, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"measureRoofline", nullptr, MeasureRoofline, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   const bool ok = napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) == napi_ok &&
                   setString(env, exports, "variant", VANISHING_VARIANT) && setString(env, exports, "isa", VANISHING_ISA) &&

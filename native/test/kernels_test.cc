@@ -22,6 +22,7 @@
 #include "../src/cpu_features.h"
 #include "../src/gemm.h"
 #include "../src/pointwise.h"
+#include "../src/recurrent.h"
 #include "../src/simd.h"
 
 using namespace vanishing;
@@ -611,6 +612,117 @@ long testLosses() {
   return group.finish();
 }
 
+// ---------------------------------------------------------------------------------------------
+// The fused RNN time loops (recurrent.h) against an unrolled double-precision reference of the
+// same equations, on 1 and 2 threads (which must agree bit for bit), with a NaN or ±Inf in W_hh.
+
+struct RnnCase {
+  Activation act;
+  long T, B, I, H;
+};
+
+/** h_t = act(x_t W_ihᵀ + b_ih + b_hh + h_{t-1} W_hhᵀ), and its backward pass, in double. */
+void referenceRnn(const RnnCase& c, const float* x, const float* wIh, const float* wHh, const float* bIh, const float* bHh, const float* dOut,
+                  std::vector<double>& h, std::vector<double>& norms, std::vector<double>& gWIh, std::vector<double>& gWHh, std::vector<double>& gB,
+                  std::vector<double>& dX) {
+  const long T = c.T, B = c.B, I = c.I, H = c.H;
+  h.assign(static_cast<size_t>(T * B * H), 0.0);
+  for (long t = 0; t < T; ++t)
+    for (long b = 0; b < B; ++b)
+      for (long j = 0; j < H; ++j) {
+        double pre = static_cast<double>(bIh[j]) + bHh[j];
+        for (long i = 0; i < I; ++i) pre += static_cast<double>(x[(t * B + b) * I + i]) * wIh[j * I + i];
+        if (t > 0)
+          for (long k = 0; k < H; ++k) pre += h[static_cast<size_t>(((t - 1) * B + b) * H + k)] * wHh[j * H + k];
+        h[static_cast<size_t>((t * B + b) * H + j)] = static_cast<float>(referenceActivation(c.act, pre));
+      }
+  std::vector<double> dPre(static_cast<size_t>(T * B * H), 0.0);
+  norms.assign(static_cast<size_t>(T), 0.0);
+  for (long t = T - 1; t >= 0; --t) {
+    double squares = 0;
+    for (long b = 0; b < B; ++b)
+      for (long j = 0; j < H; ++j) {
+        double dh = dOut[(t * B + b) * H + j];
+        if (t < T - 1)
+          for (long k = 0; k < H; ++k) dh += dPre[static_cast<size_t>(((t + 1) * B + b) * H + k)] * wHh[k * H + j];
+        squares += dh * dh;
+        dPre[static_cast<size_t>((t * B + b) * H + j)] = dh * referenceDerivative(c.act, h[static_cast<size_t>((t * B + b) * H + j)]);
+      }
+    norms[static_cast<size_t>(t)] = std::sqrt(squares);
+  }
+  gWIh.assign(static_cast<size_t>(H * I), 0.0);
+  gWHh.assign(static_cast<size_t>(H * H), 0.0);
+  gB.assign(static_cast<size_t>(H), 0.0);
+  dX.assign(static_cast<size_t>(T * B * I), 0.0);
+  for (long t = 0; t < T; ++t)
+    for (long b = 0; b < B; ++b)
+      for (long j = 0; j < H; ++j) {
+        const double d = dPre[static_cast<size_t>((t * B + b) * H + j)];
+        gB[static_cast<size_t>(j)] += d;
+        for (long i = 0; i < I; ++i) {
+          gWIh[static_cast<size_t>(j * I + i)] += d * x[(t * B + b) * I + i];
+          dX[static_cast<size_t>((t * B + b) * I + i)] += d * wIh[j * I + i];
+        }
+        if (t > 0)
+          for (long k = 0; k < H; ++k) gWHh[static_cast<size_t>(j * H + k)] += d * h[static_cast<size_t>(((t - 1) * B + b) * H + k)];
+      }
+}
+
+long testRnnLoops() {
+  Group group("rnn time loops");
+  Random random(9);
+  const RnnCase cases[] = {{Activation::Tanh, 5, 3, 4, 9}, {Activation::Relu, 4, 7, 3, 37}, {Activation::Identity, 3, 2, 5, 70}, {Activation::Tanh, 1, 2, 2, 5},
+                           {Activation::Tanh, 3, 4, 3, 260}};
+  for (const RnnCase& c : cases) {
+    for (int planted = -1; planted < 3; ++planted) {
+      const long T = c.T, B = c.B, I = c.I, H = c.H;
+      Buffer x(random, T * B * I), wIh(random, H * I, -0.5, 0.5), wHh(random, H * H, -0.3, 0.3), bIh(random, H), bHh(random, H), dOut(random, T * B * H);
+      if (planted >= 0) wHh[(H * H) / 2 + 1] = kSpecials[planted];
+      std::vector<double> h, norms, gWIh, gWHh, gB, dX;
+      referenceRnn(c, x.data(), wIh.data(), wHh.data(), bIh.data(), bHh.data(), dOut.data(), h, norms, gWIh, gWHh, gB, dX);
+      const std::string what = std::string("rnn ") + activationName(c.act) + " T=" + std::to_string(T) + " B=" + std::to_string(B) + " H=" + std::to_string(H) +
+                               (planted >= 0 ? " " + special(kSpecials[planted]) + " in W_hh" : "");
+      std::vector<float> firstRun;
+      for (int threads : {1, 2}) {
+        Buffer hidden(random, T * B * H), dPre(random, T * B * H), gradWIh(random, H * I), gradWHh(random, H * H), gradBIh(random, H), gradBHh(random, H),
+            dInput(random, T * B * I);
+        const std::vector<float> gradWIhBefore(gradWIh.data(), gradWIh.data() + H * I), gradWHhBefore(gradWHh.data(), gradWHh.data() + H * H);
+        const std::vector<float> gradBIhBefore(gradBIh.data(), gradBIh.data() + H);
+        std::vector<double> normsOut(static_cast<size_t>(T));
+        const RnnSequence sequence{c.act, T, B, I, H, x.data(), wIh.data(), wHh.data(), bIh.data(), bHh.data(), hidden.data()};
+        const RunMode mode{threads, false};
+        group.truth(rnnForward(sequence, mode), what + ": forward ran");
+        group.values(hidden, h, 2e-5, 2e-6, what + " h, " + std::to_string(threads) + " threads");
+        const RnnBackward backward{dOut.data(), dPre.data(), normsOut.data(), gradWIh.data(), gradWHh.data(), gradBIh.data(), gradBHh.data(), dInput.data(), false};
+        group.truth(rnnBackward(sequence, backward, mode), what + ": backward ran");
+        for (long t = 0; t < T; ++t) group.value(normsOut[static_cast<size_t>(t)], norms[static_cast<size_t>(t)], 5e-5, 1e-6, what + " norm t=" + std::to_string(t));
+        std::vector<double> expected(gWIh);
+        for (long i = 0; i < H * I; ++i) expected[static_cast<size_t>(i)] += gradWIhBefore[static_cast<size_t>(i)];
+        group.values(gradWIh, expected, 5e-5, 5e-5, what + " dW_ih");
+        expected = gWHh;
+        for (long i = 0; i < H * H; ++i) expected[static_cast<size_t>(i)] += gradWHhBefore[static_cast<size_t>(i)];
+        group.values(gradWHh, expected, 5e-5, 5e-5, what + " dW_hh");
+        expected = gB;
+        for (long i = 0; i < H; ++i) expected[static_cast<size_t>(i)] += gradBIhBefore[static_cast<size_t>(i)];
+        group.values(gradBIh, expected, 5e-5, 5e-5, what + " db_ih");
+        group.values(dInput, dX, 5e-5, 5e-5, what + " dx");
+        // What does not depend on the random starting values of the accumulated gradients.
+        std::vector<float> run(hidden.data(), hidden.data() + T * B * H);
+        run.insert(run.end(), dPre.data(), dPre.data() + T * B * H);
+        run.insert(run.end(), dInput.data(), dInput.data() + T * B * I);
+        for (double norm : normsOut) run.push_back(static_cast<float>(norm));
+        if (threads == 1) {
+          firstRun = run;
+        } else {
+          ++group.checks;
+          if (std::memcmp(run.data(), firstRun.data(), run.size() * sizeof(float)) != 0) group.fail(what + ": 2 threads differ from 1");
+        }
+      }
+    }
+  }
+  return group.finish();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -619,7 +731,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::printf("kernels_test: variant %s (%s), %d floats per vector, GEMM tile %dx%d\n", VANISHING_VARIANT, VANISHING_ISA, VEC, gemmTileRows(), gemmTileCols());
-  const long failures = testGemm() + testActivations() + testElementwise() + testLstm() + testGru() + testLosses();
+  const long failures = testGemm() + testActivations() + testElementwise() + testLstm() + testGru() + testLosses() + testRnnLoops();
   std::printf(failures == 0 ? "kernels_test: all checks passed\n" : "kernels_test: %ld checks failed\n", failures);
   return failures == 0 ? 0 : 1;
 }

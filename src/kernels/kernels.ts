@@ -25,9 +25,83 @@ export type FloatArray = Float32Array | Float64Array;
 /** Elementwise nonlinearities whose derivative can be computed from their output. */
 export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'identity';
 
+/**
+ * How a kernel set runs; results never depend on `threads` (every value is computed by the same
+ * operations whichever thread computes it), and depend on `denormals` only below 1.2e-38.
+ */
+export interface KernelSettings {
+  /** Threads one call may use (the caller's and helpers); 1 runs on the calling thread only. */
+  readonly threads: number;
+  /**
+   * `ieee` (the default): IEEE-exact, as PyTorch by default. `flush`: inside native calls, float32
+   * values below 1.2e-38 (denormals) are read and written as zero, which on many x86 CPUs is
+   * tens of times faster than computing with them (a vanishing gradient passes through them),
+   * but turns tiny gradients into exact zeros, which the diagnosis reads as underflowed.
+   * JavaScript's own arithmetic is never affected.
+   */
+  readonly denormals: 'flush' | 'ieee';
+}
+
+/** An Elman RNN layer's sequence as a fused time loop reads it (equations and shapes in model/rnn-layer.ts). */
+export interface RnnSequence {
+  readonly activation: Extract<Activation, 'tanh' | 'relu' | 'identity'>;
+  readonly steps: number;
+  readonly batch: number;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  /** x, [T, B, I]. */
+  readonly input: Float32Array;
+  /** W_ih [H, I], W_hh [H, H], b_ih [H], b_hh [H]. */
+  readonly weightInput: Float32Array;
+  readonly weightHidden: Float32Array;
+  readonly biasInput: Float32Array;
+  readonly biasHidden: Float32Array;
+  /** h, [T, B, H]: written by the forward loop, read by the backward loop. */
+  readonly hidden: Float32Array;
+}
+
+/** What backpropagation through an RNN layer's time loop reads and writes besides its sequence. */
+export interface RnnSequenceGradients {
+  /** dL/dh_t from the layer above or the head, without the recurrent path, [T, B, H]. */
+  readonly dOutput: Float32Array;
+  /** Scratch for dL/d(pre-activation) of every step, [T, B, H]. */
+  readonly dPreActivation: Float32Array;
+  /** Written: ‖dL/dh_t‖ over the batch, the total derivative, [T]. */
+  readonly hiddenGradientNorms: Float64Array;
+  /** Accumulated: dL/dW_ih, dL/dW_hh, dL/db_ih, dL/db_hh. */
+  readonly gradWeightInput: Float32Array;
+  readonly gradWeightHidden: Float32Array;
+  readonly gradBiasInput: Float32Array;
+  readonly gradBiasHidden: Float32Array;
+  /** dL/dx, [T, B, I], overwritten or (accumulateInput) added to; null when not wanted. */
+  readonly dInput: Float32Array | null;
+  readonly accumulateInput: boolean;
+}
+
+/**
+ * A layer's whole time loop in one call, offered by kernel sets that gain from it (the native
+ * ones: no crossing into JavaScript per step, W_hh packed once, the elementwise work done on each
+ * product's finished tile). The layers' own loops over the kernels below are the reference: a
+ * fused loop computes the same values within float32 rounding, NaN and ±Inf included.
+ */
+export interface FusedLoops {
+  /** h_t = act(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh) for every step, into `sequence.hidden`. */
+  rnnForward(sequence: RnnSequence): void;
+  /** Backpropagation through time of `rnnForward`, with the weight gradients and ‖dL/dh_t‖. */
+  rnnBackward(sequence: RnnSequence, gradients: RnnSequenceGradients): void;
+}
+
 export interface Kernels {
   /** Which implementation this is, shown in logs and run records: `ts`, or `native <variant>` (`native avx512`, …). */
   readonly name: string;
+
+  readonly settings: KernelSettings;
+
+  /** The same kernels with other settings. The reference kernels run on one thread and are IEEE-exact whatever is asked. */
+  withSettings(settings: Partial<KernelSettings>): Kernels;
+
+  /** Whole time loops in one call, or null: the layers then run their loops over the kernels below. */
+  readonly fusedLoops: FusedLoops | null;
 
   /**
    * C = op(A)·op(B), or C += op(A)·op(B) when `accumulate`.

@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Activation, FloatArray, Kernels } from './kernels.js';
+import type { Activation, FloatArray, FusedLoops, KernelSettings, Kernels, RnnSequence } from './kernels.js';
 import { tsKernels } from './ts-kernels.js';
 
 /** The addon's exports (native/src/addon.cc): Kernels' methods on Float32Array, activations as codes. */
@@ -48,7 +48,44 @@ export interface NativeAddon {
   gruPointwiseBackward(batch: number, hidden: number, hiddenGates: Float32Array, hiddenGatesOffset: number, hPrev: Float32Array, hPrevOffset: number, gateActivations: Float32Array, gateActivationsOffset: number, dh: Float32Array, dhOffset: number, dInputGates: Float32Array, dInputGatesOffset: number, dHiddenGates: Float32Array, dHiddenGatesOffset: number, dhPrev: Float32Array, dhPrevOffset: number): void;
   softmaxCrossEntropy(rows: number, classes: number, logits: Float32Array, logitsOffset: number, targets: Int32Array, targetsOffset: number, dLogits: Float32Array, dLogitsOffset: number, gradientScale: number): [number, number];
   squaredError(n: number, pred: Float32Array, predOffset: number, target: Float32Array, targetOffset: number, dPred: Float32Array, dPredOffset: number, gradientScale: number): number;
+  rnnForward(
+    code: number, steps: number, batch: number, inputSize: number, hidden: number,
+    input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
+    biasInput: Float32Array, biasInputOffset: number, biasHidden: Float32Array, biasHiddenOffset: number, hiddenStates: Float32Array, hiddenStatesOffset: number,
+    threads: number,
+  ): void;
+  rnnBackward(
+    code: number, steps: number, batch: number, inputSize: number, hidden: number,
+    input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
+    biasInput: Float32Array, biasInputOffset: number, biasHidden: Float32Array, biasHiddenOffset: number, hiddenStates: Float32Array, hiddenStatesOffset: number,
+    dOutput: Float32Array, dOutputOffset: number, dPreActivation: Float32Array, dPreActivationOffset: number, norms: Float64Array, normsOffset: number,
+    gradWeightInput: Float32Array, gradWeightInputOffset: number, gradWeightHidden: Float32Array, gradWeightHiddenOffset: number,
+    gradBiasInput: Float32Array, gradBiasInputOffset: number, gradBiasHidden: Float32Array, gradBiasHiddenOffset: number,
+    dInput: Float32Array | null, dInputOffset: number, accumulateInput: boolean, threads: number,
+  ): void;
+  /** Whether this thread's later calls flush denormals to zero (the addon keeps one flag per thread). */
+  setDenormalMode(flush: boolean): void;
+  /** One core's clock (Hz, 0 when unknown), this variant's measured FMA throughput (FLOP/s) and its vector width in float lanes. */
+  measureRoofline(): { clockHz: number; peakFlops: number; lanes: number };
 }
+
+/**
+ * IEEE denormals unless `VANISHING_DENORMALS=flush` (KernelSettings.denormals, native/src/float_mode.h).
+ * Not flushing by default: the diagnosis reads a gradient that underflowed to exactly 0 as
+ * vanished, and flushing makes values below 1.2e-38 zero early enough to change a verdict of the
+ * benchmark (seed 1 of deep_irnn, a 20-layer IRNN whose signal shrinks 1000× per layer, reads as
+ * exploding toward the input with flushing, vanishing without) — at a cost in speed on CPUs slow
+ * with denormals (README, "Denormal floats").
+ */
+export function defaultDenormals(): KernelSettings['denormals'] {
+  const requested = process.env.VANISHING_DENORMALS;
+  if (requested === undefined || requested === '' || requested === 'ieee') return 'ieee';
+  if (requested === 'flush') return 'flush';
+  throw new Error(`VANISHING_DENORMALS must be "ieee" or "flush" (or unset: ieee); got "${requested}"`);
+}
+
+/** The most threads one call may use (native/src/parallel.h kMaxThreads). */
+const maxThreads = 64;
 
 /** Activation codes shared with native/src/pointwise.h (enum class Activation). */
 const activationCodes = new Map<string, number>([['tanh', 0], ['relu', 1], ['sigmoid', 2], ['identity', 3]]);
@@ -197,7 +234,7 @@ export function loadNativeVariant(variant: NativeVariant, chosenBy = `asked for 
     try {
       const addon = requireAddon(status.path);
       if (addon.variant !== variant) throw new Error(`${status.path} reports variant ${addon.variant}, expected ${variant}`);
-      load = { ok: true, kernels: wrap(addon), variant, isa: addon.isa, tile: `${addon.gemmTileRows}×${addon.gemmTileCols}`, path: status.path, chosenBy, addon };
+      load = { ok: true, kernels: wrap(addon, { threads: 1, denormals: defaultDenormals() }), variant, isa: addon.isa, tile: `${addon.gemmTileRows}×${addon.gemmTileCols}`, path: status.path, chosenBy, addon };
     } catch (error) {
       load = { ok: false, requested: true, reason: `native addon failed to load: ${firstLine(error)}` };
     }
@@ -252,92 +289,129 @@ function f32(x: FloatArray): x is Float32Array {
   return x instanceof Float32Array;
 }
 
+/** The denormal flag each loaded addon (each variant is its own library) holds for this thread. */
+const threadDenormalFlag = new Map<NativeAddon, { flush: boolean }>();
+
 /** The Kernels over the addon: float32 calls go native, anything else to the reference. */
-function wrap(addon: NativeAddon): Kernels {
+function wrap(addon: NativeAddon, settings: KernelSettings): Kernels {
   const ts = tsKernels;
+  const flush = settings.denormals === 'flush';
+  let flag = threadDenormalFlag.get(addon);
+  if (flag === undefined) threadDenormalFlag.set(addon, (flag = { flush: false }));
+  const threadFlag = flag;
+  /** The addon, with this thread's denormal flag set to these kernels' mode (one comparison when it already is). */
+  const live = (): NativeAddon => {
+    if (threadFlag.flush !== flush) {
+      addon.setDenormalMode(flush);
+      threadFlag.flush = flush;
+    }
+    return addon;
+  };
+  const code = (activation: RnnSequence['activation']): number => activationCode(activation);
+  const fusedLoops: FusedLoops = {
+    rnnForward(s) {
+      live().rnnForward(code(s.activation), s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0,
+        s.biasInput, 0, s.biasHidden, 0, s.hidden, 0, settings.threads);
+    },
+    rnnBackward(s, g) {
+      live().rnnBackward(code(s.activation), s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0,
+        s.biasInput, 0, s.biasHidden, 0, s.hidden, 0, g.dOutput, 0, g.dPreActivation, 0, g.hiddenGradientNorms, 0,
+        g.gradWeightInput, 0, g.gradWeightHidden, 0, g.gradBiasInput, 0, g.gradBiasHidden, 0, g.dInput, 0, g.accumulateInput, settings.threads);
+    },
+  };
   return {
     // The variant is part of the name, so the run records and the CLI's start line say which ran.
     name: `native ${addon.variant}`,
+    settings,
+    withSettings(changes) {
+      const next: KernelSettings = { ...settings, ...changes };
+      if (!Number.isInteger(next.threads) || next.threads < 1 || next.threads > maxThreads) {
+        throw new RangeError(`threads must be a whole number from 1 to ${maxThreads}; got ${next.threads}`);
+      }
+      if (next.denormals !== 'flush' && next.denormals !== 'ieee') throw new RangeError(`denormals must be "flush" or "ieee"; got ${JSON.stringify(next.denormals)}`);
+      return next.threads === settings.threads && next.denormals === settings.denormals ? this : wrap(addon, next);
+    },
+    fusedLoops,
     gemm(transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate) {
-      if (f32(a) && f32(b) && f32(c)) addon.gemm(transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate);
+      if (f32(a) && f32(b) && f32(c)) live().gemm(transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate);
       else ts.gemm(transA, transB, M, N, K, a, aOffset, b, bOffset, c, cOffset, accumulate);
     },
     addBiasRows(out, outOffset, rows, cols, bias, biasOffset) {
-      if (f32(out) && f32(bias)) addon.addBiasRows(out, outOffset, rows, cols, bias, biasOffset);
+      if (f32(out) && f32(bias)) live().addBiasRows(out, outOffset, rows, cols, bias, biasOffset);
       else ts.addBiasRows(out, outOffset, rows, cols, bias, biasOffset);
     },
     accumulateColumnSums(out, outOffset, src, srcOffset, rows, cols) {
-      if (f32(out) && f32(src)) addon.accumulateColumnSums(out, outOffset, src, srcOffset, rows, cols);
+      if (f32(out) && f32(src)) live().accumulateColumnSums(out, outOffset, src, srcOffset, rows, cols);
       else ts.accumulateColumnSums(out, outOffset, src, srcOffset, rows, cols);
     },
     activationForward(activation, x, xOffset, y, yOffset, n) {
-      if (f32(x) && f32(y)) addon.activationForward(activationCode(activation), x, xOffset, y, yOffset, n);
+      if (f32(x) && f32(y)) live().activationForward(activationCode(activation), x, xOffset, y, yOffset, n);
       else ts.activationForward(activation, x, xOffset, y, yOffset, n);
     },
     activationBackward(activation, y, yOffset, dy, dyOffset, dx, dxOffset, n, accumulate) {
-      if (f32(y) && f32(dy) && f32(dx)) addon.activationBackward(activationCode(activation), y, yOffset, dy, dyOffset, dx, dxOffset, n, accumulate);
+      if (f32(y) && f32(dy) && f32(dx)) live().activationBackward(activationCode(activation), y, yOffset, dy, dyOffset, dx, dxOffset, n, accumulate);
       else ts.activationBackward(activation, y, yOffset, dy, dyOffset, dx, dxOffset, n, accumulate);
     },
     axpy(n, alpha, x, xOffset, y, yOffset) {
-      if (f32(x) && f32(y)) addon.axpy(n, alpha, x, xOffset, y, yOffset);
+      if (f32(x) && f32(y)) live().axpy(n, alpha, x, xOffset, y, yOffset);
       else ts.axpy(n, alpha, x, xOffset, y, yOffset);
     },
     copy(src, srcOffset, dst, dstOffset, n) {
-      if (f32(src) && f32(dst)) addon.copy(src, srcOffset, dst, dstOffset, n);
+      if (f32(src) && f32(dst)) live().copy(src, srcOffset, dst, dstOffset, n);
       else ts.copy(src, srcOffset, dst, dstOffset, n);
     },
     fill(x, xOffset, n, value) {
-      if (f32(x)) addon.fill(x, xOffset, n, value);
+      if (f32(x)) live().fill(x, xOffset, n, value);
       else ts.fill(x, xOffset, n, value);
     },
     scale(x, xOffset, n, factor) {
-      if (f32(x)) addon.scale(x, xOffset, n, factor);
+      if (f32(x)) live().scale(x, xOffset, n, factor);
       else ts.scale(x, xOffset, n, factor);
     },
     sumOfSquares(x, xOffset, n) {
-      return f32(x) ? addon.sumOfSquares(x, xOffset, n) : ts.sumOfSquares(x, xOffset, n);
+      return f32(x) ? live().sumOfSquares(x, xOffset, n) : ts.sumOfSquares(x, xOffset, n);
     },
     countAbsAbove(x, xOffset, n, threshold) {
-      return f32(x) ? addon.countAbsAbove(x, xOffset, n, threshold) : ts.countAbsAbove(x, xOffset, n, threshold);
+      return f32(x) ? live().countAbsAbove(x, xOffset, n, threshold) : ts.countAbsAbove(x, xOffset, n, threshold);
     },
     countZero(x, xOffset, n) {
-      return f32(x) ? addon.countZero(x, xOffset, n) : ts.countZero(x, xOffset, n);
+      return f32(x) ? live().countZero(x, xOffset, n) : ts.countZero(x, xOffset, n);
     },
     lstmPointwiseForward(batch, hidden, gates, gatesOffset, cPrev, cPrevOffset, c, cOffset, tanhC, tanhCOffset, h, hOffset) {
       if (f32(gates) && f32(cPrev) && f32(c) && f32(tanhC) && f32(h)) {
-        addon.lstmPointwiseForward(batch, hidden, gates, gatesOffset, cPrev, cPrevOffset, c, cOffset, tanhC, tanhCOffset, h, hOffset);
+        live().lstmPointwiseForward(batch, hidden, gates, gatesOffset, cPrev, cPrevOffset, c, cOffset, tanhC, tanhCOffset, h, hOffset);
       } else {
         ts.lstmPointwiseForward(batch, hidden, gates, gatesOffset, cPrev, cPrevOffset, c, cOffset, tanhC, tanhCOffset, h, hOffset);
       }
     },
     lstmPointwiseBackward(batch, hidden, gates, gatesOffset, cPrev, cPrevOffset, tanhC, tanhCOffset, dh, dhOffset, dc, dcOffset, dGates, dGatesOffset) {
       if (f32(gates) && f32(cPrev) && f32(tanhC) && f32(dh) && f32(dc) && f32(dGates)) {
-        addon.lstmPointwiseBackward(batch, hidden, gates, gatesOffset, cPrev, cPrevOffset, tanhC, tanhCOffset, dh, dhOffset, dc, dcOffset, dGates, dGatesOffset);
+        live().lstmPointwiseBackward(batch, hidden, gates, gatesOffset, cPrev, cPrevOffset, tanhC, tanhCOffset, dh, dhOffset, dc, dcOffset, dGates, dGatesOffset);
       } else {
         ts.lstmPointwiseBackward(batch, hidden, gates, gatesOffset, cPrev, cPrevOffset, tanhC, tanhCOffset, dh, dhOffset, dc, dcOffset, dGates, dGatesOffset);
       }
     },
     gruPointwiseForward(batch, hidden, inputGates, inputGatesOffset, hiddenGates, hiddenGatesOffset, hPrev, hPrevOffset, gateActivations, gateActivationsOffset, h, hOffset) {
       if (f32(inputGates) && f32(hiddenGates) && f32(hPrev) && f32(gateActivations) && f32(h)) {
-        addon.gruPointwiseForward(batch, hidden, inputGates, inputGatesOffset, hiddenGates, hiddenGatesOffset, hPrev, hPrevOffset, gateActivations, gateActivationsOffset, h, hOffset);
+        live().gruPointwiseForward(batch, hidden, inputGates, inputGatesOffset, hiddenGates, hiddenGatesOffset, hPrev, hPrevOffset, gateActivations, gateActivationsOffset, h, hOffset);
       } else {
         ts.gruPointwiseForward(batch, hidden, inputGates, inputGatesOffset, hiddenGates, hiddenGatesOffset, hPrev, hPrevOffset, gateActivations, gateActivationsOffset, h, hOffset);
       }
     },
     gruPointwiseBackward(batch, hidden, hiddenGates, hiddenGatesOffset, hPrev, hPrevOffset, gateActivations, gateActivationsOffset, dh, dhOffset, dInputGates, dInputGatesOffset, dHiddenGates, dHiddenGatesOffset, dhPrev, dhPrevOffset) {
       if (f32(hiddenGates) && f32(hPrev) && f32(gateActivations) && f32(dh) && f32(dInputGates) && f32(dHiddenGates) && f32(dhPrev)) {
-        addon.gruPointwiseBackward(batch, hidden, hiddenGates, hiddenGatesOffset, hPrev, hPrevOffset, gateActivations, gateActivationsOffset, dh, dhOffset, dInputGates, dInputGatesOffset, dHiddenGates, dHiddenGatesOffset, dhPrev, dhPrevOffset);
+        live().gruPointwiseBackward(batch, hidden, hiddenGates, hiddenGatesOffset, hPrev, hPrevOffset, gateActivations, gateActivationsOffset, dh, dhOffset, dInputGates, dInputGatesOffset, dHiddenGates, dHiddenGatesOffset, dhPrev, dhPrevOffset);
       } else {
         ts.gruPointwiseBackward(batch, hidden, hiddenGates, hiddenGatesOffset, hPrev, hPrevOffset, gateActivations, gateActivationsOffset, dh, dhOffset, dInputGates, dInputGatesOffset, dHiddenGates, dHiddenGatesOffset, dhPrev, dhPrevOffset);
       }
     },
     softmaxCrossEntropy(rows, classes, logits, logitsOffset, targets, targetsOffset, dLogits, dLogitsOffset, gradientScale) {
       if (!(f32(logits) && f32(dLogits))) return ts.softmaxCrossEntropy(rows, classes, logits, logitsOffset, targets, targetsOffset, dLogits, dLogitsOffset, gradientScale);
-      const [lossSum, correct] = addon.softmaxCrossEntropy(rows, classes, logits, logitsOffset, targets, targetsOffset, dLogits, dLogitsOffset, gradientScale);
+      const [lossSum, correct] = live().softmaxCrossEntropy(rows, classes, logits, logitsOffset, targets, targetsOffset, dLogits, dLogitsOffset, gradientScale);
       return { lossSum, correct };
     },
     squaredError(n, pred, predOffset, target, targetOffset, dPred, dPredOffset, gradientScale) {
-      if (f32(pred) && f32(target) && f32(dPred)) return addon.squaredError(n, pred, predOffset, target, targetOffset, dPred, dPredOffset, gradientScale);
+      if (f32(pred) && f32(target) && f32(dPred)) return live().squaredError(n, pred, predOffset, target, targetOffset, dPred, dPredOffset, gradientScale);
       return ts.squaredError(n, pred, predOffset, target, targetOffset, dPred, dPredOffset, gradientScale);
     },
   };

@@ -8,16 +8,39 @@
  * `kernelsNotice()` says in one line which kernels and which variant run, and why.
  */
 import type { Kernels } from './kernels.js';
-import { describeNativeLoad, loadNativeKernels } from './native-kernels.js';
+import { loadNativeKernels } from './native-kernels.js';
 import { tsKernels } from './ts-kernels.js';
 
 let active: Kernels | null = null;
+/** Threads per call for the default kernels of this thread (each worker thread has its own module state). */
+let defaultThreads = 1;
 
 /** The kernels models use unless they are given others explicitly. */
 export function defaultKernels(): Kernels {
-  if (active === null) active = chooseKernels(process.env.VANISHING_KERNELS);
+  if (active === null) active = chooseKernels(process.env.VANISHING_KERNELS).withSettings({ threads: defaultThreads });
   return active;
 }
+
+/**
+ * How many threads one call of the default kernels may use, for the models this thread creates
+ * from now on (the suite runner gives each experiment cores / experiments running). Results do not
+ * depend on it; the reference kernels always run on one thread.
+ */
+export function setDefaultKernelThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > maxKernelThreads) {
+    throw new RangeError(`threads must be a whole number from 1 to ${maxKernelThreads}; got ${threads}`);
+  }
+  defaultThreads = threads;
+  if (active !== null) active = active.withSettings({ threads });
+}
+
+/** The thread count `setDefaultKernelThreads` last set (1 unless set). */
+export function defaultKernelThreads(): number {
+  return defaultThreads;
+}
+
+/** The most threads one kernel call may use. */
+export const maxKernelThreads = 64;
 
 /** Resolves a kernel choice: `ts`, `native`, or unset/empty for the fastest available. */
 export function chooseKernels(requested: string | undefined): Kernels {
@@ -42,5 +65,7 @@ export function kernelsNotice(): string {
   const kernels = defaultKernels();
   if (kernels === tsKernels && process.env.VANISHING_KERNELS === 'ts') return 'kernels: ts (VANISHING_KERNELS=ts)';
   const native = loadNativeKernels();
-  return native.ok ? `kernels: ${describeNativeLoad(native)}` : `kernels: ts (${native.reason})`;
+  if (!native.ok) return `kernels: ts (${native.reason})`;
+  const denormals = kernels.settings.denormals === 'flush' ? 'denormals flushed to zero (VANISHING_DENORMALS=flush)' : 'IEEE denormals';
+  return `kernels: native ${native.variant} (${native.isa}; ${denormals}; ${native.chosenBy})`;
 }

@@ -142,6 +142,10 @@ function activationBackward(
 
 export const tsKernels: Kernels = {
   name: 'ts',
+  settings: { threads: 1, denormals: 'ieee' },
+  withSettings: () => tsKernels,
+  // The layers' own loops over these kernels are the reference the fused loops are tested against.
+  fusedLoops: null,
   gemm,
 
   addBiasRows(out, outOffset, rows, cols, bias, biasOffset) {

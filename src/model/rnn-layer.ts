@@ -7,8 +7,11 @@
  * The input projection for all T steps is one (T·B)×I by I×H product before the time loop;
  * only the recurrent product runs step by step.
  * `identity` is the `linear` nonlinearity of createModel (a linear RNN, the case theory solves).
+ *
+ * The loops below are the reference. Kernels that offer fused loops (the native ones, float32)
+ * run the same forward or backward pass in one call instead (kernels.ts, FusedLoops).
  */
-import type { Activation, FloatArray, Kernels } from '../kernels/kernels.js';
+import type { Activation, FloatArray, Kernels, RnnSequence } from '../kernels/kernels.js';
 import type { Dtype, Parameter } from './parameters.js';
 import { allocate, createParameter } from './parameters.js';
 import type { RecurrentLayer } from './recurrent-layer.js';
@@ -67,8 +70,29 @@ export class RnnLayer implements RecurrentLayer {
     }
   }
 
+  /** This layer's buffers as a fused loop reads them, or null when they are not all float32. */
+  private fusedSequence(input: FloatArray, steps: number, batch: number): RnnSequence | null {
+    const { data: weightInput } = this.weightInput;
+    const { data: weightHidden } = this.weightHidden;
+    const { data: biasInput } = this.biasInput;
+    const { data: biasHidden } = this.biasHidden;
+    const hidden = this.hidden;
+    if (!(input instanceof Float32Array && weightInput instanceof Float32Array && weightHidden instanceof Float32Array &&
+      biasInput instanceof Float32Array && biasHidden instanceof Float32Array && hidden instanceof Float32Array)) return null;
+    return {
+      activation: this.activation, steps, batch, inputSize: this.inputSize, hiddenSize: this.hiddenSize,
+      input, weightInput, weightHidden, biasInput, biasHidden, hidden,
+    };
+  }
+
   forward(input: FloatArray, steps: number, batch: number): void {
     this.reserve(steps, batch);
+    const fused = this.kernels.fusedLoops;
+    const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
+    if (fused !== null && sequence !== null) {
+      fused.rnnForward(sequence);
+      return;
+    }
     const k = this.kernels;
     const H = this.hiddenSize;
     const block = batch * H;
@@ -93,6 +117,21 @@ export class RnnLayer implements RecurrentLayer {
     steps: number,
     batch: number,
   ): void {
+    const fused = this.kernels.fusedLoops;
+    const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
+    const { grad: gradWeightInput } = this.weightInput;
+    const { grad: gradWeightHidden } = this.weightHidden;
+    const { grad: gradBiasInput } = this.biasInput;
+    const { grad: gradBiasHidden } = this.biasHidden;
+    const dPreActivation = this.dPreActivation;
+    if (fused !== null && sequence !== null && dOutput instanceof Float32Array && dPreActivation instanceof Float32Array &&
+      gradWeightInput instanceof Float32Array && gradWeightHidden instanceof Float32Array && gradBiasInput instanceof Float32Array &&
+      gradBiasHidden instanceof Float32Array && (dInput === null || dInput instanceof Float32Array)) {
+      fused.rnnBackward(sequence, {
+        dOutput, dPreActivation, hiddenGradientNorms, gradWeightInput, gradWeightHidden, gradBiasInput, gradBiasHidden, dInput, accumulateInput,
+      });
+      return;
+    }
     const k = this.kernels;
     const H = this.hiddenSize;
     const block = batch * H;

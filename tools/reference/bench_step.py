@@ -11,9 +11,13 @@ on 2 cores two threads are often slower) and the single-thread matrix product, a
 JSON object on stdout: {torch, blas, workloads: [{id, ms: {"1": .., "2": ..}}], gemm: [...]}.
 
 Run: /usr/bin/python3 tools/reference/bench_step.py --seconds 1.5 < workloads.json
-(needs python3-torch and libopenblas0-pthread: without a BLAS PyTorch falls back to a slow one).
+(needs python3-torch and libopenblas0-pthread: without a BLAS PyTorch falls back to a slow one;
+Debian 12's OpenBLAS 0.3.21 does not recognise recent Xeons and runs its SSE3 kernels there unless
+OPENBLAS_CORETYPE names the CPU's kind, e.g. SkylakeX -- bench/bench.ts sets it). OpenBLAS's own
+thread count follows torch.set_num_threads here, so "1 thread" is one thread.
 """
 import argparse
+import ctypes
 import json
 import statistics
 import sys
@@ -22,6 +26,24 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+def openblas():
+    """The OpenBLAS this process mapped (Debian's torch calls libblas.so.3), or None."""
+    torch.mm(torch.rand(8, 8), torch.rand(8, 8))
+    try:
+        with open('/proc/self/maps') as maps:
+            paths = {line.split()[-1] for line in maps if 'libopenblas' in line}
+        return ctypes.CDLL(sorted(paths)[0]) if paths else None
+    except (OSError, IndexError):
+        return None
+
+
+def set_threads(n, blas=None):
+    """torch's threads and OpenBLAS's own pool together: torch.set_num_threads alone leaves OpenBLAS on every core."""
+    torch.set_num_threads(n)
+    if blas is not None and hasattr(blas, 'openblas_set_num_threads'):
+        blas.openblas_set_num_threads(n)
 
 
 def recurrent(cell, nonlinearity, input_size, hidden, layers):
@@ -74,7 +96,7 @@ def time_steps(step, seconds, min_steps=3, warmup=2):
     return statistics.median(times)
 
 
-def bench_workload(w, threads, seconds):
+def bench_workload(w, threads, seconds, blas):
     torch.manual_seed(0)
     model = (Vanilla if w['architecture'] == 'vanilla' else Residual)(w)
     params = list(model.parameters())
@@ -91,14 +113,14 @@ def bench_workload(w, threads, seconds):
 
     result = {}
     for n in threads:
-        torch.set_num_threads(n)
+        set_threads(n, blas)
         # Slow steps (B on two oversubscribed threads takes over a second) get fewer repetitions.
         result[str(n)] = time_steps(step, seconds, min_steps=3 if w['hidden'] < 256 else 2, warmup=1 if w['hidden'] >= 256 else 2)
     return result
 
 
-def bench_gemm(shapes, seconds):
-    torch.set_num_threads(1)
+def bench_gemm(shapes, seconds, blas):
+    set_threads(1, blas)
     out = []
     for m, k, n in shapes:
         a, b = torch.rand(m, k), torch.rand(k, n)
@@ -138,11 +160,12 @@ def main():
     workloads = json.load(sys.stdin)
     threads = [int(t) for t in args.threads.split(',')]
     blas = loaded_blas()
+    library = openblas()
     results = []
     for w in workloads:
-        results.append({'id': w['id'], 'ms': bench_workload(w, threads, args.seconds)})
+        results.append({'id': w['id'], 'ms': bench_workload(w, threads, args.seconds, library)})
         print(f"pytorch {w['id']}: {results[-1]['ms']}", file=sys.stderr, flush=True)
-    gemm = bench_gemm([(64, 256, 256), (256, 256, 256), (64, 64, 64)], 0.5)
+    gemm = bench_gemm([(64, 256, 256), (256, 256, 256), (64, 64, 64)], 0.5, library)
     json.dump({'torch': torch.__version__, 'blas': blas, 'workloads': results, 'gemm': gemm}, sys.stdout)
 
 

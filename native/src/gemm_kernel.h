@@ -1,0 +1,342 @@
+// The register-tiled micro-kernel and the packing of B, shared by the plain matrix product
+// (gemm.cc) and the fused recurrent time loops (recurrent.cc), which give it their own write-out.
+//
+// Shape of the computation (BLIS/OpenBLAS style, reduced to what RNN training needs):
+// - K is cut into blocks of KC so one packed block of B (KC×N) sits in L2 and one MR×KC sliver
+//   of A in L1 while the micro-kernel sweeps across the N/NR panels of B.
+// - The micro-kernel holds an MR×NR tile of C in vector registers (MR·NR/VEC accumulators:
+//   16 zmm with AVX-512), broadcasts one A value per row and streams two B vectors per k.
+// - A is broadcast, which needs no contiguity, so transA is just a different stride (a transposed
+//   A sliver is copied once per K block when several panels reuse it).
+// - What happens to a finished tile is the write-out's business (`WriteOut::row`): a plain store,
+//   a bias added, the RNN's activation applied, or the BPTT step's dL/dh sum, norm and derivative.
+//   It is told whether this is the first and the last K block, so C can hold partial sums between
+//   blocks and the fused work runs once, on the finished sum.
+// - Every element of C is the same sequence of operations whichever tile, thread or panel range
+//   computes it (acc = 0, then acc += a·b over k in order), so a product split over threads is
+//   bit-identical to the same product on one thread.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "simd.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace vanishing {
+namespace kernel {
+
+constexpr int NR = 2 * VEC;  // two vectors of C columns per tile row
+#if defined(__AVX512F__)
+constexpr int MR = 8;  // 8×32: 16 accumulators of 32 zmm, enough independent FMA chains
+#elif defined(__AVX__)
+constexpr int MR = 6;  // 6×16: 12 of 16 ymm registers
+#else
+constexpr int MR = 4;  // 4×8 in 8 of 16 xmm/NEON registers
+#endif
+constexpr long KC = 256;
+/** Up to this many rows, an unpacked B (one K block, whole panels) is read in place: packing it would cost as much as it saves. */
+constexpr long kDirectRows = 128;
+
+inline long panelsOf(long N) { return (N + NR - 1) / NR; }
+
+/** Loads/stores `n` (0 ≤ n ≤ VEC) floats; the rest of the vector is zero. */
+inline vf loadn(const float* p, int n) {
+  if (n < 0 || n > VEC) __builtin_unreachable();  // tells the compiler the partial copy's size is small
+  return n == VEC ? loadu(p) : n == 0 ? vf{} : load_partial(p, n);
+}
+inline void storen(float* p, vf v, int n) {
+  if (n < 0 || n > VEC) __builtin_unreachable();
+  if (n == VEC)
+    storeu(p, v);
+  else if (n > 0)
+    store_partial(p, v, n);
+}
+
+/** One grow-only, 64-byte aligned buffer (per thread, or owned by a call). */
+struct GrowBuffer {
+  float* data = nullptr;
+  size_t capacity = 0;
+  GrowBuffer() = default;
+  GrowBuffer(const GrowBuffer&) = delete;
+  GrowBuffer& operator=(const GrowBuffer&) = delete;
+  ~GrowBuffer() { std::free(data); }
+  float* reserve(size_t floats) {
+    if (floats > capacity) {
+      std::free(data);
+      size_t bytes = ((floats * 4 + 63) / 64) * 64;
+      data = static_cast<float*>(std::aligned_alloc(64, bytes));
+      capacity = data != nullptr ? floats : 0;
+    }
+    return data;
+  }
+};
+
+/** C = acc, or C += acc when accumulating or past the first K block. */
+struct StoreWriteOut {
+  float* c;
+  long ldc;
+  bool accumulate;
+  inline void row(long i, long j, vf a0, vf a1, int n0, int n1, bool first, bool /*last*/) const {
+    float* p = c + i * ldc + j;
+    if (accumulate || !first) {
+      a0 += loadn(p, n0);
+      a1 += loadn(p + VEC, n1);
+    }
+    storen(p, a0, n0);
+    storen(p + VEC, a1, n1);
+  }
+};
+
+/**
+ * C[0:R, 0:nValid] ⟵ A[0:R, 0:kc] · Bpanel[0:kc, 0:NR] through `out`.
+ * A element (r, k) is a[k*lda + r] when TRANS_A, else a[r*lda + k]; B row k starts at b + k*ldb.
+ */
+template <int R, bool TRANS_A, class WriteOut>
+void microKernel(long kc, const float* __restrict a, long lda, const float* __restrict b, long ldb, const WriteOut& out, long i0, long j0,
+                 int nValid, bool first, bool last) {
+  vf acc0[R], acc1[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = vf{};
+  const float* aRows[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) aRows[r] = TRANS_A ? a + r : a + r * lda;
+  const long aStep = TRANS_A ? lda : 1;
+#pragma GCC unroll 2
+  for (long k = 0; k < kc; ++k) {
+    const vf b0 = loadu(b + k * ldb);
+    const vf b1 = loadu(b + k * ldb + VEC);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      const float av = aRows[r][k * aStep];
+      acc0[r] += av * b0;
+      acc1[r] += av * b1;
+    }
+  }
+  const int n0 = std::min(nValid, VEC);
+  const int n1 = std::max(nValid - VEC, 0);
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) out.row(i0 + r, j0, acc0[r], acc1[r], n0, n1, first, last);
+}
+
+template <bool TRANS_A, class WriteOut>
+using MicroKernel = void (*)(long, const float*, long, const float*, long, const WriteOut&, long, long, int, bool, bool);
+
+template <bool TRANS_A, class WriteOut>
+MicroKernel<TRANS_A, WriteOut> kernelFor(int rows) {
+  static_assert(MR <= 8, "extend the table for larger tiles");
+  static constexpr MicroKernel<TRANS_A, WriteOut> table[9] = {nullptr,
+                                                              &microKernel<1, TRANS_A, WriteOut>,
+                                                              &microKernel<2 <= MR ? 2 : 1, TRANS_A, WriteOut>,
+                                                              &microKernel<3 <= MR ? 3 : 1, TRANS_A, WriteOut>,
+                                                              &microKernel<4 <= MR ? 4 : 1, TRANS_A, WriteOut>,
+                                                              &microKernel<5 <= MR ? 5 : 1, TRANS_A, WriteOut>,
+                                                              &microKernel<6 <= MR ? 6 : 1, TRANS_A, WriteOut>,
+                                                              &microKernel<7 <= MR ? 7 : 1, TRANS_A, WriteOut>,
+                                                              &microKernel<8 <= MR ? 8 : 1, TRANS_A, WriteOut>};
+  return table[rows];
+}
+
+/** Packs panel p of op(B)[k0:k0+kc, :] of a K×N B (not transposed) into kc×NR, zero-padded. */
+inline void packRowsPanel(const float* b, long N, long k0, long kc, long p, float* panel) {
+  const long j0 = p * NR;
+  const long width = std::min<long>(NR, N - j0);
+  for (long k = 0; k < kc; ++k) {
+    const float* src = b + (k0 + k) * N + j0;
+    float* out = panel + k * NR;
+    if (width == NR) {
+      storeu(out, loadu(src));
+      storeu(out + VEC, loadu(src + VEC));
+    } else {
+      long j = 0;
+      for (; j < width; ++j) out[j] = src[j];
+      for (; j < NR; ++j) out[j] = 0.0f;
+    }
+  }
+}
+
+#if defined(__AVX512F__)
+/**
+ * dst[k*dstStride + r] = src[r*srcStride + k] for a 16×16 block: 16 row loads, the standard
+ * in-register transpose (unpack ps, unpack pd, two rounds of 128-bit lane shuffles), 16 stores.
+ */
+inline void transpose16(const float* src, long srcStride, float* dst, long dstStride) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * srcStride);
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
+    const __m512d c = _mm512_castps_pd(t[i + 2]), d = _mm512_castps_pd(t[i + 3]);
+    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int h = 0; h < 16; h += 8) {
+    for (int i = 0; i < 4; ++i) {
+      t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+      t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
+    }
+  }
+  for (int i = 0; i < 8; ++i) {
+    _mm512_storeu_ps(dst + i * dstStride, _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88));
+    _mm512_storeu_ps(dst + (i + 8) * dstStride, _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd));
+  }
+}
+#endif
+
+/**
+ * Packs panel p of op(B)[k0:k0+kc, :] of a transposed B (stored N×K) into kc×NR: a transpose.
+ * With AVX-512, whole 16×16 blocks go through registers (about 8× faster than element by element);
+ * edges go element by element.
+ */
+inline void packTransposedPanel(const float* b, long N, long K, long k0, long kc, long p, float* panel) {
+  const long j0 = p * NR;
+  const long width = std::min<long>(NR, N - j0);
+  if (width < NR) {
+    for (long k = 0; k < kc; ++k)
+      for (long j = width; j < NR; ++j) panel[k * NR + j] = 0.0f;
+  }
+  long j = 0;
+#if defined(__AVX512F__)
+  for (; j + 16 <= width; j += 16) {
+    const float* src = b + (j0 + j) * K + k0;
+    long k = 0;
+    for (; k + 16 <= kc; k += 16) transpose16(src + k, K, panel + k * NR + j, NR);
+    for (; k < kc; ++k)
+      for (long l = 0; l < 16; ++l) panel[k * NR + j + l] = src[l * K + k];
+  }
+#endif
+  for (; j < width; ++j) {
+    const float* src = b + (j0 + j) * K + k0;
+    float* out = panel + j;
+    for (long k = 0; k < kc; ++k) out[k * NR] = src[k];
+  }
+}
+
+/** Floats of op(B) (K×N) packed whole: every K block, every panel. */
+inline size_t packedFloats(long K, long N) { return static_cast<size_t>(K) * static_cast<size_t>(panelsOf(N) * NR); }
+
+/** Where panel p of K block k0 (kc deep) starts in a whole packing: blocks one after another, panels within a block. */
+inline const float* packedPanel(const float* packed, long N, long k0, long kc, long p) {
+  return packed + k0 * panelsOf(N) * NR + p * kc * NR;
+}
+
+/** Packs panels [pBegin, pEnd) of every K block of op(B) into `packed` (layout of packedPanel). */
+inline void packPanels(bool transB, const float* b, long K, long N, long pBegin, long pEnd, float* packed) {
+  for (long k0 = 0; k0 < K; k0 += KC) {
+    const long kc = std::min(KC, K - k0);
+    for (long p = pBegin; p < pEnd; ++p) {
+      float* panel = const_cast<float*>(packedPanel(packed, N, k0, kc, p));
+      if (transB)
+        packTransposedPanel(b, N, K, k0, kc, p, panel);
+      else
+        packRowsPanel(b, N, k0, kc, p, panel);
+    }
+  }
+}
+
+/**
+ * Rows [rowBegin, rowEnd) × panels [pBegin, pEnd) of C ⟵ op(A)·op(B) for one K block (k0, kc),
+ * B given by panelOf(p) → {pointer, ldb}. `aPack` (MR·KC floats) takes a transposed A sliver.
+ */
+template <bool TRANS_A, class WriteOut, class PanelOf>
+void sweepBlock(long rowBegin, long rowEnd, long pBegin, long pEnd, long N, long k0, long kc, const float* a, long lda, PanelOf panelOf,
+                const WriteOut& out, bool first, bool last, float* aPack) {
+  const MicroKernel<TRANS_A, WriteOut> full = kernelFor<TRANS_A, WriteOut>(MR);
+  for (long i0 = rowBegin; i0 < rowEnd; i0 += MR) {
+    const int rows = static_cast<int>(std::min<long>(MR, rowEnd - i0));
+    const float* aBlock = TRANS_A ? a + k0 * lda + i0 : a + i0 * lda + k0;
+    long aStride = lda;
+    if (TRANS_A && pEnd - pBegin > 1) {
+      // A stored K×M: the sliver's rows sit lda apart, one partial cache line per k. Copy it
+      // into kc×rows contiguous floats once and reuse it from L1 for every panel of B.
+      for (long k = 0; k < kc; ++k) std::memcpy(aPack + k * rows, aBlock + k * lda, sizeof(float) * static_cast<size_t>(rows));
+      aBlock = aPack;
+      aStride = rows;
+    }
+    const MicroKernel<TRANS_A, WriteOut> kernel = rows == MR ? full : kernelFor<TRANS_A, WriteOut>(rows);
+    for (long p = pBegin; p < pEnd; ++p) {
+      const long j0 = p * NR;
+      const int nValid = static_cast<int>(std::min<long>(NR, N - j0));
+      const auto panel = panelOf(p);
+      kernel(kc, aBlock, aStride, panel.first, panel.second, out, i0, j0, nValid, first, last);
+    }
+  }
+}
+
+/**
+ * A share of C = op(A)·op(B) through `out`: rows [rowBegin, rowEnd) × panels [pBegin, pEnd), every
+ * K block. B is packed here, block by block, into `buffer` (only this share's panels), except
+ * when it can be read in place: not transposed, whole panels, one K block and few rows (the
+ * small per-step products, where packing would cost as much as it saves). Returns false when
+ * `buffer` cannot grow.
+ */
+template <class WriteOut>
+bool gemmShare(bool transA, bool transB, long M, long N, long K, const float* a, const float* b, const WriteOut& out, long rowBegin, long rowEnd,
+               long pBegin, long pEnd, GrowBuffer& buffer) {
+  (void)M;
+  if (rowBegin >= rowEnd || pBegin >= pEnd) return true;
+  const long lda = transA ? M : K;
+  const bool direct = !transB && N % NR == 0 && K <= KC && rowEnd - rowBegin <= kDirectRows;
+  const long ownPanels = pEnd - pBegin;
+  const size_t bFloats = direct ? 0 : static_cast<size_t>(ownPanels * NR * std::min(K, KC));
+  float* packed = buffer.reserve(bFloats + static_cast<size_t>(KC * MR));
+  if (packed == nullptr) return false;
+  float* aPack = packed + bFloats;
+  for (long k0 = 0; k0 < K; k0 += KC) {
+    const long kc = std::min(KC, K - k0);
+    if (!direct) {
+      for (long p = pBegin; p < pEnd; ++p) {
+        float* panel = packed + (p - pBegin) * kc * NR;
+        if (transB)
+          packTransposedPanel(b, N, K, k0, kc, p, panel);
+        else
+          packRowsPanel(b, N, k0, kc, p, panel);
+      }
+    }
+    auto panelOf = [&](long p) -> std::pair<const float*, long> {
+      if (direct) return {b + k0 * N + p * NR, N};
+      return {packed + (p - pBegin) * kc * NR, static_cast<long>(NR)};
+    };
+    const bool first = k0 == 0, last = k0 + kc >= K;
+    if (transA)
+      sweepBlock<true>(rowBegin, rowEnd, pBegin, pEnd, N, k0, kc, a, lda, panelOf, out, first, last, aPack);
+    else
+      sweepBlock<false>(rowBegin, rowEnd, pBegin, pEnd, N, k0, kc, a, lda, panelOf, out, first, last, aPack);
+  }
+  return true;
+}
+
+/**
+ * Worker w of `workers`'s share of an M×N product: whole panels when there are enough of them
+ * (each worker packs only its own panels of B), else whole MR-row blocks.
+ */
+struct Share {
+  long rowBegin, rowEnd, pBegin, pEnd;
+};
+inline Share shareOf(long M, long N, int worker, int workers) {
+  const long panels = panelsOf(N);
+  if (panels >= workers || M <= MR) {
+    return {0, M, panels * worker / workers, panels * (worker + 1) / workers};
+  }
+  const long blocks = (M + MR - 1) / MR;
+  return {std::min(M, blocks * worker / workers * MR), std::min(M, blocks * (worker + 1) / workers * MR), 0, panels};
+}
+
+/** Columns [begin, end) of `cols` for worker w: whole vectors, so the vector loops stay the same. */
+inline std::pair<long, long> columnsOf(long cols, int worker, int workers) {
+  const long vectors = (cols + VEC - 1) / VEC;
+  return {std::min(cols, vectors * worker / workers * VEC), std::min(cols, vectors * (worker + 1) / workers * VEC)};
+}
+
+}  // namespace kernel
+}  // namespace vanishing

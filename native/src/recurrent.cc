@@ -1,0 +1,296 @@
+// The Elman RNN layer's time loops (recurrent.h), built from the micro-kernel of gemm_kernel.h
+// with write-outs that do each step's elementwise work on the finished tile while it is still in
+// registers:
+// - forward:  h_t = act(pre_t + h_{t-1} W_hhᵀ), with pre_t = x_t W_ihᵀ + b_ih + b_hh (one product
+//   for all steps before the loop, its bias added in that product's write-out) held in h_t's place;
+// - backward: dh_t = dL/dh_t(from above) + dpre_{t+1} W_hh, its squares summed for ‖dh_t‖, and
+//   dpre_t = dh_t · act'(h_t) stored; dh_t itself is never written to memory.
+// W_hh is packed once per call, not once per step. With several threads each worker owns a range
+// of column panels for the whole loop (it packs those panels of W_hh and computes those columns of
+// every step); the workers meet at a barrier once per step, because step t reads every column of
+// step t∓1. Squares are summed per panel and the panels added in order after the loop, so the norms
+// are the same with any number of threads, like every other value (gemm_kernel.h).
+#include "recurrent.h"
+
+#include <atomic>
+#include <cmath>
+#include <vector>
+
+#include "gemm_kernel.h"
+#include "parallel.h"
+#include "simd.h"
+
+namespace vanishing {
+namespace {
+
+using kernel::GrowBuffer;
+using kernel::loadn;
+using kernel::NR;
+using kernel::storen;
+
+/** Each thread's buffer for the shares of products it computes (gemmShare packs B into it). */
+thread_local GrowBuffer shareBuffer;
+/** The caller's buffer for W_hh packed whole, read by every worker. */
+thread_local GrowBuffer recurrentPack;
+/** The caller's per-step, per-panel sums of squares, and b_ih + b_hh. */
+thread_local std::vector<double> squaresByPanel;
+thread_local std::vector<float> combinedBias;
+
+typedef double vd __attribute__((vector_size(VEC * 8)));
+
+/** Lanes [0, n) of v, the others zero (a padded tile's spare lanes may hold 0·Inf = NaN). */
+inline vf firstLanes(vf v, int n) {
+  if (n == VEC) return v;
+  vi index;
+  for (int l = 0; l < VEC; ++l) index[l] = l;
+  return index < n ? v : vf{};
+}
+
+/** Σ v[l]² over the lanes, in double: float squares of gradients that vanish would underflow. */
+inline double sumOfSquaresLanes(vf a, vf b) {
+  const vd da = __builtin_convertvector(a, vd), db = __builtin_convertvector(b, vd);
+  const vd squares = da * da + db * db;
+  double sum = 0;
+  for (int l = 0; l < VEC; ++l) sum += squares[l];
+  return sum;
+}
+
+template <Activation ACT>
+inline vf activate(vf x) {
+  if constexpr (ACT == Activation::Tanh) return vtanh(x);
+  if constexpr (ACT == Activation::Relu) return vrelu(x);
+  return x;
+}
+
+/** act'(x) from the output y = act(x); relu'(NaN) is NaN, as in the reference. */
+template <Activation ACT>
+inline vf derivativeFromOutput(vf y) {
+  if constexpr (ACT == Activation::Tanh) return 1.0f - y * y;
+  if constexpr (ACT == Activation::Relu) return keep_nan(y, y > 0.0f ? splat(1.0f) : vf{});
+  return splat(1.0f);
+}
+
+/** The input projection's write-out: C = x W_ihᵀ, plus the combined bias once the sum is complete. */
+struct BiasWriteOut {
+  float* c;
+  long ldc;
+  const float* bias;
+  inline void row(long i, long j, vf a0, vf a1, int n0, int n1, bool first, bool last) const {
+    float* p = c + i * ldc + j;
+    if (!first) {
+      a0 += loadn(p, n0);
+      a1 += loadn(p + VEC, n1);
+    }
+    if (last) {
+      a0 += loadn(bias + j, n0);
+      a1 += loadn(bias + j + VEC, n1);
+    }
+    storen(p, a0, n0);
+    storen(p + VEC, a1, n1);
+  }
+};
+
+/** Forward step: C holds pre_t; C = act(pre_t + h_{t-1} W_hhᵀ) once the sum is complete. */
+template <Activation ACT>
+struct ForwardStepWriteOut {
+  float* h;  // h_t, B×H
+  long H;
+  inline void row(long i, long j, vf a0, vf a1, int n0, int n1, bool /*first*/, bool last) const {
+    float* p = h + i * H + j;
+    a0 += loadn(p, n0);
+    a1 += loadn(p + VEC, n1);
+    if (last) {
+      a0 = activate<ACT>(a0);
+      a1 = activate<ACT>(a1);
+    }
+    storen(p, a0, n0);
+    storen(p + VEC, a1, n1);
+  }
+};
+
+/**
+ * Backward step: the product is dpre_{t+1} W_hh; dh_t = dOutput_t + product. Between K blocks
+ * the partial sum waits in dpre_t's place; at the last one the squares of dh_t are added to its
+ * panel's sum and dpre_t = dh_t · act'(h_t) replaces it.
+ */
+template <Activation ACT>
+struct BackwardStepWriteOut {
+  float* dPre;          // dpre_t, B×H
+  const float* dOut;    // dL/dh_t from above, B×H
+  const float* h;       // h_t, B×H
+  double* squares;      // this step's sum of squares per panel
+  long H;
+  inline void row(long i, long j, vf a0, vf a1, int n0, int n1, bool first, bool last) const {
+    float* p = dPre + i * H + j;
+    const float* from = first ? dOut + i * H + j : p;
+    a0 += loadn(from, n0);
+    a1 += loadn(from + VEC, n1);
+    if (!last) {
+      storen(p, a0, n0);
+      storen(p + VEC, a1, n1);
+      return;
+    }
+    squares[j / NR] += sumOfSquaresLanes(firstLanes(a0, n0), firstLanes(a1, n1));
+    const float* y = h + i * H + j;
+    storen(p, a0 * derivativeFromOutput<ACT>(loadn(y, n0)), n0);
+    storen(p + VEC, a1 * derivativeFromOutput<ACT>(loadn(y + VEC, n1)), n1);
+  }
+};
+
+/** Rows [0, rows) × panels [pBegin, pEnd) through `out` with a zero product (the steps without a recurrent term). */
+template <class WriteOut>
+void withoutProduct(long rows, long N, long pBegin, long pEnd, const WriteOut& out) {
+  for (long i = 0; i < rows; ++i) {
+    for (long p = pBegin; p < pEnd; ++p) {
+      const int nValid = static_cast<int>(std::min<long>(NR, N - p * NR));
+      out.row(i, p * NR, vf{}, vf{}, std::min(nValid, VEC), std::max(nValid - VEC, 0), true, true);
+    }
+  }
+}
+
+/** One step's product A·op(B) over this worker's panels, B packed whole (every K block). */
+template <class WriteOut>
+void stepProduct(long rows, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out, float* aPack) {
+  for (long k0 = 0; k0 < K; k0 += kernel::KC) {
+    const long kc = std::min(kernel::KC, K - k0);
+    auto panelOf = [&](long p) -> std::pair<const float*, long> { return {kernel::packedPanel(packed, N, k0, kc, p), static_cast<long>(NR)}; };
+    kernel::sweepBlock<false>(0, rows, pBegin, pEnd, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, aPack);
+  }
+}
+
+/** out[c] += Σ_r src[r, c] for columns [c0, c1) of a rows×cols block, rows in order. */
+void columnSums(float* out, const float* src, long rows, long cols, long c0, long c1) {
+  for (long c = c0; c < c1; c += VEC) {
+    const int n = static_cast<int>(std::min<long>(VEC, c1 - c));
+    vf sum = loadn(out + c, n);
+    for (long r = 0; r < rows; ++r) sum += loadn(src + r * cols + c, n);
+    storen(out + c, sum, n);
+  }
+}
+
+template <Activation ACT>
+bool forwardLoop(const RnnSequence& s, RunMode mode) {
+  const long T = s.steps, B = s.batch, I = s.inputSize, H = s.hidden;
+  const long block = B * H;
+  const long panels = kernel::panelsOf(H);
+  float* packed = recurrentPack.reserve(kernel::packedFloats(H, H));
+  combinedBias.resize(static_cast<size_t>(H));
+  if (packed == nullptr) return false;
+  for (long j = 0; j < H; ++j) combinedBias[j] = s.biasInput[j] + s.biasHidden[j];
+  const float* bias = combinedBias.data();
+  std::atomic<bool> failed{false};
+  Team& team = callingThreadTeam();
+  const int workers = static_cast<int>(std::min<long>(mode.threads, std::max<long>(1, panels)));
+  team.run(workers, mode.flushDenormals, [&](int worker) {
+    const int count = team.size();
+    const long pBegin = panels * worker / count, pEnd = panels * (worker + 1) / count;
+    float* aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));
+    if (aPack == nullptr) failed = true;
+    // W_hh's panels of this worker, packed as op(B) = W_hhᵀ for every step's h_{t-1} W_hhᵀ.
+    kernel::packPanels(true, s.weightHidden, H, H, pBegin, pEnd, packed);
+    // pre = x W_ihᵀ + b_ih + b_hh for all steps at once, written straight into h.
+    const kernel::Share share = kernel::shareOf(T * B, H, worker, count);
+    if (I > 0) {
+      if (!kernel::gemmShare(false, true, T * B, H, I, s.input, s.weightInput, BiasWriteOut{s.hiddenStates, H, bias}, share.rowBegin, share.rowEnd,
+                             share.pBegin, share.pEnd, shareBuffer))
+        failed = true;
+      aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));  // gemmShare may have moved it
+    } else {
+      for (long r = share.rowBegin; r < share.rowEnd; ++r)
+        for (long j = share.pBegin * NR; j < std::min(H, share.pEnd * NR); ++j) s.hiddenStates[r * H + j] = bias[j];
+    }
+    team.barrier();
+    if (failed) return;  // read by every worker after the same barrier: all stop together
+    withoutProduct(B, H, pBegin, pEnd, ForwardStepWriteOut<ACT>{s.hiddenStates, H});
+    team.barrier();
+    for (long t = 1; t < T; ++t) {
+      stepProduct(B, H, H, s.hiddenStates + (t - 1) * block, packed, pBegin, pEnd, ForwardStepWriteOut<ACT>{s.hiddenStates + t * block, H}, aPack);
+      team.barrier();
+    }
+  });
+  return !failed;
+}
+
+template <Activation ACT>
+bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
+  const long T = s.steps, B = s.batch, I = s.inputSize, H = s.hidden;
+  const long block = B * H;
+  const long panels = kernel::panelsOf(H);
+  float* packed = recurrentPack.reserve(kernel::packedFloats(H, H));
+  if (packed == nullptr) return false;
+  squaresByPanel.assign(static_cast<size_t>(T * panels), 0.0);
+  double* squares = squaresByPanel.data();
+  std::atomic<bool> failed{false};
+  Team& team = callingThreadTeam();
+  team.run(mode.threads, mode.flushDenormals, [&](int worker) {
+    const int workers = team.size();
+    // The time loop is split by panels (workers beyond the panel count only wait at its barriers);
+    // the products after it by whatever each has enough of.
+    const long loopWorkers = std::min<long>(workers, panels);
+    const long pBegin = worker < loopWorkers ? panels * worker / loopWorkers : panels;
+    const long pEnd = worker < loopWorkers ? panels * (worker + 1) / loopWorkers : panels;
+    float* aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));
+    if (aPack == nullptr) failed = true;
+    // W_hh's panels of this worker, packed as op(B) = W_hh for every step's dpre_{t+1} W_hh.
+    kernel::packPanels(false, s.weightHidden, H, H, pBegin, pEnd, packed);
+    const long last = T - 1;
+    withoutProduct(B, H, pBegin, pEnd, BackwardStepWriteOut<ACT>{g.dPreActivation + last * block, g.dOutput + last * block, s.hiddenStates + last * block, squares + last * panels, H});
+    team.barrier();
+    if (failed) return;  // read by every worker after the same barrier: all stop together
+    // forward: pre_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dpre_{t+1} · W_hh.
+    for (long t = T - 2; t >= 0; --t) {
+      const BackwardStepWriteOut<ACT> out{g.dPreActivation + t * block, g.dOutput + t * block, s.hiddenStates + t * block, squares + t * panels, H};
+      stepProduct(B, H, H, g.dPreActivation + (t + 1) * block, packed, pBegin, pEnd, out, aPack);
+      team.barrier();
+    }
+    // The weight gradients: sums over all steps and sequences, one product each.
+    const long rows = T * B;
+    const kernel::Share inputShare = kernel::shareOf(H, I, worker, workers);
+    if (!kernel::gemmShare(true, false, H, I, rows, g.dPreActivation, s.input, kernel::StoreWriteOut{g.gradWeightInput, I, true}, inputShare.rowBegin,
+                           inputShare.rowEnd, inputShare.pBegin, inputShare.pEnd, shareBuffer))
+      failed = true;
+    if (T > 1) {
+      const kernel::Share hiddenShare = kernel::shareOf(H, H, worker, workers);
+      if (!kernel::gemmShare(true, false, H, H, rows - B, g.dPreActivation + block, s.hiddenStates, kernel::StoreWriteOut{g.gradWeightHidden, H, true},
+                             hiddenShare.rowBegin, hiddenShare.rowEnd, hiddenShare.pBegin, hiddenShare.pEnd, shareBuffer))
+        failed = true;
+    }
+    const auto columns = kernel::columnsOf(H, worker, workers);
+    columnSums(g.gradBiasInput, g.dPreActivation, rows, H, columns.first, columns.second);
+    columnSums(g.gradBiasHidden, g.dPreActivation, rows, H, columns.first, columns.second);
+    if (g.dInput != nullptr && I > 0) {
+      const kernel::Share dInputShare = kernel::shareOf(rows, I, worker, workers);
+      if (!kernel::gemmShare(false, false, rows, I, H, g.dPreActivation, s.weightInput, kernel::StoreWriteOut{g.dInput, I, g.accumulateInput},
+                             dInputShare.rowBegin, dInputShare.rowEnd, dInputShare.pBegin, dInputShare.pEnd, shareBuffer))
+        failed = true;
+    }
+  });
+  for (long t = 0; t < T; ++t) {
+    double sum = 0;
+    for (long p = 0; p < panels; ++p) sum += squares[t * panels + p];
+    g.hiddenGradientNorms[t] = std::sqrt(sum);
+  }
+  return !failed;
+}
+
+}  // namespace
+
+bool rnnForward(const RnnSequence& sequence, RunMode mode) {
+  if (sequence.steps <= 0 || sequence.batch <= 0 || sequence.hidden <= 0) return true;
+  switch (sequence.activation) {
+    case Activation::Tanh: return forwardLoop<Activation::Tanh>(sequence, mode);
+    case Activation::Relu: return forwardLoop<Activation::Relu>(sequence, mode);
+    default: return forwardLoop<Activation::Identity>(sequence, mode);
+  }
+}
+
+bool rnnBackward(const RnnSequence& sequence, const RnnBackward& backward, RunMode mode) {
+  if (sequence.steps <= 0 || sequence.batch <= 0 || sequence.hidden <= 0) return true;
+  switch (sequence.activation) {
+    case Activation::Tanh: return backwardLoop<Activation::Tanh>(sequence, backward, mode);
+    case Activation::Relu: return backwardLoop<Activation::Relu>(sequence, backward, mode);
+    default: return backwardLoop<Activation::Identity>(sequence, backward, mode);
+  }
+}
+
+}  // namespace vanishing

@@ -33,6 +33,24 @@ export class SeededRandom {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
+  /**
+   * The generator's whole state: the four xoshiro words and the waiting Box–Muller value. A
+   * generator restored from it (`fromState`) continues the exact same stream: checkpoints save it.
+   */
+  state(): RandomState {
+    return { words: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal };
+  }
+
+  /** A generator that continues the stream `state` was taken from; throws on a state no generator can have. */
+  static fromState(state: RandomState): SeededRandom {
+    const problem = randomStateProblem(state);
+    if (problem !== null) throw new Error(`random state: ${problem}`);
+    const random = new SeededRandom(0);
+    [random.s0, random.s1, random.s2, random.s3] = state.words;
+    random.spareNormal = state.spareNormal;
+    return random;
+  }
+
   /** A new generator whose stream depends only on this generator's seed state and `label`. */
   fork(label: string): SeededRandom {
     let hash = 0x811c9dc5;
@@ -111,6 +129,24 @@ export class SeededRandom {
     for (let i = 0; i < n; i++) order[i] = i;
     return this.shuffle(order);
   }
+}
+
+/** A generator's state as plain data (JSON-safe): see `SeededRandom.state`. */
+export interface RandomState {
+  words: [number, number, number, number];
+  spareNormal: number | null;
+}
+
+/** Why `value` is not a state a generator can have (four unsigned 32-bit words, not all zero), or null. */
+export function randomStateProblem(value: unknown): string | null {
+  if (value === null || typeof value !== 'object') return 'must be an object';
+  const { words, spareNormal } = value as Partial<RandomState>;
+  if (!Array.isArray(words) || words.length !== 4 || !words.every((word) => Number.isInteger(word) && word >= 0 && word <= 0xffffffff)) {
+    return 'words: must be four unsigned 32-bit integers';
+  }
+  if (words.every((word) => word === 0)) return 'words: all zero (a xoshiro generator never reaches that state)';
+  if (spareNormal !== null && !(typeof spareNormal === 'number' && Number.isFinite(spareNormal))) return 'spareNormal: must be a finite number or null';
+  return null;
 }
 
 function rotl(x: number, k: number): number {

@@ -1,4 +1,4 @@
-/** `vanishing list`: the presets, the datasets with their options, and (with --fields) every experiment field. */
+/** `vanishing list`: the presets and the datasets with their options; `vanishing list --fields`: every experiment field, alone. */
 import { datasetCatalog } from '../data/load.js';
 import type { FieldSpec } from '../experiments/fields.js';
 import { sectionFields, snakeCase } from '../experiments/fields.js';
@@ -15,7 +15,21 @@ function show(value: unknown): string {
   return value === null ? 'null' : String(value);
 }
 
+/** Every experiment field with its default, range and meaning, by section. */
+function fieldsText(): string[] {
+  const lines = ['Experiment fields (top level: name, description, model_type, mitigation, expect; sections below; dataset options: vanishing list):'];
+  for (const [section, fields] of Object.entries(sectionFields)) {
+    lines.push(`  ${section}:`);
+    for (const [key, field] of Object.entries(fields)) {
+      const bounds = range(field);
+      lines.push(`      ${key.padEnd(24)} default ${show(field.default)}${bounds === '' ? '' : ` (${bounds}${field.nullable === true ? ' or null' : ''})`}: ${field.description}`);
+    }
+  }
+  return lines;
+}
+
 export function listText(withFields: boolean): string {
+  if (withFields) return fieldsText().join('\n');
   const lines: string[] = ['Presets (vanishing run <name>):'];
   for (const preset of listPresets()) {
     lines.push(`  ${preset.name.padEnd(10)} ${preset.description}`);
@@ -29,17 +43,6 @@ export function listText(withFields: boolean): string {
       lines.push(`      ${snakeCase(option.name).padEnd(20)} ${option.required === true ? 'required' : `default ${show(option.default)}`}${bounds === '' ? '' : ` (${bounds})`}: ${option.description}`);
     }
   }
-  if (withFields) {
-    lines.push('', 'Experiment fields (top level: name, description, model_type, mitigation; sections below):');
-    for (const [section, fields] of Object.entries(sectionFields)) {
-      lines.push(`  ${section}:`);
-      for (const [key, field] of Object.entries(fields)) {
-        const bounds = range(field);
-        lines.push(`      ${key.padEnd(24)} default ${show(field.default)}${bounds === '' ? '' : ` (${bounds}${field.nullable === true ? ' or null' : ''})`}: ${field.description}`);
-      }
-    }
-  } else {
-    lines.push('', 'Every experiment field and its default: vanishing list --fields');
-  }
+  lines.push('', 'Every experiment field and its default: vanishing list --fields');
   return lines.join('\n');
 }

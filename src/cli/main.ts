@@ -5,8 +5,9 @@
  * experiment that failed.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DataError } from '../data/dataset.js';
 import { FileWriteError } from '../record/atomic-file.js';
 import { OutputFolderError } from '../record/output-folder.js';
@@ -17,9 +18,25 @@ import { loadSuite } from '../experiments/suite.js';
 import { listText } from './list.js';
 import type { ProgressDisplay } from './progress.js';
 import { plainProgress, terminalProgress } from './progress.js';
+import { plural } from './plural.js';
 import { summaryTable } from './summary-table.js';
 import { expectationMismatches } from '../diagnose/expectation.js';
 import { buildComparisonReport, buildReport, ReportInputError, watchReport } from '../report/index.js';
+
+/** The version in the package.json this file ships in (found upwards: src/cli under tsx, dist/src/cli when built). */
+function packageVersion(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const path = join(folder, 'package.json');
+    if (existsSync(path)) {
+      const manifest = JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown; version?: unknown };
+      if (manifest.name === 'vanishing' && typeof manifest.version === 'string') return manifest.version;
+    }
+    const parent = dirname(folder);
+    if (parent === folder) return 'unknown';
+    folder = parent;
+  }
+}
 
 function wholeNumber(name: string, minimum: number): (value: string) => number {
   return (value) => {
@@ -42,9 +59,35 @@ interface RunOptions {
   report: boolean;
 }
 
+/**
+ * Ctrl-C (SIGINT) during a run: the bars are stopped, one line says how to continue, and the
+ * process exits 130. Every file is whole at any moment (atomic files, a batch stream cut back to
+ * the last checkpoint on resume), so stopping at once corrupts nothing; the run lock goes with the
+ * process. The handler runs when this thread is free, i.e. while workers train (the default);
+ * with --workers 0 the default signal action stops the process at once, and the "Run folder"
+ * line printed at the start says how to continue.
+ */
+function interruptHandler(display: ProgressDisplay, install: boolean): { folder: string | null; remove(): void } {
+  const state = {
+    folder: null as string | null,
+    remove: (): void => {
+      process.removeListener('SIGINT', onInterrupt);
+    },
+  };
+  function onInterrupt(): void {
+    display.stop();
+    process.stderr.write(state.folder === null
+      ? '\nvanishing: interrupted before anything was trained\n'
+      : `\nvanishing: interrupted; the epochs finished so far are kept: \`vanishing run --resume ${state.folder}\` continues from the last checkpoint\n`);
+    process.exit(130);
+  }
+  if (install) process.once('SIGINT', onInterrupt);
+  return state;
+}
+
 async function run(target: string | undefined, options: RunOptions): Promise<number> {
-  if (options.resume !== undefined && (target !== undefined || options.epochs !== undefined || options.seed !== undefined || options.only !== undefined)) {
-    throw new InputError(['--resume continues a run exactly as it started: give only the run folder (no suite, --epochs, --seed or --only)']);
+  if (options.resume !== undefined && (target !== undefined || options.seed !== undefined || options.only !== undefined)) {
+    throw new InputError(['--resume continues a run exactly as it started: give only the run folder (and --epochs N to extend it to N epochs; no suite, --seed or --only)']);
   }
   let suite: Suite | null = null;
   if (options.resume === undefined) {
@@ -53,15 +96,22 @@ async function run(target: string | undefined, options: RunOptions): Promise<num
     suite = loadSuite(target, { epochs: options.epochs, seed: options.seed, only });
   }
   const interactive = process.stderr.isTTY === true;
-  const display: ProgressDisplay = interactive ? terminalProgress(process.stderr) : plainProgress((line) => process.stdout.write(`${line}\n`));
+  // With --workers 0 this thread trains and cannot answer a signal: Ctrl-C keeps its default action.
+  const handlesInterrupt = options.workers !== 0;
+  const display: ProgressDisplay = interactive ? terminalProgress(process.stderr, { hideCursor: handlesInterrupt }) : plainProgress((line) => process.stdout.write(`${line}\n`));
+  const stopOnInterrupt = interruptHandler(display, handlesInterrupt);
   let outcome;
   try {
     outcome = await runSuite(suite, {
-      outRoot: options.out, resume: options.resume, workers: options.workers, plotsDir: options.plots,
-      onEvent: (event) => display.onEvent(event), onNotice: (line) => display.log(line),
-      onFolder: (folder) => display.log(`Run folder: ${folder}`),
+      outRoot: options.out, resume: options.resume, epochs: options.resume !== undefined ? options.epochs : undefined, workers: options.workers, plotsDir: options.plots,
+      onEvent: (event) => display.onEvent(event), onNotice: (line) => display.log(line), onPlan: (plan) => display.onPlan(plan),
+      onFolder: (folder) => {
+        stopOnInterrupt.folder = folder;
+        display.log(`Run folder: ${folder} (if stopped, \`vanishing run --resume ${folder}\` continues it)`);
+      },
     });
   } finally {
+    stopOnInterrupt.remove();
     display.stop();
   }
   process.stdout.write(`\nRun folder: ${outcome.folder}\n`);
@@ -69,7 +119,7 @@ async function run(target: string | undefined, options: RunOptions): Promise<num
   const checked = outcome.experiments.filter((experiment) => experiment.summary?.expected != null);
   if (checked.length > 0) {
     const matching = checked.filter((experiment) => expectationMismatches(experiment.summary!.verdict, experiment.summary!.expected).length === 0);
-    process.stdout.write(`Expected answers: ${matching.length} of ${checked.length} experiments match.\n`);
+    process.stdout.write(`Expected answers: ${matching.length} of ${plural(checked.length, 'experiment')} ${matching.length === 1 ? 'matches' : 'match'}.\n`);
   }
   const failed = outcome.experiments.filter((experiment) => experiment.summary === null);
   for (const experiment of failed) {
@@ -80,7 +130,7 @@ async function run(target: string | undefined, options: RunOptions): Promise<num
     try {
       const report = await buildReport(outcome.folder);
       for (const warning of report.warnings) process.stdout.write(`warning: ${warning}\n`);
-      process.stdout.write(`Plots: ${report.plots.length} PNG files in ${report.plotsDir}\nReport: ${report.report}\n`);
+      process.stdout.write(`Plots: ${plural(report.plots.length, 'PNG file')} in ${report.plotsDir}\nReport: ${report.report}\n`);
     } catch (error) {
       if (!(error instanceof FileWriteError)) throw error;
       // The training records are whole; only the drawing is missing.
@@ -99,17 +149,18 @@ async function run(target: string | undefined, options: RunOptions): Promise<num
 function program(): Command {
   const cli = new Command('vanishing')
     .description('See, measure and fix vanishing and exploding gradients in recurrent neural networks.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   cli.command('run')
     .description('train a suite of experiments (a preset name or a YAML/JSON file), record every gradient, diagnose, draw')
     .argument('[suite]', 'preset (quick, seed, classics) or experiment file')
-    .addOption(new Option('--epochs <n>', 'override every experiment\'s epochs').argParser(wholeNumber('--epochs', 1)))
+    .addOption(new Option('--epochs <n>', 'override every experiment\'s epochs (with --resume: extend the run to n epochs)').argParser(wholeNumber('--epochs', 1)))
     .addOption(new Option('--seed <n>', 'override every experiment\'s seed').argParser(wholeNumber('--seed', 0)))
     .option('--out <folder>', 'where run folders are created', 'runs')
     .addOption(new Option('--workers <n>', 'experiments trained in parallel (default: one per core; 0: in this thread)').argParser(wholeNumber('--workers', 0)))
     .option('--only <names>', 'run only these experiments (comma-separated names)')
-    .option('--resume <run folder>', 'continue a run: keep finished experiments, restart unfinished ones')
+    .option('--resume <run folder>', 'continue a run: keep finished experiments, continue unfinished ones from their last checkpoint (with --epochs N: extend every experiment to N epochs)')
     .option('--plots <folder>', 'where the PNG plots go (default: plots/ in the run folder; the original used plots/vanishing_gradient)')
     .option('--no-report', 'skip the plots and the HTML report')
     .action(async (target: string | undefined, options: RunOptions) => {
@@ -117,7 +168,7 @@ function program(): Command {
     });
   cli.command('list')
     .description('show the presets, the datasets and their options')
-    .option('--fields', 'also show every experiment field with its default')
+    .option('--fields', 'show only the experiment fields, each with its default and range')
     .action((options: { fields?: boolean }) => {
       process.stdout.write(`${listText(options.fields === true)}\n`);
     });
@@ -141,9 +192,15 @@ function program(): Command {
         ? await buildReport(folders[0], { plotsDir: options.plots })
         : await buildComparisonReport(folders, { outFolder: options.out });
       for (const warning of report.warnings) process.stdout.write(`warning: ${warning}\n`);
-      process.stdout.write(`Plots: ${report.plots.length} PNG files in ${report.plotsDir}\nReport: ${report.report}\n`);
+      process.stdout.write(`Plots: ${plural(report.plots.length, 'PNG file')} in ${report.plotsDir}\nReport: ${report.report}\n`);
     });
   return cli;
+}
+
+/** A problem as one line: a value or key holding a newline or control character is shown escaped. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -156,7 +213,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof InputError) {
-      for (const problem of error.problems) process.stderr.write(`vanishing: ${problem}\n`);
+      for (const problem of error.problems) process.stderr.write(`vanishing: ${oneLine(problem)}\n`);
       return 2;
     }
     if (error instanceof FileWriteError) {
@@ -164,7 +221,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
     if (error instanceof DataError || error instanceof ReportInputError || error instanceof OutputFolderError) {
-      process.stderr.write(`vanishing: ${error.message}\n`);
+      process.stderr.write(`vanishing: ${oneLine(error.message)}\n`);
       return 2;
     }
     process.stderr.write(`vanishing: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -2,9 +2,14 @@
  * Batches of a split: shuffled from the seed every epoch (the order of epoch e depends only on
  * the seed and e), an optional cap on samples per epoch, and a last partial batch. The batch
  * buffers are allocated once and reused: a yielded batch is valid until the next one.
+ *
+ * The order's whole state is its generator's (`orderState`): a checkpoint saves it and a resumed
+ * run restores it (`restoreOrderState`), so epoch e + 1 after a resume is the epoch e + 1 of an
+ * uninterrupted run.
  */
 import type { SequenceBatch } from '../model/model.js';
-import type { SeededRandom } from '../random.js';
+import type { RandomState } from '../random.js';
+import { SeededRandom } from '../random.js';
 import type { DataSplit } from './dataset.js';
 
 export interface BatcherOptions {
@@ -27,6 +32,10 @@ export interface Batcher {
   readonly batchesPerEpoch: number;
   /** The batches of epoch `epoch` (from 1). */
   epoch(epoch: number): Iterable<SequenceBatch>;
+  /** The state the order is drawn from (plain data, for a checkpoint). */
+  orderState(): RandomState;
+  /** Draws the order from `state` from now on (see `orderState`). */
+  restoreOrderState(state: RandomState): void;
 }
 
 export function createBatcher(split: DataSplit, options: BatcherOptions): Batcher {
@@ -37,9 +46,11 @@ export function createBatcher(split: DataSplit, options: BatcherOptions): Batche
   const inputs = new Float32Array(batchSize * inputsPerSample);
   const targets = split.targets instanceof Int32Array ? new Int32Array(batchSize * targetsPerSample) : new Float32Array(batchSize * targetsPerSample);
   const identity = new Int32Array(split.size).map((_, i) => i);
+  // Each epoch's order is forked from this generator, which is never drawn from itself.
+  let orderRandom = options.random;
 
   function* epoch(epochIndex: number): Iterable<SequenceBatch> {
-    const order = options.shuffle ? options.random.fork(`epoch-${epochIndex}`).permutation(split.size) : identity;
+    const order = options.shuffle ? orderRandom.fork(`epoch-${epochIndex}`).permutation(split.size) : identity;
     for (let start = 0; start < samplesPerEpoch; start += batchSize) {
       const count = Math.min(batchSize, samplesPerEpoch - start);
       for (let i = 0; i < count; i++) {
@@ -55,5 +66,13 @@ export function createBatcher(split: DataSplit, options: BatcherOptions): Batche
       };
     }
   }
-  return { samplesPerEpoch, batchesPerEpoch, epoch };
+  return {
+    samplesPerEpoch,
+    batchesPerEpoch,
+    epoch,
+    orderState: () => orderRandom.state(),
+    restoreOrderState: (state) => {
+      orderRandom = SeededRandom.fromState(state);
+    },
+  };
 }

@@ -5,12 +5,18 @@
  *   fsync, rename) — after every epoch for the epoch files;
  * - batch records stream into `batches.jsonl.partial`, renamed to `batches.jsonl` when the
  *   experiment ends, so a `batches.jsonl` is always whole;
- * - summary.json is written last: its presence means the experiment finished.
+ * - summary.json is written last: its presence means the experiment finished;
+ * - checkpoint.bin (experiments/checkpoint.ts) is replaced after every epoch once the batch
+ *   stream is on the disk; it says where that epoch's records end in the stream, so a resumed
+ *   run cuts the stream back there and appends.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAll, writeFileAtomically } from '../record/atomic-file.js';
 import type { BatchRecord, EpochRecord, ExperimentSummary, RecordedNumber } from '../record/metrics.js';
+import type { StreamSegment } from './checkpoint.js';
 
 export const experimentFiles = {
   config: 'config.json',
@@ -19,6 +25,8 @@ export const experimentFiles = {
   epochs: 'epochs.jsonl',
   epochsCsv: 'epochs.csv',
   summary: 'summary.json',
+  checkpoint: 'checkpoint.bin',
+  error: 'error.txt',
 } as const;
 
 /** Writes `text` to `path` atomically: whole or not at all (see record/atomic-file.ts). */
@@ -48,22 +56,64 @@ export function epochsCsv(epochs: readonly EpochRecord[], parameterNames: readon
   return `${[header.join(','), ...rows].join('\n')}\n`;
 }
 
+/** Where a resumed experiment's records continue: the epochs kept and the bytes of the batch stream they cover. */
+export interface RecordsSoFar {
+  epochs: readonly EpochRecord[];
+  batchBytes: number;
+}
+
 /** Streams one experiment's records into its folder. */
 export class ExperimentWriter {
   private readonly epochs: EpochRecord[] = [];
   private batchesFd: number | null;
+  /** The bytes of the epoch being trained, hashed as they are written (its stream segment). */
+  private segmentHash: Hash = createHash('sha256');
+  private segmentBytes = 0;
 
-  constructor(private readonly folder: string, private readonly parameterNames: readonly string[]) {
-    this.batchesFd = openSync(join(folder, experimentFiles.batchesPartial), 'w');
+  /**
+   * A new stream, or (`continuing`) the records of a resumed run: the batch stream cut back to
+   * the bytes its kept epochs cover (what a killed attempt appended after them is dropped) and
+   * the epoch files rewritten to those epochs.
+   */
+  constructor(private readonly folder: string, private readonly parameterNames: readonly string[], continuing?: RecordsSoFar) {
+    const partial = join(folder, experimentFiles.batchesPartial);
+    if (continuing === undefined) {
+      this.batchesFd = openSync(partial, 'w');
+      return;
+    }
+    truncateSync(partial, continuing.batchBytes);
+    this.batchesFd = openSync(partial, 'a');
+    this.epochs.push(...continuing.epochs);
+    this.writeEpochFiles();
   }
 
   writeBatch(record: BatchRecord): void {
     if (this.batchesFd === null) throw new Error('ExperimentWriter: batch after finish');
-    writeAll(this.batchesFd, `${JSON.stringify(record)}\n`, join(this.folder, experimentFiles.batchesPartial));
+    const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+    writeAll(this.batchesFd, line, join(this.folder, experimentFiles.batchesPartial));
+    this.segmentHash.update(line);
+    this.segmentBytes += line.length;
+  }
+
+  /**
+   * Ends the epoch's part of the batch stream: flushed to the disk (a checkpoint may now point
+   * past it) and returned as a segment for the checkpoint.
+   */
+  sealEpochSegment(epoch: number): StreamSegment {
+    if (this.batchesFd === null) throw new Error('ExperimentWriter: segment after finish');
+    fsyncSync(this.batchesFd);
+    const segment = { epoch, bytes: this.segmentBytes, sha256: this.segmentHash.digest('hex') };
+    this.segmentHash = createHash('sha256');
+    this.segmentBytes = 0;
+    return segment;
   }
 
   writeEpoch(record: EpochRecord): void {
     this.epochs.push(record);
+    this.writeEpochFiles();
+  }
+
+  private writeEpochFiles(): void {
     writeAtomically(join(this.folder, experimentFiles.epochs), this.epochs.map((e) => `${JSON.stringify(e)}\n`).join(''));
     writeAtomically(join(this.folder, experimentFiles.epochsCsv), epochsCsv(this.epochs, this.parameterNames));
   }

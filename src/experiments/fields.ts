@@ -55,7 +55,7 @@ export const trainingFields: Record<string, FieldSpec> = {
 };
 
 export const recordFields: Record<string, FieldSpec> = {
-  hidden_gradient_every: { type: 'integer', minimum: 1, default: 1, description: 'record ‖dL/dh_t‖ for every layer and step on every k-th batch of an epoch (the first always)' },
+  hidden_gradient_every: { type: 'integer', minimum: 1, nullable: true, default: null, description: 'record ‖dL/dh_t‖ for every layer and step (and ‖dL/dx_t‖) on every k-th batch of an epoch (the first always); null: by cost, every batch while an epoch records at most 250,000 of these values (about 5 MB), else the smallest k that keeps within it' },
   histogram_every: { type: 'integer', minimum: 1, default: 10, description: 'record magnitude histograms of every weight matrix and its gradient on every k-th batch of an epoch (the first always)' },
   last_step_probe_every: { type: 'integer', minimum: 1, default: 10, description: 'losses read at every step (copy): run the last-step probe, one more backward pass, on every k-th batch of an epoch that records the gradient through time (the first always)' },
 };

@@ -4,8 +4,13 @@
  * or in this thread. Each experiment depends only on its own configuration and seed, so the
  * records are identical whatever the number of workers. A failure inside one experiment is
  * recorded and the suite goes on.
+ *
+ * `--resume` continues a run: finished experiments are kept, unfinished ones continue from their
+ * last checkpoint (experiments/checkpoint.ts); with `--epochs N` finished ones are extended to N
+ * epochs from the checkpoint they kept. Before training, the plan (batches and the records'
+ * estimated size, experiments/record-size.ts) goes to the caller.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statfsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +28,12 @@ import { loadDataset } from '../data/load.js';
 import type { ExperimentConfig, Suite } from './suite.js';
 import { resolveSuite } from './suite.js';
 import { lockRunFolder } from './run-lock.js';
+import { defaultKernelThreads, maxKernelThreads, setDefaultKernelThreads } from '../kernels/select.js';
 import type { ExperimentTask } from './worker.js';
 import { endOfEvents } from './worker.js';
+import { trainingFields } from './fields.js';
+import type { DatasetShape, RecordEstimate } from './record-size.js';
+import { datasetShape, estimateRecords } from './record-size.js';
 
 /** suite.json: the suite as resolved when the run started (what `--resume` continues). */
 export interface SuiteRecord {
@@ -48,6 +57,12 @@ export interface RunSuiteOptions {
   resume?: string;
   /** Worker threads; 0 runs in this thread. Default: one per core, at most one per experiment. */
   workers?: number;
+  /**
+   * Threads each experiment's kernel calls may use (1–64). Default: the cores shared out among the
+   * experiments running at once (at least 1), so a suite of fewer experiments than cores still
+   * uses every core. Results do not depend on it.
+   */
+  threads?: number;
   /** Where plots go (recorded in suite.json). Default: `plots/` inside the run folder, so the run folder holds everything. */
   plotsDir?: string;
   onEvent?: (event: ExperimentEvent) => void;
@@ -55,6 +70,10 @@ export interface RunSuiteOptions {
   onFolder?: (folder: string) => void;
   /** A note for the caller, e.g. which experiments a resume skips. */
   onNotice?: (line: string) => void;
+  /** With `resume`: extend every experiment to this many epochs (never fewer than it has). */
+  epochs?: number;
+  /** Called once before training with what will be trained and the records' estimated size. */
+  onPlan?: (plan: SuitePlan) => void;
   /** Clock for the folder name (tests). */
   now?: Date;
 }
@@ -67,6 +86,28 @@ export interface ExperimentOutcome {
   /** Finished in an earlier attempt (resume). */
   skipped: boolean;
   error?: string;
+}
+
+/** One experiment about to train. */
+export interface ExperimentPlan {
+  name: string;
+  epochs: number;
+  batchesPerEpoch: number;
+  /** The size of its records when it ends (see record-size.ts). */
+  estimate: RecordEstimate;
+}
+
+/** What a run is about to train, before it starts. */
+export interface SuitePlan {
+  folder: string;
+  /** The experiments to train (a resume leaves out the finished ones). */
+  experiments: ExperimentPlan[];
+  /** Experiments kept from an earlier attempt. */
+  kept: number;
+  /** Their records' estimated size in bytes, together. */
+  recordBytes: number;
+  /** Free bytes on the run folder's disk (null when the system does not say). */
+  freeBytes: number | null;
 }
 
 export interface SuiteOutcome {
@@ -162,42 +203,94 @@ function workerFile(): string {
   return here.replace(/run-suite\.(ts|js)$/, (_, ext: string) => `worker.${ext}`);
 }
 
+/** The key of an experiment's dataset: the same data section and seed give the same data. */
+function datasetKey(config: ExperimentConfig): string {
+  return JSON.stringify([config.data, config.training.seed]);
+}
+
 /**
- * Loads every distinct dataset of the suite once before anything is written, so bad data (a
- * truncated .npy, labels out of range) is an input error naming the experiment, not a failure
- * halfway through a run.
+ * Loads every distinct dataset of `configs` once and returns their shapes by dataset key; bad
+ * data (a truncated .npy, labels out of range) is an input error naming the experiment
+ * (`where(index)` says where it is written), not a failure halfway through a run.
  */
-export function checkSuiteData(suite: Suite): void {
+function datasetShapes(configs: readonly ExperimentConfig[], where: (index: number) => string): Map<string, DatasetShape> {
   const problems: string[] = [];
-  const checked = new Set<string>();
-  suite.experiments.forEach((experiment, index) => {
-    const key = JSON.stringify([experiment.data, experiment.training.seed]);
-    if (checked.has(key)) return;
-    checked.add(key);
+  const shapes = new Map<string, DatasetShape>();
+  const failed = new Set<string>();
+  configs.forEach((experiment, index) => {
+    const key = datasetKey(experiment);
+    if (shapes.has(key) || failed.has(key)) return;
     try {
-      loadDataset(datasetOptions(experiment.data), experiment.training.seed);
+      shapes.set(key, datasetShape(loadDataset(datasetOptions(experiment.data), experiment.training.seed)));
     } catch (error) {
       if (!(error instanceof DataError)) throw error;
-      problems.push(`${suite.source}: experiments[${index}].data (${experiment.name}): ${error.message}`);
+      failed.add(key);
+      problems.push(`${where(index)}.data (${experiment.name}): ${error.message}`);
     }
   });
   if (problems.length > 0) throw new InputError(problems);
+  return shapes;
+}
+
+/**
+ * Loads every distinct dataset of the suite once before anything is written, so bad data (a
+ * truncated .npy, labels out of range) is an input error naming the experiment, not a failure
+ * halfway through a run. Returns the datasets' shapes (see `datasetShapes`).
+ */
+export function checkSuiteData(suite: Suite): Map<string, DatasetShape> {
+  return datasetShapes(suite.experiments, (index) => `${suite.source}: experiments[${index}]`);
+}
+
+/**
+ * The run record with every experiment extended to `epochs` (`--resume --epochs N`); an input
+ * error when that would shorten one. No learning-rate schedule or anything else in training
+ * depends on the number of epochs, so an extended experiment is bit-identical to one trained for
+ * N epochs from the start.
+ */
+function extendedRecord(folder: string, record: SuiteRecord, epochs: number): SuiteRecord {
+  const maximum = trainingFields.epochs.maximum ?? Infinity;
+  if (!Number.isSafeInteger(epochs) || epochs < 1 || epochs > maximum) throw new InputError([`--epochs: must be a whole number from 1 to ${maximum}, got ${showValue(epochs)}`]);
+  const longer = record.configs.filter((config) => config.training.epochs > epochs);
+  if (longer.length > 0) {
+    const most = Math.max(...longer.map((config) => config.training.epochs));
+    throw new InputError([`--epochs ${epochs}: ${folder} already trains ${longer.map((config) => `${config.name} for ${config.training.epochs}`).join(', ')} epochs; a run can be extended, not shortened: give --epochs ${most} or more`]);
+  }
+  return { ...record, configs: record.configs.map((config) => ({ ...config, training: { ...config.training, epochs } })) };
+}
+
+/** Free bytes on the disk holding `folder`, or null when the system does not say. */
+function freeBytes(folder: string): number | null {
+  try {
+    const stats = statfsSync(folder);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return null;
+  }
 }
 
 export async function runSuite(suite: Suite | null, options: RunSuiteOptions = {}): Promise<SuiteOutcome> {
   const onEvent = options.onEvent ?? (() => {});
   let folder: string;
   let record: SuiteRecord;
+  let shapes: Map<string, DatasetShape> | null = null;
+  let extended = false;
   if (options.resume !== undefined) {
     folder = resolve(options.resume);
     record = readSuiteRecord(folder);
     checkOutputFolder(folder, '--resume');
     if (isAbsolute(record.plotsDir)) checkOutputFolder(record.plotsDir, `${suiteFile} plotsDir`);
+    // The data may have moved or changed since the run started: bad data is an input error now, not a failure later.
+    checkSuiteData({ name: record.name, description: record.description, source: join(folder, suiteFile), experiments: record.configs });
+    if (options.epochs !== undefined) {
+      const longer = extendedRecord(folder, record, options.epochs);
+      extended = JSON.stringify(longer.configs) !== JSON.stringify(record.configs);
+      record = longer;
+    }
   } else {
     if (suite === null) throw new InputError(['run: name a preset or an experiment file, or --resume a run folder']);
     checkOutputFolder(options.outRoot ?? 'runs', '--out');
     if (options.plotsDir !== undefined) checkOutputFolder(options.plotsDir, '--plots');
-    checkSuiteData(suite);
+    shapes = checkSuiteData(suite);
     try {
       folder = createRunFolder(resolve(options.outRoot ?? 'runs'), suite.name, options.now ?? new Date());
     } catch (error) {
@@ -219,39 +312,67 @@ export async function runSuite(suite: Suite | null, options: RunSuiteOptions = {
   const lock = lockRunFolder(folder);
   try {
     options.onFolder?.(folder);
-    return await trainPending(folder, record, options, onEvent);
+    return await trainPending(folder, record, options, onEvent, shapes, extended);
   } finally {
     lock.release();
   }
 }
 
-async function trainPending(folder: string, record: SuiteRecord, options: RunSuiteOptions, onEvent: (event: ExperimentEvent) => void): Promise<SuiteOutcome> {
-
+async function trainPending(folder: string, record: SuiteRecord, options: RunSuiteOptions, onEvent: (event: ExperimentEvent) => void, knownShapes: Map<string, DatasetShape> | null, extended: boolean): Promise<SuiteOutcome> {
   const outcomes: ExperimentOutcome[] = record.configs.map((config) => ({ name: config.name, folder: join(folder, config.name), summary: null, skipped: false }));
+  const configOf = (name: string): ExperimentConfig => record.configs.find((c) => c.name === name)!;
   const pending: ExperimentOutcome[] = [];
   for (const outcome of outcomes) {
     const finished = options.resume !== undefined ? readFinishedSummary(outcome.folder) : null;
-    if (finished !== null) {
+    const epochs = configOf(outcome.name).training.epochs;
+    // A finished experiment with fewer epochs than the run now asks for is extended (continued from its checkpoint).
+    if (finished !== null && !(finished.status === 'finished' && finished.epochsCompleted < epochs)) {
       outcome.summary = finished;
       outcome.skipped = true;
-      options.onNotice?.(`${outcome.name}: finished in the earlier attempt, kept`);
+      const divergence = finished.divergence;
+      options.onNotice?.(options.epochs !== undefined && divergence !== null
+        ? `${outcome.name}: diverged at epoch ${divergence.epoch}, batch ${divergence.batch} in the earlier attempt: more epochs would end the same way, kept`
+        : `${outcome.name}: finished in the earlier attempt, kept`);
     } else {
+      if (finished !== null) options.onNotice?.(`${outcome.name}: finished ${plural(finished.epochsCompleted, 'epoch')}, extended to ${epochs}`);
       pending.push(outcome);
     }
   }
-  const configOf = (name: string): ExperimentConfig => record.configs.find((c) => c.name === name)!;
+  const pendingConfigs = pending.map((outcome) => configOf(outcome.name));
+  const shapes = knownShapes ?? datasetShapes(pendingConfigs, (index) => `${join(folder, suiteFile)}: configs[${record.configs.indexOf(pendingConfigs[index])}]`);
+  const experiments = pendingConfigs.map((config): ExperimentPlan => {
+    const estimate = estimateRecords(config, shapes.get(datasetKey(config))!);
+    return { name: config.name, epochs: config.training.epochs, batchesPerEpoch: estimate.batchesPerEpoch, estimate };
+  });
+  options.onPlan?.({
+    folder, experiments, kept: outcomes.length - pending.length,
+    recordBytes: experiments.reduce((sum, experiment) => sum + experiment.estimate.totalBytes, 0), freeBytes: freeBytes(folder),
+  });
+  // The run record says what the run trains: written (atomically) once the data is checked, before any experiment is extended.
+  if (extended) writeJson(join(folder, suiteFile), record);
+  const resume = options.resume !== undefined;
 
   const requested = options.workers ?? availableParallelism();
   if (!Number.isInteger(requested) || requested < 0) throw new InputError([`--workers: must be a whole number ≥ 0, got ${showValue(requested)}`]);
   const workers = Math.min(requested, pending.length);
+  const threads = options.threads ?? Math.max(1, Math.floor(availableParallelism() / Math.max(1, workers)));
+  if (!Number.isInteger(threads) || threads < 1 || threads > maxKernelThreads) {
+    throw new InputError([`--threads: must be a whole number from 1 to ${maxKernelThreads}, got ${showValue(threads)}`]);
+  }
 
   if (workers === 0) {
-    for (const outcome of pending) {
-      try {
-        outcome.summary = runExperiment(configOf(outcome.name), outcome.folder, onEvent);
-      } catch (error) {
-        recordFailure(outcome, error);
+    const callersThreads = defaultKernelThreads();
+    setDefaultKernelThreads(threads);
+    try {
+      for (const outcome of pending) {
+        try {
+          outcome.summary = runExperiment(configOf(outcome.name), outcome.folder, onEvent, { resume });
+        } catch (error) {
+          recordFailure(outcome, error);
+        }
       }
+    } finally {
+      setDefaultKernelThreads(callersThreads);
     }
   } else {
     const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
@@ -265,7 +386,7 @@ async function trainPending(folder: string, record: SuiteRecord, options: RunSui
           if (message === endOfEvents) ended();
           else onEvent(message);
         });
-        const task: ExperimentTask = { config: configOf(outcome.name), folder: outcome.folder, port: channel.port2 };
+        const task: ExperimentTask = { config: configOf(outcome.name), folder: outcome.folder, resume, threads, port: channel.port2 };
         try {
           outcome.summary = await pool.run(task, { transferList: [channel.port2] }) as ExperimentSummary;
           await drained;
@@ -282,6 +403,11 @@ async function trainPending(folder: string, record: SuiteRecord, options: RunSui
     }
   }
   return { folder, record, experiments: outcomes };
+}
+
+/** "1 epoch", "3 epochs". */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function recordFailure(outcome: ExperimentOutcome, error: unknown): void {

@@ -36,5 +36,7 @@ export function batchSourceFromDataset(dataset: SequenceDataset, options: BatchS
     trainingBatches: (epoch) => training.epoch(epoch),
     validationBatches: () => validation.epoch(1),
     testBatches: () => test.epoch(1),
+    orderState: () => training.orderState(),
+    restoreOrderState: (state) => training.restoreOrderState(state),
   };
 }

@@ -35,9 +35,28 @@ export interface AdamOptions {
 
 export type OptimizerOptions = SgdOptions | AdamOptions;
 
+/**
+ * Everything an optimiser's next steps depend on besides the weights and its options: the step
+ * count (Adam's bias correction, SGD's first momentum step) and its per-parameter buffers (SGD's
+ * momentum; Adam's first and second moments), in the parameters' order and precision.
+ */
+export interface OptimizerState {
+  type: OptimizerOptions['type'];
+  steps: number;
+  /** Buffer kind (`momentum`, `firstMoment`, `secondMoment`) → one array per parameter. */
+  buffers: Record<string, FloatArray[]>;
+}
+
 export interface Optimizer {
   /** Applies one update to every parameter from its `grad`. */
   step(): void;
+  /** A copy of the state (see OptimizerState), e.g. for a checkpoint. */
+  exportState(): OptimizerState;
+  /**
+   * Continues from `state`, exported by an optimiser of the same kind over parameters of the same
+   * shapes and precision; anything else throws, naming what does not fit, and changes nothing.
+   */
+  importState(state: OptimizerState): void;
   /** ‖θ_after − θ_before‖₂ per parameter for the last step (what the weights really moved, after rounding). */
   readonly lastUpdateNorms: Float64Array;
   /** ‖θ_before‖₂ per parameter for the last step. */
@@ -73,6 +92,36 @@ export function createOptimizer(parameters: readonly Parameter[], options: Optim
 
 function buffersLike(parameters: readonly Parameter[]): FloatArray[] {
   return parameters.map((p) => (p.data instanceof Float64Array ? new Float64Array(p.data.length) : new Float32Array(p.data.length)));
+}
+
+function copyBuffers(buffers: readonly FloatArray[]): FloatArray[] {
+  return buffers.map((buffer) => buffer.slice());
+}
+
+/**
+ * Checks `state` against what an optimiser of `type` over `parameters` holds (`expected`: its
+ * buffer kinds) and returns its step count; throws naming the first thing that does not fit.
+ */
+function checkedState(state: OptimizerState, type: OptimizerState['type'], parameters: readonly Parameter[], expected: readonly string[]): number {
+  if (state.type !== type) throw new Error(`optimizer state is ${String(state.type)}, the optimizer ${type}`);
+  if (!Number.isSafeInteger(state.steps) || state.steps < 0) throw new Error(`optimizer steps must be a whole number ≥ 0, got ${String(state.steps)}`);
+  const kinds = Object.keys(state.buffers).sort();
+  if (JSON.stringify(kinds) !== JSON.stringify([...expected].sort())) throw new Error(`optimizer buffers are [${kinds.join(', ')}], expected [${expected.join(', ')}]`);
+  for (const kind of expected) {
+    const buffers = state.buffers[kind];
+    if (!Array.isArray(buffers) || buffers.length !== parameters.length) throw new Error(`optimizer ${kind}: ${parameters.length} buffers expected`);
+    buffers.forEach((buffer, i) => {
+      const parameter = parameters[i];
+      if (buffer.constructor !== parameter.data.constructor || buffer.length !== parameter.data.length) {
+        throw new Error(`optimizer ${kind} of ${parameter.name}: expected ${parameter.data.length} values of ${parameter.data.constructor.name}, got ${buffer.length} of ${buffer.constructor.name}`);
+      }
+    });
+  }
+  return state.steps;
+}
+
+function restoreBuffers(target: readonly FloatArray[], source: readonly FloatArray[]): void {
+  target.forEach((buffer, i) => buffer.set(source[i]));
 }
 
 class Sgd extends StepNorms implements Optimizer {
@@ -118,6 +167,16 @@ class Sgd extends StepNorms implements Optimizer {
     });
     this.steps++;
   }
+
+  exportState(): OptimizerState {
+    return { type: 'sgd', steps: this.steps, buffers: this.momentumBuffers === null ? {} : { momentum: copyBuffers(this.momentumBuffers) } };
+  }
+
+  importState(state: OptimizerState): void {
+    const steps = checkedState(state, 'sgd', this.parameters, this.momentumBuffers === null ? [] : ['momentum']);
+    if (this.momentumBuffers !== null) restoreBuffers(this.momentumBuffers, state.buffers.momentum);
+    this.steps = steps;
+  }
 }
 
 class Adam extends StepNorms implements Optimizer {
@@ -161,5 +220,16 @@ class Adam extends StepNorms implements Optimizer {
       }
       this.store(index, moved, normBefore, normAfter);
     });
+  }
+
+  exportState(): OptimizerState {
+    return { type: 'adam', steps: this.steps, buffers: { firstMoment: copyBuffers(this.firstMoments), secondMoment: copyBuffers(this.secondMoments) } };
+  }
+
+  importState(state: OptimizerState): void {
+    const steps = checkedState(state, 'adam', this.parameters, ['firstMoment', 'secondMoment']);
+    restoreBuffers(this.firstMoments, state.buffers.firstMoment);
+    restoreBuffers(this.secondMoments, state.buffers.secondMoment);
+    this.steps = steps;
   }
 }

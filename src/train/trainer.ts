@@ -6,6 +6,10 @@
  * and the records of src/record/metrics.ts. A non-finite loss, gradient or weight (checked after
  * every update, so a kernel that hid a NaN cannot hide a divergence) ends the experiment at that
  * batch with a DivergenceRecord; nothing is thrown and everything before it is kept.
+ *
+ * At the end of every epoch the listener can take the training state (TrainingState: the epochs
+ * so far, the weights, the optimiser's state and the batch order's); a run given that state as
+ * `resume` continues with the next epoch exactly as the uninterrupted run would, bit for bit.
  */
 import type { Evaluation, GradientThroughTime, Model, SequenceBatch } from '../model/model.js';
 import type { LossKind } from '../model/config.js';
@@ -16,7 +20,10 @@ import { measureGradientNorms, rescaleGradients } from './gradient-surgery.js';
 import type { MagnitudeHistogram } from '../record/histogram.js';
 import { magnitudeHistogram } from '../record/histogram.js';
 import type { Parameter } from '../model/parameters.js';
-import type { OptimizerOptions } from './optimizers.js';
+import type { FloatArray } from '../kernels/kernels.js';
+import type { RandomState } from '../random.js';
+import { randomStateProblem } from '../random.js';
+import type { OptimizerOptions, OptimizerState } from './optimizers.js';
 import { createOptimizer } from './optimizers.js';
 
 /** Where the batches come from (see `batchSourceFromDataset` in src/train/batch-source.ts). */
@@ -35,6 +42,24 @@ export interface BatchSource {
   validationBatches(): Iterable<SequenceBatch>;
   /** The test split in batches (empty when there is none). */
   testBatches(): Iterable<SequenceBatch>;
+  /** The state the training order is drawn from, when it has one (saved in a TrainingState). */
+  orderState?(): RandomState;
+  /** Restores a state from `orderState`. */
+  restoreOrderState?(state: RandomState): void;
+}
+
+/**
+ * Everything the rest of a run depends on after an epoch, besides the model's configuration and
+ * the data: what a checkpoint holds.
+ */
+export interface TrainingState {
+  /** The records of the epochs trained so far (the next epoch is `epochs.length + 1`). */
+  epochs: EpochRecord[];
+  /** Every parameter's values, in the model's parameter order and precision. */
+  weights: FloatArray[];
+  optimizer: OptimizerState;
+  /** The batch order's state; null when the batch source has none. */
+  batchOrder: RandomState | null;
 }
 
 export interface TrainingOptions {
@@ -58,6 +83,12 @@ export interface TrainingOptions {
    * through the listener turns it off: a long run's batch records take hundreds of megabytes.
    */
   keepBatches?: boolean;
+  /**
+   * Continue from this state (taken at the end of an epoch of a run with the same model, data
+   * and options) instead of from the model's weights as they are. The outcome then covers the
+   * whole run: the resumed epochs and the new ones.
+   */
+  resume?: TrainingState;
 }
 
 export interface BatchProgress {
@@ -68,7 +99,11 @@ export interface BatchProgress {
 
 export interface TrainingListener {
   onBatch?(record: BatchRecord, progress: BatchProgress): void;
-  onEpoch?(record: EpochRecord): void;
+  /**
+   * After every epoch. `state` gives the training state to continue from (a copy, taken when
+   * called); null when the epoch ended in a divergence, from which there is nothing to continue.
+   */
+  onEpoch?(record: EpochRecord, state: (() => TrainingState) | null): void;
 }
 
 export interface TrainingOutcome {
@@ -137,8 +172,18 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
   const epochs: EpochRecord[] = [];
   const batches: BatchRecord[] = [];
   let divergence: DivergenceRecord | null = null;
+  if (options.resume !== undefined) {
+    restoreTrainingState(options.resume, parameters, optimizer, data);
+    epochs.push(...options.resume.epochs);
+  }
+  const currentState = (): TrainingState => ({
+    epochs: [...epochs],
+    weights: parameters.map((p) => p.data.slice()),
+    optimizer: optimizer.exportState(),
+    batchOrder: data.orderState?.() ?? null,
+  });
 
-  for (let epoch = 1; epoch <= options.epochs && divergence === null; epoch++) {
+  for (let epoch = epochs.length + 1; epoch <= options.epochs && divergence === null; epoch++) {
     const epochStarted = performance.now();
     const epochBatches: BatchRecord[] = [];
     let batchIndex = 0;
@@ -217,7 +262,7 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
     const validation = divergence === null ? evaluateBatches(model, data.validationBatches(), data.loss, accuracyFromStep) : null;
     const record = summariseEpoch(epoch, epochBatches, names, validation, (performance.now() - epochStarted) / 1000);
     epochs.push(record);
-    listener.onEpoch?.(record);
+    listener.onEpoch?.(record, divergence === null ? currentState : null);
   }
 
   const test = divergence === null ? evaluateBatches(model, data.testBatches(), data.loss, accuracyFromStep) : null;
@@ -237,6 +282,24 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
     },
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Puts `state` into the parameters, the optimiser and the batch source; throws, naming the misfit, before changing anything when it does not fit them. */
+function restoreTrainingState(state: TrainingState, parameters: readonly Parameter[], optimizer: ReturnType<typeof createOptimizer>, data: BatchSource): void {
+  if (state.weights.length !== parameters.length) throw new Error(`resume: ${state.weights.length} weight arrays for ${parameters.length} parameters`);
+  parameters.forEach((p, i) => {
+    const saved = state.weights[i];
+    if (saved.constructor !== p.data.constructor || saved.length !== p.data.length) {
+      throw new Error(`resume: ${p.name} needs ${p.data.length} values of ${p.data.constructor.name}, got ${saved.length} of ${saved.constructor.name}`);
+    }
+  });
+  if ((state.batchOrder === null) !== (data.orderState === undefined)) throw new Error('resume: the batch order state does not fit the batch source');
+  const orderProblem = state.batchOrder === null ? null : randomStateProblem(state.batchOrder);
+  if (orderProblem !== null) throw new Error(`resume: batch order: ${orderProblem}`);
+  if (state.epochs.some((record, i) => record.epoch !== i + 1)) throw new Error('resume: the epoch records are not epochs 1, 2, …');
+  optimizer.importState(state.optimizer);
+  parameters.forEach((p, i) => p.data.set(state.weights[i]));
+  if (state.batchOrder !== null) data.restoreOrderState?.(state.batchOrder);
 }
 
 /** Magnitude histograms of every weight matrix (not the biases) and of its gradient. */

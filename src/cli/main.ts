@@ -15,6 +15,7 @@ import { InputError } from '../experiments/errors.js';
 import { runSuite } from '../experiments/run-suite.js';
 import type { Suite } from '../experiments/suite.js';
 import { loadSuite } from '../experiments/suite.js';
+import { maxKernelThreads } from '../kernels/select.js';
 import { listText } from './list.js';
 import type { ProgressDisplay } from './progress.js';
 import { plainProgress, terminalProgress } from './progress.js';
@@ -38,11 +39,12 @@ function packageVersion(): string {
   }
 }
 
-function wholeNumber(name: string, minimum: number): (value: string) => number {
+function wholeNumber(name: string, minimum: number, maximum = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
     const number = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < minimum) {
-      throw new InvalidArgumentError(`${name} must be a whole number ≥ ${minimum}, got "${value}"`);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < minimum || number > maximum) {
+      const range = maximum === Number.MAX_SAFE_INTEGER ? `≥ ${minimum}` : `from ${minimum} to ${maximum}`;
+      throw new InvalidArgumentError(`${name} must be a whole number ${range}, got "${value}"`);
     }
     return number;
   };
@@ -53,6 +55,7 @@ interface RunOptions {
   seed?: number;
   out: string;
   workers?: number;
+  threads?: number;
   only?: string;
   resume?: string;
   plots?: string;
@@ -103,7 +106,7 @@ async function run(target: string | undefined, options: RunOptions): Promise<num
   let outcome;
   try {
     outcome = await runSuite(suite, {
-      outRoot: options.out, resume: options.resume, epochs: options.resume !== undefined ? options.epochs : undefined, workers: options.workers, plotsDir: options.plots,
+      outRoot: options.out, resume: options.resume, epochs: options.resume !== undefined ? options.epochs : undefined, workers: options.workers, threads: options.threads, plotsDir: options.plots,
       onEvent: (event) => display.onEvent(event), onNotice: (line) => display.log(line), onPlan: (plan) => display.onPlan(plan),
       onFolder: (folder) => {
         stopOnInterrupt.folder = folder;
@@ -150,7 +153,8 @@ function program(): Command {
   const cli = new Command('vanishing')
     .description('See, measure and fix vanishing and exploding gradients in recurrent neural networks.')
     .version(packageVersion(), '-V, --version', 'print the version')
-    .showHelpAfterError('(add --help for usage)')
+    // A usage error is one line like every other input error (commander prints "error: …\n").
+    .configureOutput({ outputError: (text, write) => write(`vanishing: ${oneLine(text.replace(/^error: /, '').trimEnd())} (--help shows the usage)\n`) })
     .exitOverride();
   cli.command('run')
     .description('train a suite of experiments (a preset name or a YAML/JSON file), record every gradient, diagnose, draw')
@@ -159,6 +163,7 @@ function program(): Command {
     .addOption(new Option('--seed <n>', 'override every experiment\'s seed').argParser(wholeNumber('--seed', 0)))
     .option('--out <folder>', 'where run folders are created', 'runs')
     .addOption(new Option('--workers <n>', 'experiments trained in parallel (default: one per core; 0: in this thread)').argParser(wholeNumber('--workers', 0)))
+    .addOption(new Option('--threads <n>', `threads each experiment's kernel calls may use (default: the cores shared out among the experiments running; results do not depend on it)`).argParser(wholeNumber('--threads', 1, maxKernelThreads)))
     .option('--only <names>', 'run only these experiments (comma-separated names)')
     .option('--resume <run folder>', 'continue a run: keep finished experiments, continue unfinished ones from their last checkpoint (with --epochs N: extend every experiment to N epochs)')
     .option('--plots <folder>', 'where the PNG plots go (default: plots/ in the run folder; the original used plots/vanishing_gradient)')

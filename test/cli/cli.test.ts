@@ -58,8 +58,20 @@ test('bad input exits 2 with one line per problem and writes nothing', () => {
   assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/, 'no stack trace');
   assert.equal(existsSync(join(root, 'bad-runs')), false);
   assert.equal(vanishing('run', 'no-such-preset').status, 2);
-  assert.equal(vanishing('run', 'quick', '--epochs', 'zero').status, 2);
-  assert.equal(vanishing('run', 'quick', '--bogus').status, 2);
+  // Usage errors too are one line each, naming the flag and the value.
+  for (const [args, message] of [
+    [['run', 'quick', '--epochs', 'zero'], /^vanishing: option '--epochs <n>' argument 'zero' is invalid\. --epochs must be a whole number ≥ 1, got "zero" \(--help shows the usage\)\n$/],
+    [['run', 'quick', '--threads', '0'], /^vanishing: .*--threads must be a whole number from 1 to 64, got "0"/],
+    [['run', 'quick', '--threads', '65'], /^vanishing: .*--threads must be a whole number from 1 to 64, got "65"/],
+    [['run', 'quick', '--bogus'], /^vanishing: unknown option '--bogus' \(--help shows the usage\)\n$/],
+    [['frobnicate'], /^vanishing: unknown command 'frobnicate'/],
+  ] as const) {
+    const refused = vanishing(...args, '--out', 'bad-runs');
+    assert.equal(refused.status, 2, args.join(' '));
+    assert.match(refused.stderr, message);
+    assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+  }
+  assert.equal(existsSync(join(root, 'bad-runs')), false);
   assert.equal(vanishing('report', join(root, 'nowhere')).status, 2);
 });
 

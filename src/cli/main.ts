@@ -140,7 +140,8 @@ async function run(target: string | undefined, options: RunOptions): Promise<num
       if (failed.length > 0) {
         process.stderr.write(`vanishing: ${error.message}\n`);
       } else {
-        process.stderr.write(`vanishing: ${error.message}; the training records are kept: free some space, then draw them with \`vanishing report ${outcome.folder}\`\n`);
+        const fix = error.code === 'ENOSPC' || error.code === 'EDQUOT' ? 'free some space, then draw' : 'draw';
+        process.stderr.write(`vanishing: ${error.message}; the training records are kept: ${fix} them with \`vanishing report ${outcome.folder}\`\n`);
         return 1;
       }
     }

@@ -2,9 +2,9 @@
  * Output locations are checked before anything runs: a `--out` that is a file, on a read-only
  * disk or without permission is bad input, said at once — not after an hour of training.
  */
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
 import { asWriteError, FileWriteError } from './atomic-file.js';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** An output location that cannot be used: bad input, said in one line before anything runs. */
 export class OutputFolderError extends Error {
@@ -22,6 +22,8 @@ const reasons: Record<string, string> = {
   EROFS: 'is on a read-only file system',
   EACCES: 'is not writable (permission denied)',
   EPERM: 'is not writable (operation not permitted)',
+  ENOSPC: 'is on a full disk',
+  EDQUOT: 'is over its disk quota',
 };
 
 /**
@@ -53,6 +55,15 @@ export function checkOutputFolder(folder: string, flag: string): void {
       const code = (error as NodeJS.ErrnoException).code ?? '';
       const where = path === resolve(folder) ? '' : ` (${path})`;
       throw new OutputFolderError(`${flag}: ${showValue(folder)}${where} ${reasons[code] ?? `cannot be written (${code})`}`);
+    }
+    // Permission bits do not tell everything (under /proc a root process "may write" but no folder
+    // can be made): a folder is made there and removed, as the run will.
+    try {
+      rmdirSync(mkdtempSync(join(path, '.vanishing-probe-')));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      const where = path === resolve(folder) ? '' : ` (${path})`;
+      throw new OutputFolderError(`${flag}: ${showValue(folder)}${where} ${reasons[code] ?? `cannot hold new folders (${code})`}`);
     }
     return;
   }

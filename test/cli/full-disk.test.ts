@@ -122,3 +122,17 @@ test('a read-only --out is refused before anything runs', (t) => {
   assert.equal(result.stderr, `vanishing: --out: "${join(disk, 'runs')}" (${disk}) is on a read-only file system\n`);
   assert.deepEqual(readdirSync(disk), []);
 });
+
+test('an --out or --plots where no folder can be made (under /proc, where permission bits say yes) is refused before anything runs', (t) => {
+  if (!existsSync('/proc/self')) {
+    t.skip('no /proc here');
+    return;
+  }
+  for (const flag of ['--out', '--plots']) {
+    const result = vanishing('run', suite, '--out', flag === '--out' ? '/proc/vanishing-runs' : join(root, 'never'), ...(flag === '--plots' ? ['--plots', '/proc/vanishing-plots'] : []));
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, new RegExp(`^vanishing: ${flag}: "/proc/vanishing-(runs|plots)" \\(/proc\\) (cannot hold new folders|is not writable)`));
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+  }
+  assert.equal(existsSync(join(root, 'never')), false, 'nothing was written');
+});

@@ -249,7 +249,7 @@ export function parseNpy(bytes: Uint8Array, label: string): NpyArray {
     throw new DataError(`${label}: the .npy header claims ${formatCount(headerLength)} bytes; NumPy reads at most ${formatCount(maxHeaderBytes)}, and so does this tool`);
   }
   if (headerStart + headerLength > bytes.length) {
-    throw new DataError(`${label}: truncated .npy header (needs ${headerLength} bytes, the file has ${bytes.length - headerStart})`);
+    throw new DataError(`${label}: truncated .npy header (its ${headerLength} bytes would end at byte ${headerStart + headerLength}; the file ends at byte ${bytes.length})`);
   }
   const headerBytes = bytes.subarray(headerStart, headerStart + headerLength);
   let text: string;
@@ -274,10 +274,10 @@ export function parseNpy(bytes: Uint8Array, label: string): NpyArray {
   const needed = size * type.bytes;
   const present = bytes.length - dataStart;
   if (present < needed) {
-    throw new DataError(`${label}: truncated data: shape ${shapeText} of ${header.descr} needs ${needed} bytes, the file has ${present}`);
+    throw new DataError(`${label}: truncated data: shape ${shapeText} of ${header.descr} needs ${needed} bytes, the file has ${present} after its header`);
   }
   if (present > needed) {
-    throw new DataError(`${label}: ${present - needed} bytes after the data: shape ${shapeText} of ${header.descr} needs ${needed} bytes, the file has ${present} (a shape that does not match the data)`);
+    throw new DataError(`${label}: ${present - needed} bytes after the data: shape ${shapeText} of ${header.descr} needs ${needed} bytes, the file has ${present} after its header (a shape that does not match the data)`);
   }
   return new NpyView(view, dataStart, type, littleEndian, header, size);
 }

@@ -69,7 +69,7 @@ test('bad .npy input: one clear line naming the file, the option and the value',
   const load = (overrides: Record<string, unknown>) => () => loadDataset({ name: 'npy', trainInputs: file('X_train_f32_NT.npy'), trainLabels: file('y_train.npy'), ...overrides } as never, 0);
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ trainInputs: file('missing.npy') }, /missing\.npy \(data\.train_inputs\): cannot read the file \(no such file\)$/],
-    [{ trainInputs: file('X_train_truncated.npy') }, /X_train_truncated\.npy \(data\.train_inputs\): truncated data: shape \[20, 6\] of <f4 needs 480 bytes, the file has 463$/],
+    [{ trainInputs: file('X_train_truncated.npy') }, /X_train_truncated\.npy \(data\.train_inputs\): truncated data: shape \[20, 6\] of <f4 needs 480 bytes, the file has 463 after its header$/],
     [{ trainInputs: file('X_train_complex.npy') }, /X_train_complex\.npy \(data\.train_inputs\): unsupported dtype <c8 \(complex numbers\)/],
     [{ trainInputs: file('X_train_nan.npy') }, /X_train_nan\.npy \(data\.train_inputs\): value NaN at \[3, 2\] is not finite$/],
     [{ trainLabels: file('y_train_fractional.npy') }, /y_train_fractional\.npy \(data\.train_labels\): label 0\.5 at \[1\] is not a class id \(an integer from 0 to 65535\)$/],

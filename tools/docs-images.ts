@@ -20,7 +20,8 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   await page.goto(`file://${resolve(runFolder, 'report.html')}`);
-  await page.waitForFunction(`document.querySelectorAll('.vega-chart').length === document.querySelectorAll('.vega-chart[data-rendered] canvas').length`, null, { timeout: 120_000 });
+  // Charts draw as they scroll into view; the screenshot wants every one drawn.
+  await page.evaluate('window.vanishing.drawAll().then(() => true)');
   await page.screenshot({ path: join('docs', 'report.png') });
 } finally {
   await browser.close();

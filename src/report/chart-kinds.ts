@@ -351,7 +351,7 @@ export function groupedBars(text: ChartText & { groupTitle: string }, bars: read
     encoding: {
       x: { field: 'label', type: 'ordinal', title: text.xTitle, sort: [...new Set(bars.map((b) => b.label))], axis: { labelAngle: 0 } },
       xOffset: { field: 'group', type: 'nominal' },
-      y: { field: 'y', type: 'quantitative', title: text.yTitle, scale: options.domain !== undefined ? { domain: options.domain } : { zero: true, domainMin: 0, domainMax: options.note !== undefined ? 1 : undefined }, axis: { format: options.percent === true ? '.0%' : '' } },
+      y: { field: 'y', type: 'quantitative', title: text.yTitle, scale: options.domain !== undefined ? { domain: options.domain } : options.note !== undefined ? { domain: [0, 1] } : { zero: true, nice: true }, axis: { format: options.percent === true ? '.0%' : '' } },
       color: { field: 'group', type: 'nominal', title: text.groupTitle },
       tooltip: [{ field: 'label', type: 'nominal', title: text.xTitle }, { field: 'group', type: 'nominal', title: text.groupTitle }, { field: 'y', type: 'quantitative', title: text.yTitle, format: options.percent === true ? '.1%' : '.4g' }],
     },

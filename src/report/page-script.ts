@@ -74,7 +74,8 @@ export const pageScript = String.raw`
   }
 
   function updateStatus() {
-    status.textContent = drawn + ' of ' + (charts.length + curves.length) + ' charts drawn (the rest draw as they scroll into view)';
+    var total = charts.length + curves.length;
+    status.textContent = drawn === total ? 'all ' + total + ' charts drawn' : drawn + ' of ' + total + ' charts drawn (the rest draw as they scroll into view)';
   }
 
   function draw(id) {

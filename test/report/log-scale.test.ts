@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coincidingSeries, logLines } from '../../src/report/chart-kinds.js';
+import { coincidingSeries, groupedBars, logLines } from '../../src/report/chart-kinds.js';
 import { logTickLabelExpression, narrowLogTicks } from '../../src/report/log-scale.js';
 import { chartToSvg } from '../../src/report/render.js';
 
@@ -66,4 +66,11 @@ test('a diverged run goes on the top line, off scale, and the chance level is dr
 test('identical curves are said, not hidden', () => {
   const points = [1, 2, 3].flatMap((x) => [{ series: 'baseline', x, value: 1 / x }, { series: 'rescaled', x, value: 1 / x }, { series: 'other', x, value: x }]);
   assert.deepEqual(coincidingSeries(points), ['baseline = rescaled']);
+});
+
+test('a bar chart\'s axis reaches past its tallest bar (a rounded top tick above 22.6 %, not a bar cut at 22 %)', async () => {
+  const bars = [0.018, 0.226, 0.145].map((value, layer) => ({ label: String(layer), value, group: 'epoch 5' }));
+  const labels = svgTexts(await chartToSvg(groupedBars({ ...text, groupTitle: 'epoch' }, bars, { percent: true })));
+  const ticks = labels.filter((label) => /^\d+%$/.test(label)).map((label) => Number(label.slice(0, -1)));
+  assert.ok(Math.max(...ticks) >= 22.6, `top tick ${Math.max(...ticks)} % below the tallest bar: ${ticks.join(' ')}`);
 });

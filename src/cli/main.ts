@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { DataError } from '../data/dataset.js';
 import { FileWriteError } from '../record/atomic-file.js';
 import { OutputFolderError } from '../record/output-folder.js';
+import { experimentFiles } from '../record/run-format.js';
 import { InputError } from '../experiments/errors.js';
 import { runSuite } from '../experiments/run-suite.js';
 import type { Suite } from '../experiments/suite.js';
@@ -126,7 +127,7 @@ async function run(target: string | undefined, options: RunOptions): Promise<num
   }
   const failed = outcome.experiments.filter((experiment) => experiment.summary === null);
   for (const experiment of failed) {
-    const details = existsSync(join(experiment.folder, 'error.txt')) ? ` (details in ${join(experiment.folder, 'error.txt')})` : '';
+    const details = existsSync(join(experiment.folder, experimentFiles.error)) ? ` (details in ${join(experiment.folder, experimentFiles.error)})` : '';
     process.stderr.write(`vanishing: experiment ${experiment.name} failed: ${experiment.error ?? 'unknown error'}${details}\n`);
   }
   if (options.report) {

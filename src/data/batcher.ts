@@ -7,7 +7,7 @@
  * run restores it (`restoreOrderState`), so epoch e + 1 after a resume is the epoch e + 1 of an
  * uninterrupted run.
  */
-import type { SequenceBatch } from '../model/model.js';
+import type { SequenceBatch } from './sequence-batch.js';
 import type { RandomState } from '../random.js';
 import { SeededRandom } from '../random.js';
 import type { DataSplit } from './dataset.js';

@@ -3,7 +3,7 @@
  * Float32Array, plus what the task asks (classes or regression, at the last step or every step)
  * and its chance-level baseline.
  */
-import type { HeadPlacement, LossKind } from '../model/config.js';
+import type { HeadPlacement, LossKind } from './sequence-batch.js';
 
 /** One split: `size` sequences of `steps` × `inputSize` values, batch-major. */
 export interface DataSplit {

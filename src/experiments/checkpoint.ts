@@ -24,13 +24,15 @@ import type { Parameter } from '../model/parameters.js';
 import { randomStateProblem } from '../random.js';
 import type { RandomState } from '../random.js';
 import { writeFileAtomically } from '../record/atomic-file.js';
+import { experimentFiles } from '../record/run-format.js';
 import type { BatchRecord, EpochRecord, RecordedNumber } from '../record/metrics.js';
 import { decodeNumber, encodeNumber } from '../record/metrics.js';
 import type { OptimizerState } from '../train/optimizers.js';
 import type { TrainingState } from '../train/trainer.js';
 import type { ExperimentConfig } from './suite.js';
 
-export const checkpointFile = 'checkpoint.bin';
+/** The file's name, for the runner's callers (the run format defines it). */
+export const checkpointFile = experimentFiles.checkpoint;
 export const checkpointVersion = 1;
 const magic = Buffer.from('vanishing-checkpoint\n', 'latin1');
 const digestBytes = 32;
@@ -183,7 +185,7 @@ export function writeCheckpoint(folder: string, checkpoint: Checkpoint, paramete
   const parts = [magic, length, headerBytes, ...arrays.map((array) => littleEndianBytes(array.data))];
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part);
-  writeFileAtomically(join(folder, checkpointFile), Buffer.concat([...parts, hash.digest()]));
+  writeFileAtomically(join(folder, experimentFiles.checkpoint), Buffer.concat([...parts, hash.digest()]));
 }
 
 /** What a resume checks a checkpoint against. */
@@ -310,7 +312,7 @@ function headerProblems(header: Record<string, unknown>, expected: CheckpointExp
  * version, another configuration or data, a model it does not fit).
  */
 export function readCheckpoint(folder: string, expected: CheckpointExpectation): CheckpointReading {
-  const path = join(folder, checkpointFile);
+  const path = join(folder, experimentFiles.checkpoint);
   if (!existsSync(path)) return { problem: 'no checkpoint (stopped before its first epoch ended)' };
   let bytes: Buffer;
   try {

@@ -1,33 +1,25 @@
 /**
- * The files of an experiment folder (see src/record/metrics.ts for their contents) and how they
- * are written so that a run killed at any moment leaves no corrupt file:
+ * The files of an experiment folder (named in src/record/run-format.ts, their records in
+ * src/record/metrics.ts, documented in docs/run-format.md) and how they are written so that a run killed at any moment leaves no corrupt file:
  * - config.json, epochs.jsonl, epochs.csv and summary.json are replaced atomically (temp file,
  *   fsync, rename) — after every epoch for the epoch files;
  * - batch records stream into `batches.jsonl.partial`, renamed to `batches.jsonl` when the
  *   experiment ends, so a `batches.jsonl` is always whole;
- * - summary.json is written last: its presence means the experiment finished;
+ * - summary.json is written last: its presence means the experiment finished; it carries the run
+ *   format's version, as suite.json does;
  * - checkpoint.bin (experiments/checkpoint.ts) is replaced after every epoch once the batch
  *   stream is on the disk; it says where that epoch's records end in the stream, so a resumed
  *   run cuts the stream back there and appends.
  */
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAll, writeFileAtomically } from '../record/atomic-file.js';
 import type { BatchRecord, EpochRecord, ExperimentSummary, RecordedNumber } from '../record/metrics.js';
+import { experimentFiles, versioned } from '../record/run-format.js';
+import { readBatchesFile, readEpochsFile, readSummaryFile } from '../record/run-folder-read.js';
 import type { StreamSegment } from './checkpoint.js';
-
-export const experimentFiles = {
-  config: 'config.json',
-  batches: 'batches.jsonl',
-  batchesPartial: 'batches.jsonl.partial',
-  epochs: 'epochs.jsonl',
-  epochsCsv: 'epochs.csv',
-  summary: 'summary.json',
-  checkpoint: 'checkpoint.bin',
-  error: 'error.txt',
-} as const;
 
 /** Writes `text` to `path` atomically: whole or not at all (see record/atomic-file.ts). */
 export function writeAtomically(path: string, text: string): void {
@@ -126,7 +118,7 @@ export class ExperimentWriter {
     renameSync(join(this.folder, experimentFiles.batchesPartial), join(this.folder, experimentFiles.batches));
     if (this.epochs.length === 0) writeAtomically(join(this.folder, experimentFiles.epochs), '');
     if (this.epochs.length === 0) writeAtomically(join(this.folder, experimentFiles.epochsCsv), epochsCsv([], this.parameterNames));
-    writeJson(join(this.folder, experimentFiles.summary), summary);
+    writeJson(join(this.folder, experimentFiles.summary), versioned(summary));
   }
 
   /** Releases the file after a failure; the partial file stays as evidence and is never read as whole. */
@@ -142,13 +134,13 @@ export class ExperimentWriter {
  * trained again rather than kept broken forever.
  */
 export function readFinishedSummary(folder: string): ExperimentSummary | null {
-  const path = join(folder, experimentFiles.summary);
-  if (!existsSync(path)) return null;
+  if (!existsSync(join(folder, experimentFiles.summary))) return null;
   try {
-    const summary = JSON.parse(readFileSync(path, 'utf8')) as ExperimentSummary;
-    for (const file of [experimentFiles.epochs, experimentFiles.batches]) {
-      for (const line of readFileSync(join(folder, file), 'utf8').split('\n')) if (line.trim() !== '') JSON.parse(line);
-    }
+    const summary = readSummaryFile(folder);
+    // Both present and whole (a missing file would read as no records).
+    if (!existsSync(join(folder, experimentFiles.epochs)) || !existsSync(join(folder, experimentFiles.batches))) return null;
+    readEpochsFile(folder);
+    readBatchesFile(folder);
     return summary;
   } catch {
     return null;

@@ -18,12 +18,13 @@ import type { OptimizerOptions } from '../train/optimizers.js';
 import { trainExperiment } from '../train/trainer.js';
 import { camelCase } from './fields.js';
 import type { DataSection, ExperimentConfig, TrainingSection } from './suite.js';
-import { ExperimentWriter, experimentFiles, writeJson } from './experiment-files.js';
+import { ExperimentWriter, writeJson } from './experiment-files.js';
+import { experimentFiles } from '../record/run-format.js';
 import { join } from 'node:path';
 import type { Model } from '../model/model.js';
 import type { BatchSource } from '../train/trainer.js';
 import type { Checkpoint } from './checkpoint.js';
-import { checkpointFile, datasetFingerprint, readCheckpoint, streamPrefixProblem, writeCheckpoint } from './checkpoint.js';
+import { datasetFingerprint, readCheckpoint, streamPrefixProblem, writeCheckpoint } from './checkpoint.js';
 import { datasetShape, hiddenGradientEvery } from './record-size.js';
 
 /** What a running experiment tells its caller (small and plain: it crosses thread boundaries). */
@@ -234,7 +235,7 @@ export function runExperiment(config: ExperimentConfig, folder: string, onEvent:
   writer.finish(summary);
   // A finished run keeps its last checkpoint: `--resume --epochs N` continues from it. A diverged
   // one has nothing to continue (more epochs would end at the same NaN), so it is removed.
-  if (outcome.divergence !== null) rmSync(join(folder, checkpointFile), { force: true });
+  if (outcome.divergence !== null) rmSync(join(folder, experimentFiles.checkpoint), { force: true });
   onEvent({ type: 'done', experiment: config.name, summary });
   return summary;
 }

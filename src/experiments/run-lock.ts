@@ -10,8 +10,9 @@ import { hostname } from 'node:os';
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from './errors.js';
+import { runFiles } from '../record/run-format.js';
 
-export const lockFile = 'run.lock';
+export const lockFile = runFiles.lock;
 
 interface LockOwner {
   pid: number;

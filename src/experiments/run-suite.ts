@@ -10,7 +10,7 @@
  * epochs from the checkpoint they kept. Before training, the plan (batches and the records'
  * estimated size, experiments/record-size.ts) goes to the caller.
  */
-import { existsSync, mkdirSync, readFileSync, statfsSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,9 @@ import { Piscina } from 'piscina';
 import type { ExperimentSummary } from '../record/metrics.js';
 import { InputError, showValue } from './errors.js';
 import { readFinishedSummary, writeJson } from './experiment-files.js';
+import type { SuiteRecord as SuiteFileRecord } from '../record/run-format.js';
+import { experimentFiles, runFiles, versioned } from '../record/run-format.js';
+import { readSuiteDocument, RunFolderError } from '../record/run-folder-read.js';
 import { asWriteError, FileWriteError, writeFileAtomically } from '../record/atomic-file.js';
 import { checkOutputFolder, makeFolder, OutputFolderError } from '../record/output-folder.js';
 import type { ExperimentEvent } from './run-experiment.js';
@@ -35,20 +38,11 @@ import { trainingFields } from './fields.js';
 import type { DatasetShape, RecordEstimate } from './record-size.js';
 import { datasetShape, estimateRecords } from './record-size.js';
 
-/** suite.json: the suite as resolved when the run started (what `--resume` continues). */
-export interface SuiteRecord {
-  name: string;
-  description: string;
-  source: string;
-  createdAt: string;
-  /** Experiment names in the suite's order (each has a folder of that name). */
-  experiments: string[];
-  /** Where the PNG plots of this run go: relative to the run folder (`plots`), or absolute when asked for elsewhere. */
-  plotsDir: string;
-  configs: ExperimentConfig[];
-}
+/** suite.json (record/run-format.ts) with its experiments resolved as the runner uses them. */
+export type SuiteRecord = SuiteFileRecord<ExperimentConfig>;
 
-export const suiteFile = 'suite.json';
+/** The name of suite.json, for the runner's callers (the run format defines it). */
+export const suiteFile = runFiles.suite;
 
 export interface RunSuiteOptions {
   /** Folder that holds run folders. Default `runs`. */
@@ -155,13 +149,13 @@ function toDocumentExperiment(config: ExperimentConfig): Record<string, unknown>
  * before anything is touched.
  */
 export function readSuiteRecord(folder: string): SuiteRecord {
-  const path = join(folder, suiteFile);
-  if (!existsSync(path)) throw new InputError([`${folder}: not a run folder (no ${suiteFile})`]);
+  let path: string;
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+    ({ path, value: raw } = readSuiteDocument(folder));
   } catch (error) {
-    throw new InputError([`${path}: unreadable suite record: ${(error as Error).message.split('\n')[0]}`]);
+    if (error instanceof RunFolderError) throw new InputError([error.message]);
+    throw error;
   }
   const record = raw as Partial<SuiteRecord> | null;
   const problems: string[] = [];
@@ -307,7 +301,7 @@ export async function runSuite(suite: Suite | null, options: RunSuiteOptions = {
       plotsDir: options.plotsDir === undefined ? 'plots' : resolve(options.plotsDir),
       configs: suite.experiments,
     };
-    writeJson(join(folder, suiteFile), record);
+    writeJson(join(folder, suiteFile), versioned(record));
   }
   const lock = lockRunFolder(folder);
   try {
@@ -349,7 +343,7 @@ async function trainPending(folder: string, record: SuiteRecord, options: RunSui
     recordBytes: experiments.reduce((sum, experiment) => sum + experiment.estimate.totalBytes, 0), freeBytes: freeBytes(folder),
   });
   // The run record says what the run trains: written (atomically) once the data is checked, before any experiment is extended.
-  if (extended) writeJson(join(folder, suiteFile), record);
+  if (extended) writeJson(join(folder, suiteFile), versioned(record));
   const resume = options.resume !== undefined;
 
   const requested = options.workers ?? availableParallelism();
@@ -416,7 +410,7 @@ function recordFailure(outcome: ExperimentOutcome, error: unknown): void {
   try {
     makeFolder(outcome.folder);
     // Whole or absent: on a full disk there is no error.txt rather than an empty one.
-    writeFileAtomically(join(outcome.folder, 'error.txt'), `${message}\n`);
+    writeFileAtomically(join(outcome.folder, experimentFiles.error), `${message}\n`);
   } catch {
     // The error is still returned to the caller; the file is a courtesy.
   }

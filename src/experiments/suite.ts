@@ -13,7 +13,7 @@ import { schemaProblems } from './schema.js';
 import { readDocument } from './read-document.js';
 import { presetPath } from './presets.js';
 import type { Expectation, LearningKind, VerdictKind } from '../record/metrics.js';
-import { lockFile } from './run-lock.js';
+import { experimentNameProblem } from '../record/run-format.js';
 
 export interface ModelSection {
   architecture: 'vanilla' | 'residual';
@@ -102,16 +102,9 @@ export interface SuiteOverrides {
 
 type Json = Record<string, unknown>;
 
-/** Names a run folder already holds: an experiment may not take one (its folder would replace it). */
-export const reservedNames = ['suite.json', 'report.html', 'plots', lockFile, 'state.json'];
-
-/** Why an experiment name cannot be a folder of the run, or null when it can. */
-export function experimentNameProblem(name: string): string | null {
-  if (reservedNames.some((reserved) => reserved.toLowerCase() === name.toLowerCase())) {
-    return `${showValue(name)} is a file of the run folder (reserved: ${reservedNames.join(', ')})`;
-  }
-  return null;
-}
+// The names a run folder reserves are the run format's; re-exported for the suite's callers.
+export { experimentNameProblem };
+export { reservedNames } from '../record/run-format.js';
 
 function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -3,13 +3,15 @@
  */
 import type { Kernels } from '../kernels/kernels.js';
 import type { Dtype } from './parameters.js';
+import type { HeadPlacement } from '../data/sequence-batch.js';
+
+// The task's side of the model options, defined by the data (data/sequence-batch.ts); re-exported for the model's callers.
+export type { HeadPlacement, LossKind } from '../data/sequence-batch.js';
 
 export type Architecture = 'vanilla' | 'residual';
 export type CellType = 'rnn' | 'lstm' | 'gru';
 export type Nonlinearity = 'tanh' | 'relu' | 'linear';
-export type HeadPlacement = 'last' | 'every';
 export type InitScheme = 'default' | 'xavier' | 'he' | 'orthogonal' | 'identity';
-export type LossKind = 'cross_entropy' | 'mse';
 
 /** Options of `createModel`. Sizes are required; everything else has a default. */
 export interface ModelOptions {

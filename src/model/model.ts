@@ -25,22 +25,10 @@ import { allocate } from './parameters.js';
 import type { RecurrentLayer } from './recurrent-layer.js';
 import { RnnLayer } from './rnn-layer.js';
 import { batchMajorToTimeMajor } from './sequence-layout.js';
+import type { SequenceBatch } from '../data/sequence-batch.js';
 
-/** One batch of sequences, batch-major like PyTorch's `batch_first=True`. */
-export interface SequenceBatch {
-  /** [batchSize, steps, inputSize]. */
-  inputs: Float32Array | Float64Array;
-  batchSize: number;
-  steps: number;
-  /**
-   * cross_entropy: Int32Array class ids, [batchSize] (head at the last step) or
-   * [batchSize, steps] (head at every step). mse: floats, [batchSize, outputSize] or
-   * [batchSize, steps, outputSize].
-   */
-  targets: Int32Array | Float32Array | Float64Array;
-  /** Default `cross_entropy`. */
-  loss?: LossKind;
-}
+// Defined by the data that fills it (data/sequence-batch.ts); re-exported for the model's callers.
+export type { SequenceBatch };
 
 export interface Evaluation {
   /** The loss, averaged as PyTorch's `F.cross_entropy` / `F.mse_loss` average it. */

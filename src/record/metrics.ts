@@ -3,12 +3,16 @@
  * diagnosis (which judges it) and the report (which draws it). Everything here is plain JSON
  * data, so a run folder can be read back and redrawn without retraining.
  *
- * Files of an experiment folder (written atomically by the runner):
+ * Files of an experiment folder (named, with the format's version, in ./run-format.ts; read back
+ * checked by ./run-folder-read.ts; documented for other languages in docs/run-format.md):
  *   batches.jsonl   one BatchRecord per line
  *   epochs.jsonl    one EpochRecord per line
  *   epochs.csv      the scalar columns of EpochRecord plus one mean gradient norm column per parameter
- *   summary.json    ExperimentSummary
+ *   summary.json    ExperimentSummary, with the run format's `format_version`
  *   config.json     the resolved experiment configuration
+ *
+ * A field added here needs no new format version (readers ignore fields they do not know); one
+ * renamed, removed or given another meaning or unit does (run-format.ts).
  *
  * Epochs and batches are numbered from 1, as the original prints them ("Epoch 3: …").
  * Non-finite numbers cannot be written as JSON numbers: they are stored as the strings

@@ -4,7 +4,8 @@
  * comparison charts can draw them as a mean with a band.
  */
 import { basename, dirname } from 'node:path';
-import type { ExperimentConfig } from '../experiments/suite.js';
+import type { ConfigRecord } from '../record/run-format.js';
+import { runFiles, runFormatVersion } from '../record/run-format.js';
 import type { RunContents, RunExperiment } from './read-run.js';
 
 /** A label per run folder: its name, with its parent's where two runs share a name. */
@@ -23,13 +24,14 @@ export function combineRuns(runs: readonly RunContents[], outFolder: string, now
   return {
     folder: outFolder,
     suite: {
+      format_version: runFormatVersion,
       name: `compare ${labels.join(', ')}`,
       description: `${runs.length} runs side by side: ${runs.map((run, i) => `${labels[i]} (${run.suite.name}, ${run.experiments.length} experiments)`).join('; ')}`,
       source: runs.map((run) => run.folder).join(', '),
       createdAt: now.toISOString(),
       experiments: experiments.map((e) => e.summary.name),
-      plotsDir: 'plots',
-      configs: experiments.map((e) => e.config).filter((config): config is ExperimentConfig => config !== null),
+      plotsDir: runFiles.plots,
+      configs: experiments.map((e) => e.config).filter((config): config is ConfigRecord => config !== null),
     },
     experiments,
     warnings: runs.flatMap((run, i) => run.warnings.map((warning) => `${labels[i]}: ${warning}`)),
@@ -37,7 +39,7 @@ export function combineRuns(runs: readonly RunContents[], outFolder: string, now
 }
 
 /** What makes two experiments the same but for the seed: their configuration without seed, name and words. */
-function seedlessKey(config: ExperimentConfig): string {
+function seedlessKey(config: ConfigRecord): string {
   const { name: _name, description: _description, expect: _expect, training, ...rest } = config;
   const { seed: _seed, ...trainingWithoutSeed } = training;
   return JSON.stringify({ ...rest, training: trainingWithoutSeed });

@@ -12,6 +12,7 @@ import { describeExpectation, expectationMismatches } from '../diagnose/expectat
 import { formatNumber, learningLabels } from '../diagnose/sentences.js';
 import { decodeNumber } from '../record/metrics.js';
 import type { ExperimentSummary, RecordedNumber, VerdictKind } from '../record/metrics.js';
+import { runFiles } from '../record/run-format.js';
 import { verdictColors, verdictTableFile } from './comparison-charts.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { NamedChart } from './experiment-charts.js';
@@ -25,7 +26,7 @@ import { compileChart } from './render.js';
 
 const require = createRequire(import.meta.url);
 
-export const reportFile = 'report.html';
+export const reportFile = runFiles.report;
 
 /** vega's browser build (its package exports only the module entry points, so find the folder). */
 function vegaBrowserBuild(): string {

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { comparisonCharts } from './comparison-charts.js';
+import { experimentFiles } from '../record/run-format.js';
 import { seedGroups } from './combine-runs.js';
 import { allCurveCharts } from './curves-chart.js';
 import { recurrentWeightNames } from '../diagnose/parameter-layers.js';
@@ -43,8 +44,8 @@ function versionOf(folder: string, run: RunContents): string {
   const { run: curves, byExperiment } = curvesOf(run);
   const curveIds = [...curves, ...byExperiment.values()].map((curve) => curve.id).join(',');
   return run.suite.experiments.map((name) => {
-    const epochs = join(folder, name, 'epochs.jsonl');
-    return [name, existsSync(epochs) ? statSync(epochs).size : -1, existsSync(join(folder, name, 'summary.json')), existsSync(join(folder, name, 'config.json'))].join(':');
+    const epochs = join(folder, name, experimentFiles.epochs);
+    return [name, existsSync(epochs) ? statSync(epochs).size : -1, existsSync(join(folder, name, experimentFiles.summary)), existsSync(join(folder, name, experimentFiles.config))].join(':');
   }).join('|') + `|curves:${curveIds}`;
 }
 

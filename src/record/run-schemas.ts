@@ -1,17 +1,18 @@
 /**
- * What a run folder's records must look like before the report draws anything from them. A run
- * folder may be edited, truncated or come from elsewhere: every field the charts and the page
- * read is checked for its type and shape here (JSON Schema, ajv), so a malformed record is one
- * line naming the file and the field — never a crash halfway through drawing, never a PNG named
- * after a tampered field outside the plots folder.
+ * What a run folder's records must look like when they are read back (run-folder-read.ts). A run
+ * folder may be edited, truncated or come from elsewhere: every field the charts, the page and
+ * `--resume` read is checked for its type and shape here (JSON Schema, ajv, as the experiment
+ * files are in experiments/schema.ts), so a malformed record is one line naming the file and the
+ * field — never a crash halfway through drawing, never a PNG named after a tampered field outside
+ * the plots folder.
  *
  * Unknown extra fields are allowed (records of a later version stay readable); the fields
  * themselves are not optional unless the record format says so.
  */
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { learningKinds, verdictKinds } from '../record/metrics.js';
-import { showValue } from '../experiments/errors.js';
+import { learningKinds, verdictKinds } from './metrics.js';
+import { showValue } from './show-value.js';
 
 type JsonSchema = Record<string, unknown>;
 

@@ -1,6 +1,12 @@
 /**
  * vanishing: see, measure and fix vanishing and exploding gradients in recurrent networks.
- * The public API; see README.md for a tour.
+ *
+ * This entry is the engine and its training: models, kernels, the trainer, optimisers, gradient
+ * measurement and surgery, and the seeded random numbers. The other layers of the pipeline have
+ * their own entries (`vanishing/data`, `vanishing/experiments`, `vanishing/report`) so that a
+ * program training a model does not load the dataset readers, the experiment runner or vega:
+ * nothing here may import from src/data/load, src/experiments, src/diagnose or src/report
+ * (test/api/entry-points.test.ts checks the module graph). See README.md for a tour.
  */
 export { createModel } from './model/model.js';
 export type { Model, SequenceBatch, Evaluation, LossAndGradients, GradientOptions, GradientThroughTime } from './model/model.js';
@@ -8,23 +14,28 @@ export type {
   ModelOptions, ResolvedModelConfig, Architecture, CellType, Nonlinearity, HeadPlacement, InitScheme, LossKind,
 } from './model/config.js';
 export type { Parameter, Dtype } from './model/parameters.js';
-export type { Kernels, FloatArray, Activation } from './kernels/kernels.js';
+
+export type { Kernels, KernelSettings, FloatArray, Activation, RnnSequence, RnnSequenceGradients, FusedLoops } from './kernels/kernels.js';
 export { tsKernels } from './kernels/ts-kernels.js';
-export { defaultKernels, kernelsName, kernelsNotice } from './kernels/select.js';
+export { defaultKernels, chooseKernels, setDefaultKernelThreads, defaultKernelThreads, maxKernelThreads, kernelsName, kernelsNotice } from './kernels/select.js';
+
 export { SeededRandom } from './random.js';
-export { loadDataset, datasetCatalog } from './data/load.js';
-export type { DatasetOptions, DatasetDescription } from './data/load.js';
+export type { RandomState } from './random.js';
+
 export { trainExperiment } from './train/trainer.js';
-export type { TrainingOptions, TrainingOutcome, BatchSource } from './train/trainer.js';
+export type { TrainingOptions, TrainingOutcome, TrainingState, TrainingListener, BatchProgress, BatchSource } from './train/trainer.js';
 export { batchSourceFromDataset } from './train/batch-source.js';
-export { diagnose, defaultDiagnosisThresholds, traceOfBatches } from './diagnose/index.js';
-export type { DiagnosisThresholds, DiagnosisInput, DiagnosisTask, DiagnosisSetup, RunTrace } from './diagnose/index.js';
-export type { BatchRecord, EpochRecord, ExperimentSummary, ExperimentMetrics, Verdict, VerdictKind, LearningKind } from './record/metrics.js';
-export { loadSuite, resolveSuite } from './experiments/suite.js';
-export type { Suite, ExperimentConfig, SuiteOverrides } from './experiments/suite.js';
-export { runSuite } from './experiments/run-suite.js';
-export type { RunSuiteOptions, SuiteOutcome, SuiteRecord } from './experiments/run-suite.js';
-export { runExperiment } from './experiments/run-experiment.js';
-export { InputError } from './experiments/errors.js';
-export { buildReport, buildComparisonReport, readRunFolder, ReportInputError } from './report/index.js';
-export type { ReportOptions, ReportOutcome } from './report/index.js';
+export type { BatchSourceOptions } from './train/batch-source.js';
+export { createOptimizer } from './train/optimizers.js';
+export type { Optimizer, OptimizerOptions, OptimizerState, SgdOptions, AdamOptions } from './train/optimizers.js';
+export { measureGradientNorms, rescaleGradients } from './train/gradient-surgery.js';
+export type { GradientNorms, GradientRescaleOptions } from './train/gradient-surgery.js';
+
+// What the trainer records (types only: they appear in TrainingListener and TrainingOutcome).
+export type {
+  BatchRecord, EpochRecord, DivergenceRecord, GradientThroughTimeRecord, ExperimentSummary, RecordedNumber, Verdict, VerdictKind,
+  LearningKind, Expectation,
+} from './record/metrics.js';
+export type { MagnitudeHistogram } from './record/histogram.js';
+// batchSourceFromDataset's input: the dataset type alone (loading one is `vanishing/data`).
+export type { SequenceDataset, DataSplit, Baseline, RequiredLag } from './data/dataset.js';

@@ -20,7 +20,7 @@ import { checkDatasetSize, float32Max, maxClasses, maxRegressionOutputs } from '
 import { readNpy } from './npy.js';
 import { addGaussianNoise, normaliseByTraining, splitPool } from './preprocess.js';
 
-interface UserDataCommon {
+export interface UserDataCommon {
   /** Split a flat [N, F] input into this many steps. */
   sequenceLength?: number | null;
   /** `classification` (integer labels, cross-entropy) or `regression` (MSE). Default classification. */

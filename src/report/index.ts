@@ -16,10 +16,13 @@ import { checkOutputFolder, makeFolder } from '../record/output-folder.js';
 
 export { ReportInputError, readRunFolder } from './read-run.js';
 export type { RunContents, RunExperiment } from './read-run.js';
+// What RunContents holds of suite.json and config.json, as the run format defines them.
+export type { ConfigRecord, SuiteRecord } from '../record/run-format.js';
 export { experimentCharts, plotSuffixes } from './experiment-charts.js';
 export type { NamedChart } from './experiment-charts.js';
 export { comparisonCharts } from './comparison-charts.js';
 export { chartToSvg, svgToPng, writeChartPng } from './render.js';
+export type { RenderedPng } from './render.js';
 export { watchReport } from './watch.js';
 export type { WatchOptions, WatchServer } from './watch.js';
 

@@ -13,9 +13,6 @@ import { fontFamily, fontFiles, useFontMetrics } from './text-width.js';
 
 export { fontFamily, fontFiles };
 
-// Lay text out with the widths resvg will draw it at, not vega's canvas-less guess.
-useFontMetrics();
-
 /** Pixels per CSS pixel of the SVG layout: 1.5 turns 1000 px wide into 1500 px (10 in at 150 dpi). */
 export const rasterScale = 1.5;
 
@@ -36,6 +33,10 @@ export function compileChart(spec: TopLevelSpec): vega.Spec {
 }
 
 export async function chartToSvg(spec: TopLevelSpec): Promise<string> {
+  // Lay text out with the widths resvg will draw it at, not vega's canvas-less guess. Set here,
+  // when a chart is drawn, not when this module loads: importing the report must not change how
+  // vega measures text for the rest of the program (vega's measure is process-wide).
+  useFontMetrics();
   const view = new vega.View(vega.parse(compileChart(spec)), { renderer: 'none' });
   try {
     return await view.toSVG();

@@ -66,7 +66,13 @@ export function textWidth(style: TextStyle, text: unknown): number {
   return style.limit !== undefined && style.limit > 0 ? Math.min(em * size, style.limit) : em * size;
 }
 
-/** Makes vega lay text out with `textWidth` from now on (process-wide, for Node rendering). */
+/** vega's text measure with the chart fonts: one function, so installing it twice is a no-op. */
+const measureWithChartFonts = (item: unknown, text: unknown): number => textWidth(item as TextStyle, text);
+
+/**
+ * Makes vega lay text out with `textWidth` from now on (process-wide, for Node rendering).
+ * Called by the renderer before each chart; idempotent.
+ */
 export function useFontMetrics(): void {
-  textMetrics.width = (item: unknown, text: unknown) => textWidth(item as TextStyle, text);
+  if (textMetrics.width !== measureWithChartFonts) textMetrics.width = measureWithChartFonts;
 }

@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
 const root = mkdtempSync(join(tmpdir(), 'vanishing-cli-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
 const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
 function vanishing(...args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -17,6 +17,7 @@ import { npyBytes } from './npy-writer.js';
 import type { NpySpec } from './npy-writer.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'vanishing-bad-data-'));
+test.after(() => rmSync(folder, { recursive: true, force: true }));
 let written = 0;
 
 /** A .npy file in the scratch folder. */

@@ -52,7 +52,7 @@ function gradientNorms(shape: Shape, layerFactor: number, top = 0.1): Record<str
   return norms;
 }
 
-/** Hidden-state gradients whose per-layer totals fall `arrivingPerLayer` per layer and whose top layer follows `recurrence`. */
+/** Hidden-state gradients: every layer's profile falls `recurrence` per step back through time (`arrival` if unset) and its size `arrivingPerLayer` per layer down the stack. */
 function hiddenNorms(shape: Shape): number[][] {
   const L = shape.layers ?? 5;
   const T = shape.steps ?? 20;
@@ -114,7 +114,8 @@ test('time: judged at the input over the distance the task needs, in time consta
   assert.ok(Math.abs((vanishing.measures.timePerStep as number) - 0.7) < 1e-9);
   assert.ok(Math.abs((vanishing.measures.timeConstantsOverLag as number) - 19 * -Math.log(0.7)) < 1e-9);
   assert.match(vanishing.headline, /^Gradients vanish back through time \(0\.7× per step, a factor 1\.1e-3 over the 19 steps the task needs\)/);
-  // The same rate over 5 steps the task needs is healthy (1.8 time constants: borderline; 3 steps: 1.07, healthy).
+  // The same rate over fewer steps: 3 steps the task needs are 3 · 0.357 = 1.07 time constants,
+  // healthy; 5 steps are 1.78, borderline.
   assert.equal(diagnose(input({ layers: 1, arrival: 0.7 }, { lag: 3 })).kind, 'healthy');
   assert.equal(diagnose(input({ layers: 1, arrival: 0.7 }, { lag: 5 })).kind, 'borderline');
 });
@@ -128,12 +129,20 @@ test('a rate inside the band is borderline for every length inside it, not flipp
 });
 
 test('growth at the input of a deep stack is the paths adding up, not an explosion; the top layer\'s recurrence decides', () => {
-  const paths = diagnose(input({ layers: 20, arrival: 1.2, recurrence: 0.74, perLayer: 1 }));
+  // The same growth at the input (1.2× per step over the 99 steps the task needs) in a 20-layer
+  // stack, under two top-layer recurrences: only the recurrence tells the verdicts apart.
+  const paths = diagnose(input({ layers: 20, steps: 100, arrival: 1.2, recurrence: 0.74, perLayer: 1 }));
   assert.equal(paths.kind, 'healthy', paths.evidence.join('\n'));
+  assert.equal(paths.atInitialisation?.kind, 'healthy');
   assert.ok(paths.evidence.some((line) => line.includes('many paths down and back through time add up')), paths.evidence.join('\n'));
-  const exploding = diagnose(input({ layers: 1, arrival: 1.1, recurrence: 1.1 }, { lag: 99, init: { layers: 1, steps: 100, arrival: 1.1, recurrence: 1.1 } }));
-  assert.equal(diagnose(input({ layers: 1, steps: 100, arrival: 1.1, recurrence: 1.1 })).kind, 'exploding');
-  assert.equal(exploding.atInitialisation?.kind, 'exploding');
+  const growing = diagnose(input({ layers: 20, steps: 100, arrival: 1.2, recurrence: 1.1, perLayer: 1 }));
+  assert.equal(growing.kind, 'exploding', growing.evidence.join('\n'));
+  assert.equal(growing.atInitialisation?.kind, 'exploding');
+  assert.match(growing.headline, /^Gradients explode back through time \(1\.1× per step in the top layer, a factor 1\.3e4 over the 99 steps the task needs\)/);
+  // One layer has no paths to add up: its growth at the input is its recurrence, and explodes.
+  const single = diagnose(input({ layers: 1, steps: 100, arrival: 1.1, recurrence: 1.1 }));
+  assert.equal(single.kind, 'exploding', single.evidence.join('\n'));
+  assert.equal(single.atInitialisation?.kind, 'exploding');
 });
 
 test('depth: the per-layer rate over L − 1 layers, growth toward the input is exploding', () => {

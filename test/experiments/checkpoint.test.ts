@@ -98,12 +98,25 @@ const firstEpochs = (events: readonly ExperimentEvent[]): Record<string, number>
 const noticesOf = (events: readonly ExperimentEvent[], experiment: string): string[] =>
   events.flatMap((event) => (event.type === 'notice' && event.experiment === experiment ? [event.message] : []));
 
-let reference = '';
-/** A run folder stopped after epoch 2 of 4 (copied from a run as its epoch-2 checkpoint was written), then some of epoch 3 written. */
-let stoppedAfterEpoch2 = '';
+/**
+ * The uninterrupted 4-epoch run (`reference`), the same run again (`again`), and a run folder
+ * stopped after epoch 2 of 4 (copied from `again` as its epoch-2 checkpoint was written, then some
+ * of epoch 3 written): made by whichever test asks first, so each test passes alone
+ * (--test-name-pattern) and in any order.
+ */
+interface SetupRuns {
+  reference: string;
+  again: string;
+  stoppedAfterEpoch2: string;
+}
+let setupRuns: Promise<SetupRuns> | null = null;
+function setup(): Promise<SetupRuns> {
+  setupRuns ??= makeSetupRuns();
+  return setupRuns;
+}
 
-test('setup: an uninterrupted run of 4 epochs, and the same run as it stood right after epoch 2', async () => {
-  reference = (await run(suite(4), { outRoot: join(root, 'reference'), workers: 0 })).outcome.folder;
+async function makeSetupRuns(): Promise<SetupRuns> {
+  const reference = (await run(suite(4), { outRoot: join(root, 'reference'), workers: 0 })).outcome.folder;
   // The same run again; as each experiment's epoch-2 line arrives (after its checkpoint), its folder is copied.
   const snapshots = join(root, 'snapshots');
   const { outcome } = await run(suite(4), {
@@ -115,10 +128,9 @@ test('setup: an uninterrupted run of 4 epochs, and the same run as it stood righ
   function outcomeFolder(): string {
     return join(root, 'again', readdirSync(join(root, 'again'))[0]);
   }
-  for (const name of names) assert.deepEqual(records(outcome.folder, name), records(reference, name), `${name}: two runs agree`);
   // The stopped run: the snapshots, with what a process killed in epoch 3 leaves behind — a few batch
   // records of epoch 3 and half a line, a temporary file of an interrupted write, no summary.
-  stoppedAfterEpoch2 = join(root, 'stopped');
+  const stoppedAfterEpoch2 = join(root, 'stopped');
   mkdirSync(stoppedAfterEpoch2);
   cpSync(join(reference, suiteFile), join(stoppedAfterEpoch2, suiteFile));
   for (const name of names) {
@@ -129,15 +141,23 @@ test('setup: an uninterrupted run of 4 epochs, and the same run as it stood righ
       continue;
     }
     cpSync(join(snapshots, name), dir, { recursive: true });
-    assert.deepEqual(readdirSync(dir).sort(), ['batches.jsonl.partial', 'checkpoint.bin', 'config.json', 'epochs.csv', 'epochs.jsonl']);
+    assert.deepEqual(readdirSync(dir).sort(), ['batches.jsonl.partial', 'checkpoint.bin', 'config.json', 'epochs.csv', 'epochs.jsonl'], `${name}: the epoch-2 snapshot`);
     const epoch3 = readFileSync(join(reference, name, 'batches.jsonl'), 'utf8').split('\n').filter((line) => line.startsWith('{"epoch":3,')).slice(0, 2);
     appendFileSync(join(dir, 'batches.jsonl.partial'), `${epoch3.join('\n')}\n{"epoch":3,"batch":3,"lo`);
     writeFileSync(join(dir, `.epochs.jsonl.${process.pid}.99.tmp`), '{"epoch":3');
   }
+  return { reference, again: outcome.folder, stoppedAfterEpoch2 };
+}
+
+test('setup: an uninterrupted run of 4 epochs, and the same run as it stood right after epoch 2', async () => {
+  const { reference, again, stoppedAfterEpoch2 } = await setup();
+  for (const name of names) assert.deepEqual(records(again, name), records(reference, name), `${name}: two runs agree`);
+  assert.deepEqual(readdirSync(stoppedAfterEpoch2).sort(), [...names, suiteFile].sort());
 });
 
 for (const workers of [0, 2]) {
   test(`stopped after epoch 2 and resumed ${workers === 0 ? 'in this thread' : 'on a worker pool'}: identical to the uninterrupted run`, async () => {
+    const { reference, stoppedAfterEpoch2 } = await setup();
     const folder = join(root, `resumed-${workers}`);
     cpSync(stoppedAfterEpoch2, folder, { recursive: true });
     const { events, notices } = await run(null, { resume: folder, workers });
@@ -152,6 +172,7 @@ for (const workers of [0, 2]) {
 }
 
 test('a finished run extended with --resume --epochs equals one trained that long from the start', async () => {
+  const { reference } = await setup();
   const short = (await run(suite(2), { outRoot: join(root, 'short'), workers: 2 })).outcome.folder;
   const { events, notices } = await run(null, { resume: short, epochs: 4, workers: 2 });
   assert.deepEqual(firstEpochs(events), { sgd_momentum: 3, adam_gru: 3, lstm_copy_adam: 3, nesterov_float64: 3 });
@@ -169,6 +190,7 @@ test('a finished run extended with --resume --epochs equals one trained that lon
 });
 
 test('--resume --epochs never shortens a run, and obeys the field\'s maximum', async () => {
+  const { reference } = await setup();
   const before = readFileSync(join(reference, suiteFile), 'utf8');
   await assert.rejects(run(null, { resume: reference, epochs: 3, workers: 0 }),
     (error: unknown) => error instanceof InputError && /--epochs 3: .* already trains sgd_momentum for 4, .* epochs; a run can be extended, not shortened: give --epochs 4 or more/.test(error.message));
@@ -177,6 +199,7 @@ test('--resume --epochs never shortens a run, and obeys the field\'s maximum', a
 });
 
 test('killed while finishing (the stream renamed whole, no summary yet): resumed from the last checkpoint without training', async () => {
+  const { reference } = await setup();
   const folder = join(root, 'finishing');
   cpSync(reference, folder, { recursive: true });
   rmSync(join(folder, 'adam_gru', 'summary.json'));
@@ -222,6 +245,7 @@ function flipByte(path: string, where: number): void {
 }
 
 test('an unusable checkpoint is never used: the experiment trains from the start, says why, and ends identical', async () => {
+  const { reference, stoppedAfterEpoch2 } = await setup();
   for (const { name, damage, says } of unusable) {
     const folder = join(root, `unusable-${unusable.findIndex((item) => item.name === name)}`);
     cpSync(stoppedAfterEpoch2, folder, { recursive: true });
@@ -238,6 +262,7 @@ test('an unusable checkpoint is never used: the experiment trains from the start
 });
 
 test('a run record edited to another configuration: the checkpoint does not fit, the experiment trains anew on the new one', async () => {
+  const { stoppedAfterEpoch2 } = await setup();
   const folder = join(root, 'edited');
   cpSync(stoppedAfterEpoch2, folder, { recursive: true });
   const path = join(folder, suiteFile);
@@ -252,6 +277,7 @@ test('a run record edited to another configuration: the checkpoint does not fit,
 });
 
 test('a finished experiment whose checkpoint was deleted is extended by training it anew', async () => {
+  const { reference } = await setup();
   const short = (await run(suite(2), { outRoot: join(root, 'short-no-checkpoint'), workers: 0 })).outcome.folder;
   rmSync(join(short, 'adam_gru', checkpointFile));
   const { events } = await run(null, { resume: short, epochs: 4, workers: 0 });
@@ -260,7 +286,8 @@ test('a finished experiment whose checkpoint was deleted is extended by training
   assert.deepEqual(records(short, 'adam_gru'), records(reference, 'adam_gru'));
 });
 
-test('readCheckpoint checks the model: the same weights in another precision do not fit', () => {
+test('readCheckpoint checks the model: the same weights in another precision do not fit', async () => {
+  const { stoppedAfterEpoch2 } = await setup();
   const dir = join(stoppedAfterEpoch2, 'sgd_momentum');
   const configs = (JSON.parse(readFileSync(join(stoppedAfterEpoch2, suiteFile), 'utf8')) as { configs: ExperimentConfig[] }).configs;
   const bytes = readFileSync(join(dir, checkpointFile));

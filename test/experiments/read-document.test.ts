@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -15,6 +15,7 @@ import { InputError } from '../../src/experiments/errors.js';
 import { loadSuite } from '../../src/experiments/suite.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vanishing-documents-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
 let count = 0;
 
 function file(text: string, extension = '.yaml'): string {

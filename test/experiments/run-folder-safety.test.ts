@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -17,6 +17,7 @@ import { lockFile, lockRunFolder } from '../../src/experiments/run-lock.js';
 import { loadSuite, resolveSuite } from '../../src/experiments/suite.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vanishing-safety-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
 
 function tinySuite(names: string[]): ReturnType<typeof resolveSuite> {
   return resolveSuite({

@@ -43,36 +43,49 @@ function records(folder: string, experiment: string): { batches: BatchRecord[]; 
   return { batches: lines('batches.jsonl'), epochs, summary: { ...summary, seconds: 0 } };
 }
 
-let sequentialFolder = '';
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+/**
+ * The sequential run the other tests compare against, made by whichever test asks first, so each
+ * test passes alone (--test-name-pattern) and in any order.
+ */
+let sequential: Promise<{ folder: string; events: string[] }> | null = null;
+function sequentialRun(): Promise<{ folder: string; events: string[] }> {
+  sequential ??= (async () => {
+    const events: string[] = [];
+    const outcome = await runSuite(smallSuite(), { outRoot: join(root, 'sequential'), workers: 0, onEvent: (event) => events.push(`${event.type}:${event.experiment}`) });
+    return { folder: outcome.folder, events };
+  })();
+  return sequential;
+}
 
 test('a suite writes suite.json and, per experiment, config, batches, epochs (JSONL and CSV) and the summary', async () => {
-  const events: string[] = [];
-  const outcome = await runSuite(smallSuite(), { outRoot: join(root, 'sequential'), workers: 0, onEvent: (event) => events.push(`${event.type}:${event.experiment}`) });
-  sequentialFolder = outcome.folder;
-  assert.match(outcome.folder, /small-\d{8}-\d{6}$/);
-  const suiteRecord = JSON.parse(readFileSync(join(outcome.folder, 'suite.json'), 'utf8')) as { experiments: string[] };
+  const { folder, events } = await sequentialRun();
+  assert.match(folder, /small-\d{8}-\d{6}$/);
+  const suiteRecord = JSON.parse(readFileSync(join(folder, 'suite.json'), 'utf8')) as { experiments: string[] };
   assert.deepEqual(suiteRecord.experiments, ['tanh', 'gru', 'blowup', 'lstm']);
   for (const name of suiteRecord.experiments) {
-    const files = readdirSync(join(outcome.folder, name)).sort();
+    const files = readdirSync(join(folder, name)).sort();
     // A finished experiment keeps its last checkpoint (for `--resume --epochs N`); a diverged one has nothing to continue.
     const checkpoint = name === 'blowup' ? [] : ['checkpoint.bin'];
     assert.deepEqual(files, ['batches.jsonl', ...checkpoint, 'config.json', 'epochs.csv', 'epochs.jsonl', 'summary.json'], name);
-    const config = JSON.parse(readFileSync(join(outcome.folder, name, 'config.json'), 'utf8')) as { name: string; training: { learning_rate: number } };
+    const config = JSON.parse(readFileSync(join(folder, name, 'config.json'), 'utf8')) as { name: string; training: { learning_rate: number } };
     assert.equal(config.name, name);
   }
-  const tanh = records(outcome.folder, 'tanh');
+  const tanh = records(folder, 'tanh');
   assert.equal(tanh.batches.length, 2 * 6, '96 samples / 16 per batch × 2 epochs');
   assert.equal(tanh.epochs.length, 2);
   assert.equal(tanh.batches.filter((b) => b.hiddenGradientNorms !== undefined).length, 2 * 3, 'every 2nd batch');
   assert.equal(tanh.summary.status, 'finished');
   assert.equal(tanh.summary.parameterNames.length, 3 * 4 + 2);
-  const csv = readFileSync(join(outcome.folder, 'tanh', 'epochs.csv'), 'utf8').trim().split('\n');
+  const csv = readFileSync(join(folder, 'tanh', 'epochs.csv'), 'utf8').trim().split('\n');
   assert.equal(csv.length, 3);
   assert.match(csv[0], /^epoch,batches,mean_loss,.*grad_norm:rnn\.weight_ih_l0/);
   assert.ok(events.includes('done:lstm') && events.includes('epoch:gru'));
 });
 
 test('a diverging experiment is recorded as diverged and the suite goes on', async () => {
+  const sequentialFolder = (await sequentialRun()).folder;
   const blowup = records(sequentialFolder, 'blowup');
   assert.equal(blowup.summary.status, 'diverged');
   assert.equal(blowup.summary.verdict.kind, 'diverged');
@@ -81,6 +94,7 @@ test('a diverging experiment is recorded as diverged and the suite goes on', asy
 });
 
 test('two workers give bit-identical records to a sequential run', async () => {
+  const sequentialFolder = (await sequentialRun()).folder;
   const outcome = await runSuite(smallSuite(), { outRoot: join(root, 'parallel'), workers: 2 });
   for (const name of ['tanh', 'gru', 'blowup', 'lstm']) {
     assert.deepEqual(records(outcome.folder, name), records(sequentialFolder, name), name);
@@ -88,6 +102,7 @@ test('two workers give bit-identical records to a sequential run', async () => {
 });
 
 test('resume after a simulated kill keeps finished experiments and reruns the unfinished one identically', async () => {
+  const sequentialFolder = (await sequentialRun()).folder;
   const outcome = await runSuite(smallSuite(), { outRoot: join(root, 'resume'), workers: 0 });
   const killed = join(outcome.folder, 'gru');
   // As if killed mid-epoch: no summary, batches still streaming into the partial file.

@@ -3,7 +3,7 @@
  * field path and the value; defaults merge as documented; the shipped presets are valid.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,6 +12,7 @@ import { listPresets } from '../../src/experiments/presets.js';
 import { loadSuite, resolveSuite } from '../../src/experiments/suite.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'vanishing-suite-'));
+test.after(() => rmSync(folder, { recursive: true, force: true }));
 
 function problemsOf(text: string, name = 'suite.yaml', overrides = {}): string[] {
   const path = join(folder, name);

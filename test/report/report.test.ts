@@ -4,7 +4,7 @@
  * `report.html` renders every chart in headless Chromium with no console error and no network.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -13,9 +13,12 @@ import { runSuite } from '../../src/experiments/run-suite.js';
 import { resolveSuite } from '../../src/experiments/suite.js';
 import type { EpochRecord } from '../../src/record/metrics.js';
 import { buildComparisonReport, buildReport, ReportInputError } from '../../src/report/index.js';
+import { logBars } from '../../src/report/chart-kinds.js';
+import { chartToSvg, rasterScale, svgToPng } from '../../src/report/render.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vanishing-report-'));
 const plotsDir = join(root, 'plots');
+test.after(() => rmSync(root, { recursive: true, force: true }));
 
 async function makeRun(): Promise<string> {
   const suite = resolveSuite({
@@ -45,7 +48,15 @@ async function makeRun(): Promise<string> {
   return outcome.folder;
 }
 
-const runFolder = makeRun();
+/**
+ * The small run and its report, made by whichever test asks first: every test passes alone
+ * (--test-name-pattern) and in any order, and a test that needs neither does not train.
+ */
+let made: Promise<{ folder: string; report: Awaited<ReturnType<typeof buildReport>> }> | null = null;
+function reported(): Promise<{ folder: string; report: Awaited<ReturnType<typeof buildReport>> }> {
+  made ??= makeRun().then(async (folder) => ({ folder, report: await buildReport(folder) }));
+  return made;
+}
 
 function pngOf(path: string): PNG {
   return PNG.sync.read(readFileSync(path));
@@ -66,8 +77,7 @@ function greyVariance(png: PNG): number {
 }
 
 test('every expected PNG exists, is at least 1500×900 (10×6 in at 150 dpi) and is not blank', async () => {
-  const folder = await runFolder;
-  const report = await buildReport(folder);
+  const { folder, report } = await reported();
   const perExperiment = ['training_loss', 'grad_norms', 'grad_per_layer', 'grad_heatmap', 'grad_norms_last_10', 'grad_through_time', 'grad_time_profile', 'grad_histograms', 'weight_histograms', 'saturation'];
   const suffixes = ['vanilla_no_mitigation', 'gru_gru_cell', 'residual_residual_connections', 'lstm_regression'];
   const expected = [
@@ -85,12 +95,21 @@ test('every expected PNG exists, is at least 1500×900 (10×6 in at 150 dpi) and
 });
 
 test('a chart with many parameters grows tall enough for every name', async () => {
-  const png = pngOf(join(plotsDir, 'grad_per_layer_residual_residual_connections.png'));
-  assert.ok(png.height >= 900);
+  // A bar per parameter: 10 fit the standard 600 CSS px (900 px at 1.5×); 100 need a row each,
+  // at least 16 CSS px for an 11 px name, and every name must be drawn (none dropped for overlap).
+  const bars = (count: number) => Array.from({ length: count }, (_, i) => ({ label: `rnn.weight_hh_l${i}`, value: 10 ** (-i / 20) }));
+  const text = { title: 'Gradient Norm per Layer', xTitle: 'mean gradient L2 norm', yTitle: 'parameter' };
+  const few = svgToPng(await chartToSvg(logBars(text, bars(10))));
+  const manySvg = await chartToSvg(logBars(text, bars(100)));
+  const many = svgToPng(manySvg);
+  assert.ok(few.height >= 900 && few.height < 1000, `10 bars: ${few.height} px high`);
+  assert.ok(many.height >= 100 * 16 * rasterScale, `100 bars: ${many.height} px high, under 16 CSS px a name`);
+  const drawn = new Set([...manySvg.matchAll(/>(rnn\.weight_hh_l\d+)</g)].map((match) => match[1]));
+  assert.equal(drawn.size, 100, `${drawn.size} of 100 names drawn`);
 });
 
 test('report.html is self-contained: no external resources, verdicts, evidence, configs and PNG links inside', async () => {
-  const html = readFileSync(join(await runFolder, 'report.html'), 'utf8');
+  const html = readFileSync((await reported()).report.report, 'utf8');
   assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=|<img[^>]+src="?https?:|url\(https?:/i);
   for (const name of ['tanh_zeros', 'gru', 'blowup', 'adding']) assert.ok(html.includes(`id="experiment-${name}"`), name);
   assert.match(html, /diverged/);
@@ -123,8 +142,8 @@ async function openReport(file: string, width = 1280) {
 }
 
 test('report.html draws every chart in headless Chromium, with tooltips, no console error and no network', { skip: noChromium }, async () => {
-  const folder = await runFolder;
-  const { browser, page, errors, requests } = await openReport(join(folder, 'report.html'), 1200);
+  const { report } = await reported();
+  const { browser, page, errors, requests } = await openReport(report.report, 1200);
   try {
     // Charts draw as they scroll into view; drawAll opens every section and draws the rest.
     await page.evaluate('window.vanishing.drawAll().then(() => true)');
@@ -144,8 +163,6 @@ test('report.html draws every chart in headless Chromium, with tooltips, no cons
       }
     }
     assert.ok(shown, 'hovering the loss chart shows a tooltip');
-    mkdirSync('test-artifacts', { recursive: true });
-    await page.screenshot({ path: join('test-artifacts', 'report.png') });
     assert.deepEqual(errors, []);
     assert.deepEqual(requests, []);
   } finally {
@@ -154,10 +171,8 @@ test('report.html draws every chart in headless Chromium, with tooltips, no cons
 });
 
 test('an experiment unchecked in the side panel leaves every chart, the table and its section', { skip: noChromium }, async () => {
-  const folder = await runFolder;
-  // Passes alone too: the report is drawn here when no earlier test drew it.
-  if (!existsSync(join(folder, 'report.html'))) await buildReport(folder);
-  const { browser, page, errors } = await openReport(join(folder, 'report.html'));
+  const { report } = await reported();
+  const { browser, page, errors } = await openReport(report.report);
   try {
     await page.evaluate('window.vanishing.drawAll().then(() => true)');
     const filterable = ['chart-compare_depth_profile', 'chart-compare_time_profile', 'chart-compare_loss', 'chart-compare_accuracy', 'curve-loss', 'curve-norm'];
@@ -182,8 +197,8 @@ test('an experiment unchecked in the side panel leaves every chart, the table an
 });
 
 test('the smoothing slider changes a training curve, a brush on the strip zooms it, a double-click resets', { skip: noChromium }, async () => {
-  const folder = await runFolder;
-  const { browser, page, errors } = await openReport(join(folder, 'report.html'));
+  const { report } = await reported();
+  const { browser, page, errors } = await openReport(report.report);
   try {
     await page.evaluate('window.vanishing.drawAll().then(() => true)');
     await page.evaluate('window.vanishing.setSmoothing(0)');
@@ -220,8 +235,8 @@ test('the smoothing slider changes a training curve, a brush on the strip zooms 
 });
 
 test('a chart downloads as CSV with its rows, and as SVG', { skip: noChromium }, async () => {
-  const folder = await runFolder;
-  const { browser, page, errors } = await openReport(join(folder, 'report.html'));
+  const { report } = await reported();
+  const { browser, page, errors } = await openReport(report.report);
   try {
     await page.locator('#chart-compare_loss').scrollIntoViewIfNeeded();
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('button[data-chart="chart-compare_loss"][data-download="csv"]')]);

@@ -321,7 +321,7 @@ function wrap(addon: NativeAddon, settings: KernelSettings): Kernels {
   };
   return {
     // The variant is part of the name, so the run records and the CLI's start line say which ran.
-    name: `native ${addon.variant}`,
+    name: flush ? `native ${addon.variant}, denormals flushed` : `native ${addon.variant}`,
     settings,
     withSettings(changes) {
       const next: KernelSettings = { ...settings, ...changes };

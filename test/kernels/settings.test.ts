@@ -50,3 +50,10 @@ test('the kernels notice says how denormals are treated', { skip: loadNativeKern
   const expected = defaultKernels().settings.denormals === 'flush' ? /denormals flushed to zero \(VANISHING_DENORMALS=flush\)/ : /IEEE denormals/;
   assert.match(kernelsNotice(), expected);
 });
+
+test('native kernels with denormals flushed say so in their name (the start line and the run records show it)', { skip: loadNativeKernels().ok ? false : 'no native kernels' }, () => {
+  const native = loadNativeKernels();
+  assert.ok(native.ok);
+  assert.equal(native.kernels.withSettings({ denormals: 'ieee' }).name, `native ${native.variant}`);
+  assert.equal(native.kernels.withSettings({ denormals: 'flush' }).name, `native ${native.variant}, denormals flushed`);
+});

@@ -156,6 +156,7 @@ long countZero(const float* x, long n) {
 }
 
 // gates is B×4H (i, f, g, o); cPrev, c, tanhC, h are B×H.
+// The arithmetic of src/model/lstm-layer.ts's equations (2)-(4); the derivation lives there.
 void lstmPointwiseForward(long batch, long hidden, float* gates, const float* cPrev, float* c, float* tanhC, float* h) {
   const long H = hidden;
   for (long b = 0; b < batch; ++b) {
@@ -179,6 +180,7 @@ void lstmPointwiseForward(long batch, long hidden, float* gates, const float* cP
   }
 }
 
+// The arithmetic of src/model/lstm-layer.ts's equations (5)-(8); the derivation lives there.
 void lstmPointwiseBackward(long batch, long hidden, const float* gates, const float* cPrev, const float* tanhC, const float* dh, float* dc,
                            float* dGates) {
   const long H = hidden;
@@ -203,6 +205,7 @@ void lstmPointwiseBackward(long batch, long hidden, const float* gates, const fl
 }
 
 // inputGates, hiddenGates, gateActivations are B×3H (r, z, n); hPrev and h are B×H.
+// The arithmetic of src/model/gru-layer.ts's equations (3)-(5); the derivation lives there.
 void gruPointwiseForward(long batch, long hidden, const float* inputGates, const float* hiddenGates, const float* hPrev,
                          float* gateActivations, float* h) {
   const long H = hidden;
@@ -223,6 +226,7 @@ void gruPointwiseForward(long batch, long hidden, const float* inputGates, const
   }
 }
 
+// The arithmetic of src/model/gru-layer.ts's equations (6)-(9) (not the W_hh term); the derivation lives there.
 void gruPointwiseBackward(long batch, long hidden, const float* hiddenGates, const float* hPrev, const float* gateActivations,
                           const float* dh, float* dInputGates, float* dHiddenGates, float* dhPrev) {
   const long H = hidden;

@@ -202,6 +202,7 @@ export const tsKernels: Kernels = {
     return count;
   },
 
+  // The arithmetic of lstm-layer.ts's equations (2)-(4); the derivation lives there.
   lstmPointwiseForward(batch, hidden, gates, gatesOffset, cPrev, cPrevOffset, c, cOffset, tanhC, tanhCOffset, h, hOffset) {
     const H = hidden;
     for (let b = 0; b < batch; b++) {
@@ -225,6 +226,7 @@ export const tsKernels: Kernels = {
     }
   },
 
+  // The arithmetic of lstm-layer.ts's equations (5)-(8); the derivation lives there.
   lstmPointwiseBackward(batch, hidden, gates, gatesOffset, cPrev, cPrevOffset, tanhC, tanhCOffset, dh, dhOffset, dc, dcOffset, dGates, dGatesOffset) {
     const H = hidden;
     for (let b = 0; b < batch; b++) {
@@ -249,6 +251,7 @@ export const tsKernels: Kernels = {
     }
   },
 
+  // The arithmetic of gru-layer.ts's equations (3)-(5); the derivation lives there.
   gruPointwiseForward(batch, hidden, inputGates, inputGatesOffset, hiddenGates, hiddenGatesOffset, hPrev, hPrevOffset, gateActivations, gateActivationsOffset, h, hOffset) {
     const H = hidden;
     for (let b = 0; b < batch; b++) {
@@ -268,6 +271,7 @@ export const tsKernels: Kernels = {
     }
   },
 
+  // The arithmetic of gru-layer.ts's equations (6)-(9) (not the W_hh term); the derivation lives there.
   gruPointwiseBackward(batch, hidden, hiddenGates, hiddenGatesOffset, hPrev, hPrevOffset, gateActivations, gateActivationsOffset, dh, dhOffset, dInputGates, dInputGatesOffset, dHiddenGates, dHiddenGatesOffset, dhPrev, dhPrevOffset) {
     const H = hidden;
     for (let b = 0; b < batch; b++) {

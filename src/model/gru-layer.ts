@@ -1,26 +1,38 @@
 /**
- * GRU layer with PyTorch's `nn.GRU` equations and layout (gates r, z, n stacked in rows):
+ * GRU layer with PyTorch's `nn.GRU` equations and layout (gates r, z, n stacked in rows).
  *
- *   [i_r i_z i_n] = x_t W_ihᵀ + b_ih,   [h_r h_z h_n] = h_{t-1} W_hhᵀ + b_hh
- *   r = σ(i_r + h_r),  z = σ(i_z + h_z),  n = tanh(i_n + r·h_n),  h_t = (1−z)·n + z·h_{t-1}
+ * Forward, per step t (h_{-1} = 0):
+ *   (1) [i_r i_z i_n] = x_t W_ihᵀ + b_ih
+ *   (2) [h_r h_z h_n] = h_{t-1} W_hhᵀ + b_hh
+ *   (3) r = σ(i_r + h_r),   z = σ(i_z + h_z)
+ *   (4) n = tanh(i_n + r ⊙ h_n)                 [PyTorch's form: r multiplies W_hn h + b_hn]
+ *   (5) h_t = (1−z) ⊙ n + z ⊙ h_{t-1}
  *
- * The hidden bias b_hn sits inside r·(…), so unlike the RNN and LSTM the two biases cannot be
- * merged. Shapes: x is [T, B, I], h is [T, B, H], gate buffers [T, B, 3H];
+ * The hidden bias b_hn sits inside r ⊙ (…), so unlike the RNN and LSTM the two biases cannot be
+ * merged, and h_n must be kept per step (hiddenGates) for the backward pass.
+ *
+ * Backward, with dh_t = dL/dh_t in total (from the layer above, from (5) at t+1 and from (2) at
+ * t+1; both added in backward() before the pointwise call), σ' = σ(1−σ), tanh' = 1 − tanh²:
+ *   (6) dn_pre = dh_t ⊙ (1−z) ⊙ (1−n²)                  [∂h_t/∂n = 1−z; n_pre = i_n + r ⊙ h_n]
+ *       dz_pre = dh_t ⊙ (h_{t-1} − n) ⊙ z(1−z)          [∂h_t/∂z = h_{t-1} − n]
+ *   (7) dr_pre = dn_pre ⊙ h_n ⊙ r(1−r)                  [∂n_pre/∂r = h_n]
+ *   (8) d[i_r i_z i_n] = [dr_pre  dz_pre  dn_pre]
+ *       d[h_r h_z h_n] = [dr_pre  dz_pre  dn_pre ⊙ r]   [∂n_pre/∂h_n = r; r and z add i and h]
+ *   (9) dh_{t-1} = z ⊙ dh_t  +  d[h_r h_z h_n] W_hh      [direct path of (5), then (2)]
+ *  (10) dW_ih = Σ_t d[i]_tᵀ x_t,  dW_hh = Σ_t d[h]_tᵀ h_{t-1},  db_ih = Σ d[i],  db_hh = Σ d[h]
+ * The kernels' gruPointwiseForward/Backward do the arithmetic of (3)-(9) per element (the W_hh
+ * term of (9) is a GEMM here); this file says what it means.
+ *
+ * Shapes: x is [T, B, I], h is [T, B, H], gate buffers [T, B, 3H];
  * W_ih is [3H, I], W_hh is [3H, H], biases [3H].
  */
 import type { FloatArray, Kernels } from '../kernels/kernels.js';
-import type { Dtype, Parameter } from './parameters.js';
-import { allocate, createParameter } from './parameters.js';
-import type { RecurrentLayer } from './recurrent-layer.js';
+import { RecurrentLayerBase } from './layer-skeleton.js';
+import type { Dtype } from './parameters.js';
+import { allocate } from './parameters.js';
+import { backpropagate, project } from './products.js';
 
-export class GruLayer implements RecurrentLayer {
-  readonly parameters: readonly Parameter[];
-  private readonly weightInput: Parameter;
-  private readonly weightHidden: Parameter;
-  private readonly biasInput: Parameter;
-  private readonly biasHidden: Parameter;
-  private capacity = 0;
-  private batchCapacity = 0;
+export class GruLayer extends RecurrentLayerBase {
   /** h_t, [T, B, H]. */
   private hidden: FloatArray;
   /** x_t W_ihᵀ + b_ih, [T, B, 3H]. */
@@ -40,20 +52,8 @@ export class GruLayer implements RecurrentLayer {
   /** The zero state h_{-1}, [B, H]. */
   private zeroState: FloatArray;
 
-  constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
-    namePrefix: string,
-    layerSuffix: string,
-    private readonly dtype: Dtype,
-    private readonly kernels: Kernels,
-  ) {
-    const G = 3 * hiddenSize;
-    this.weightInput = createParameter(`${namePrefix}weight_ih_${layerSuffix}`, [G, inputSize], dtype);
-    this.weightHidden = createParameter(`${namePrefix}weight_hh_${layerSuffix}`, [G, hiddenSize], dtype);
-    this.biasInput = createParameter(`${namePrefix}bias_ih_${layerSuffix}`, [G], dtype);
-    this.biasHidden = createParameter(`${namePrefix}bias_hh_${layerSuffix}`, [G], dtype);
-    this.parameters = [this.weightInput, this.weightHidden, this.biasInput, this.biasHidden];
+  constructor(inputSize: number, hiddenSize: number, namePrefix: string, layerSuffix: string, dtype: Dtype, kernels: Kernels) {
+    super(inputSize, hiddenSize, 3, namePrefix, layerSuffix, dtype, kernels);
     this.hidden = this.inputGates = this.hiddenGates = this.gateActivations = allocate(dtype, 0);
     this.dInputGates = this.dHiddenGates = allocate(dtype, 0);
     this.dHidden = this.dHiddenDirect = this.zeroState = allocate(dtype, 0);
@@ -63,23 +63,21 @@ export class GruLayer implements RecurrentLayer {
     return this.hidden;
   }
 
-  private reserve(steps: number, batch: number): void {
+  protected allocateSequence(rows: number): void {
     const H = this.hiddenSize;
-    if (steps * batch > this.capacity) {
-      this.capacity = steps * batch;
-      this.hidden = allocate(this.dtype, this.capacity * H);
-      this.inputGates = allocate(this.dtype, this.capacity * 3 * H);
-      this.hiddenGates = allocate(this.dtype, this.capacity * 3 * H);
-      this.gateActivations = allocate(this.dtype, this.capacity * 3 * H);
-      this.dInputGates = allocate(this.dtype, this.capacity * 3 * H);
-      this.dHiddenGates = allocate(this.dtype, this.capacity * 3 * H);
-    }
-    if (batch > this.batchCapacity) {
-      this.batchCapacity = batch;
-      this.dHidden = allocate(this.dtype, batch * H);
-      this.dHiddenDirect = allocate(this.dtype, batch * H);
-      this.zeroState = allocate(this.dtype, batch * H);
-    }
+    this.hidden = allocate(this.dtype, rows * H);
+    this.inputGates = allocate(this.dtype, rows * 3 * H);
+    this.hiddenGates = allocate(this.dtype, rows * 3 * H);
+    this.gateActivations = allocate(this.dtype, rows * 3 * H);
+    this.dInputGates = allocate(this.dtype, rows * 3 * H);
+    this.dHiddenGates = allocate(this.dtype, rows * 3 * H);
+  }
+
+  protected allocateStep(batch: number): void {
+    const H = this.hiddenSize;
+    this.dHidden = allocate(this.dtype, batch * H);
+    this.dHiddenDirect = allocate(this.dtype, batch * H);
+    this.zeroState = allocate(this.dtype, batch * H);
   }
 
   forward(input: FloatArray, steps: number, batch: number): void {
@@ -89,10 +87,10 @@ export class GruLayer implements RecurrentLayer {
     const G = 3 * H;
     const block = batch * H;
     const gateBlock = batch * G;
-    k.gemm(false, true, steps * batch, G, this.inputSize, input, 0, this.weightInput.data, 0, this.inputGates, 0, false);
+    project(k, input, 0, steps * batch, this.weightInput.data, G, this.inputSize, this.inputGates, 0, 'overwrite');
     k.addBiasRows(this.inputGates, 0, steps * batch, G, this.biasInput.data, 0);
     for (let t = 0; t < steps; t++) {
-      if (t > 0) k.gemm(false, true, batch, G, H, this.hidden, (t - 1) * block, this.weightHidden.data, 0, this.hiddenGates, t * gateBlock, false);
+      if (t > 0) project(k, this.hidden, (t - 1) * block, batch, this.weightHidden.data, G, H, this.hiddenGates, t * gateBlock, 'overwrite');
       else k.fill(this.hiddenGates, 0, gateBlock, 0);
       k.addBiasRows(this.hiddenGates, t * gateBlock, batch, G, this.biasHidden.data, 0);
       const previous = t > 0 ? this.hidden : this.zeroState;
@@ -121,7 +119,7 @@ export class GruLayer implements RecurrentLayer {
       if (t < steps - 1) {
         // forward at t+1: h_{t+1} = … + z·h_t and hiddenGates_{t+1} = h_t W_hhᵀ + b_hh.
         k.axpy(block, 1, this.dHiddenDirect, 0, dh, 0);
-        k.gemm(false, false, batch, H, G, this.dHiddenGates, (t + 1) * gateBlock, this.weightHidden.data, 0, dh, 0, true);
+        backpropagate(k, this.dHiddenGates, (t + 1) * gateBlock, batch, this.weightHidden.data, G, H, dh, 0, 'accumulate');
       }
       hiddenGradientNorms[t] = Math.sqrt(k.sumOfSquares(dh, 0, block));
       const previous = t > 0 ? this.hidden : this.zeroState;
@@ -131,12 +129,9 @@ export class GruLayer implements RecurrentLayer {
         this.dInputGates, t * gateBlock, this.dHiddenGates, t * gateBlock, this.dHiddenDirect, 0,
       );
     }
-    const rows = steps * batch;
-    k.gemm(true, false, G, this.inputSize, rows, this.dInputGates, 0, input, 0, this.weightInput.grad, 0, true);
-    if (steps > 1) k.gemm(true, false, G, H, rows - batch, this.dHiddenGates, gateBlock, this.hidden, 0, this.weightHidden.grad, 0, true);
-    k.accumulateColumnSums(this.biasInput.grad, 0, this.dInputGates, 0, rows, G);
-    k.accumulateColumnSums(this.biasHidden.grad, 0, this.dHiddenGates, 0, rows, G);
-    if (dInput !== null) k.gemm(false, false, rows, this.inputSize, G, this.dInputGates, 0, this.weightInput.data, 0, dInput, 0, accumulateInput);
+    // (10): d[i] and d[h] differ only in n's third (d h_n = dn_pre ⊙ r); dW_hh pairs d[h][1..T-1]
+    // with h[0..T-2] (the one-step shift, explained in layer-skeleton.ts).
+    this.accumulateParameterGradients(input, this.dInputGates, this.dHiddenGates, this.hidden, dInput, accumulateInput, steps, batch);
   }
 
   saturatedFraction(steps: number, batch: number): number {

@@ -6,6 +6,7 @@
 import type { FloatArray, Kernels } from '../kernels/kernels.js';
 import type { Dtype, Parameter } from './parameters.js';
 import { allocate, createParameter } from './parameters.js';
+import { accumulateWeightGradient, backpropagate, project } from './products.js';
 
 export class LinearHead {
   readonly weight: Parameter;
@@ -39,7 +40,7 @@ export class LinearHead {
       this.dLogits = allocate(this.dtype, rows * this.outputSize);
     }
     const O = this.outputSize;
-    this.kernels.gemm(false, true, rows, O, this.hiddenSize, hidden, hiddenOffset, this.weight.data, 0, this.logits, 0, false);
+    project(this.kernels, hidden, hiddenOffset, rows, this.weight.data, O, this.hiddenSize, this.logits, 0, 'overwrite');
     this.kernels.addBiasRows(this.logits, 0, rows, O, this.bias.data, 0);
   }
 
@@ -53,8 +54,8 @@ export class LinearHead {
     const O = this.outputSize;
     const H = this.hiddenSize;
     const dLogitsOffset = logitsRow * O;
-    k.gemm(true, false, O, H, rows, this.dLogits, dLogitsOffset, hidden, hiddenOffset, this.weight.grad, 0, true);
+    accumulateWeightGradient(k, this.dLogits, dLogitsOffset, hidden, hiddenOffset, rows, this.weight.grad, O, H);
     k.accumulateColumnSums(this.bias.grad, 0, this.dLogits, dLogitsOffset, rows, O);
-    k.gemm(false, false, rows, H, O, this.dLogits, dLogitsOffset, this.weight.data, 0, dHidden, dHiddenOffset, false);
+    backpropagate(k, this.dLogits, dLogitsOffset, rows, this.weight.data, O, H, dHidden, dHiddenOffset, 'overwrite');
   }
 }

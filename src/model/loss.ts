@@ -19,7 +19,9 @@ export interface LossValue {
  * targets are time-major like the logits: Int32Array class ids, one per row, for cross-entropy;
  * a float array of rows × classes values for MSE. With `rowsPerStep` (the batch size of a head
  * at every step) cross-entropy also counts the correct rows step by step, so a task can score
- * only the steps that matter (the copy task's recall).
+ * only the steps that matter (the copy task's recall), into `correctPerStep` when given (a buffer
+ * of exactly rows / rowsPerStep entries the caller keeps, so a training step allocates nothing;
+ * the returned counts are then that buffer, overwritten by the next call).
  */
 export function computeLoss(
   kind: LossKind,
@@ -30,6 +32,7 @@ export function computeLoss(
   targets: Int32Array | FloatArray,
   dLogits: FloatArray,
   rowsPerStep?: number,
+  correctPerStep?: Int32Array,
 ): LossValue {
   if (kind === 'cross_entropy') {
     if (rowsPerStep === undefined) {
@@ -37,15 +40,15 @@ export function computeLoss(
       return { loss: lossSum / rows, correct, correctPerStep: null };
     }
     const steps = rows / rowsPerStep;
-    const correctPerStep = new Int32Array(steps);
+    const counts = correctPerStep !== undefined && correctPerStep.length === steps ? correctPerStep : new Int32Array(steps);
     let lossSum = 0;
     for (let t = 0; t < steps; t++) {
       const first = t * rowsPerStep;
       const step = kernels.softmaxCrossEntropy(rowsPerStep, classes, logits, first * classes, targets as Int32Array, first, dLogits, first * classes, 1 / rows);
       lossSum += step.lossSum;
-      correctPerStep[t] = step.correct;
+      counts[t] = step.correct;
     }
-    return { loss: lossSum / rows, correct: correctPerStep.reduce((sum, c) => sum + c, 0), correctPerStep };
+    return { loss: lossSum / rows, correct: counts.reduce((sum, c) => sum + c, 0), correctPerStep: counts };
   }
   const n = rows * classes;
   const sum = kernels.squaredError(n, logits, 0, targets as FloatArray, 0, dLogits, 0, 1 / n);

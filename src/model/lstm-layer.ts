@@ -1,26 +1,38 @@
 /**
- * LSTM layer with PyTorch's `nn.LSTM` equations and layout (gates i, f, g, o stacked in rows):
+ * LSTM layer with PyTorch's `nn.LSTM` equations and layout (gates i, f, g, o stacked in rows).
  *
- *   [i f g o]_t = x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh      (then σ, σ, tanh, σ)
- *   c_t = f·c_{t-1} + i·g,   h_t = o·tanh(c_t),   h_{-1} = c_{-1} = 0
+ * Forward, per step t (h_{-1} = c_{-1} = 0):
+ *   (1) a_t = [a_i a_f a_g a_o] = x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh
+ *   (2) i = σ(a_i),  f = σ(a_f),  g = tanh(a_g),  o = σ(a_o)
+ *   (3) c_t = f ⊙ c_{t-1} + i ⊙ g
+ *   (4) h_t = o ⊙ tanh(c_t)
+ *
+ * Backward. Write dX for dL/dX and use σ'(a) = σ(1−σ), tanh'(a) = 1 − tanh²(a), both from the
+ * saved activations so no pre-activation needs keeping. dh_t arrives from the layer above plus
+ * a_{t+1}'s use of h_t (da_{t+1} W_hh, added in backward() before the pointwise call); c_t is
+ * used by h_t (4) and by c_{t+1} (3), so its gradient has two terms too:
+ *   (5) dc_t = f_{t+1} ⊙ dc_{t+1}  +  dh_t ⊙ o ⊙ (1 − tanh²c_t)        [the first term is the carry]
+ *   (6) da_o = dh_t ⊙ tanh(c_t) ⊙ o(1−o)                              [∂h_t/∂o = tanh c_t]
+ *   (7) da_i = dc_t ⊙ g ⊙ i(1−i),   da_f = dc_t ⊙ c_{t-1} ⊙ f(1−f),   da_g = dc_t ⊙ i ⊙ (1−g²)
+ *                                                                      [∂c_t/∂i = g, ∂/∂f = c_{t-1}, ∂/∂g = i]
+ *   (8) carry to step t−1: f ⊙ dc_t;   dh_{t-1} += da_t W_hh;   dx_t = da_t W_ih
+ *   (9) dW_ih = Σ_t da_tᵀ x_t,  dW_hh = Σ_t da_tᵀ h_{t-1},  db_ih = db_hh = Σ_t Σ_batch da_t
+ * The kernels' lstmPointwiseForward/Backward do the arithmetic of (2)-(8) per element; this file
+ * says what it means. Gates are overwritten in place by their activations (forward) so the
+ * backward pass reads i, f, g, o, not a.
  *
  * Shapes: x is [T, B, I], h and c are [T, B, H], gates are [T, B, 4H];
  * W_ih is [4H, I], W_hh is [4H, H], biases [4H].
  */
 import type { FloatArray, Kernels } from '../kernels/kernels.js';
-import type { Dtype, Parameter } from './parameters.js';
-import { allocate, createParameter } from './parameters.js';
-import type { RecurrentLayer } from './recurrent-layer.js';
+import { RecurrentLayerBase } from './layer-skeleton.js';
+import type { Dtype } from './parameters.js';
+import { allocate } from './parameters.js';
+import { backpropagate, project } from './products.js';
 
-export class LstmLayer implements RecurrentLayer {
-  readonly parameters: readonly Parameter[];
-  private readonly weightInput: Parameter;
-  private readonly weightHidden: Parameter;
-  private readonly biasInput: Parameter;
-  private readonly biasHidden: Parameter;
+export class LstmLayer extends RecurrentLayerBase {
+  /** b_ih + b_hh, so the forward pass adds one bias row instead of two. */
   private readonly combinedBias: FloatArray;
-  private capacity = 0;
-  private batchCapacity = 0;
   /** h_t, [T, B, H]. */
   private hidden: FloatArray;
   /** c_t, [T, B, H]. */
@@ -38,21 +50,9 @@ export class LstmLayer implements RecurrentLayer {
   /** The zero state h_{-1} = c_{-1}, [B, H]. */
   private zeroState: FloatArray;
 
-  constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
-    namePrefix: string,
-    layerSuffix: string,
-    private readonly dtype: Dtype,
-    private readonly kernels: Kernels,
-  ) {
-    const G = 4 * hiddenSize;
-    this.weightInput = createParameter(`${namePrefix}weight_ih_${layerSuffix}`, [G, inputSize], dtype);
-    this.weightHidden = createParameter(`${namePrefix}weight_hh_${layerSuffix}`, [G, hiddenSize], dtype);
-    this.biasInput = createParameter(`${namePrefix}bias_ih_${layerSuffix}`, [G], dtype);
-    this.biasHidden = createParameter(`${namePrefix}bias_hh_${layerSuffix}`, [G], dtype);
-    this.parameters = [this.weightInput, this.weightHidden, this.biasInput, this.biasHidden];
-    this.combinedBias = allocate(dtype, G);
+  constructor(inputSize: number, hiddenSize: number, namePrefix: string, layerSuffix: string, dtype: Dtype, kernels: Kernels) {
+    super(inputSize, hiddenSize, 4, namePrefix, layerSuffix, dtype, kernels);
+    this.combinedBias = allocate(dtype, 4 * hiddenSize);
     this.hidden = this.cell = this.tanhCell = this.gates = this.dGates = allocate(dtype, 0);
     this.dHidden = this.dCell = this.zeroState = allocate(dtype, 0);
   }
@@ -61,22 +61,20 @@ export class LstmLayer implements RecurrentLayer {
     return this.hidden;
   }
 
-  private reserve(steps: number, batch: number): void {
+  protected allocateSequence(rows: number): void {
     const H = this.hiddenSize;
-    if (steps * batch > this.capacity) {
-      this.capacity = steps * batch;
-      this.hidden = allocate(this.dtype, this.capacity * H);
-      this.cell = allocate(this.dtype, this.capacity * H);
-      this.tanhCell = allocate(this.dtype, this.capacity * H);
-      this.gates = allocate(this.dtype, this.capacity * 4 * H);
-      this.dGates = allocate(this.dtype, this.capacity * 4 * H);
-    }
-    if (batch > this.batchCapacity) {
-      this.batchCapacity = batch;
-      this.dHidden = allocate(this.dtype, batch * H);
-      this.dCell = allocate(this.dtype, batch * H);
-      this.zeroState = allocate(this.dtype, batch * H);
-    }
+    this.hidden = allocate(this.dtype, rows * H);
+    this.cell = allocate(this.dtype, rows * H);
+    this.tanhCell = allocate(this.dtype, rows * H);
+    this.gates = allocate(this.dtype, rows * 4 * H);
+    this.dGates = allocate(this.dtype, rows * 4 * H);
+  }
+
+  protected allocateStep(batch: number): void {
+    const H = this.hiddenSize;
+    this.dHidden = allocate(this.dtype, batch * H);
+    this.dCell = allocate(this.dtype, batch * H);
+    this.zeroState = allocate(this.dtype, batch * H);
   }
 
   forward(input: FloatArray, steps: number, batch: number): void {
@@ -88,10 +86,10 @@ export class LstmLayer implements RecurrentLayer {
     const gateBlock = batch * G;
     k.copy(this.biasInput.data, 0, this.combinedBias, 0, G);
     k.axpy(G, 1, this.biasHidden.data, 0, this.combinedBias, 0);
-    k.gemm(false, true, steps * batch, G, this.inputSize, input, 0, this.weightInput.data, 0, this.gates, 0, false);
+    project(k, input, 0, steps * batch, this.weightInput.data, G, this.inputSize, this.gates, 0, 'overwrite');
     k.addBiasRows(this.gates, 0, steps * batch, G, this.combinedBias, 0);
     for (let t = 0; t < steps; t++) {
-      if (t > 0) k.gemm(false, true, batch, G, H, this.hidden, (t - 1) * block, this.weightHidden.data, 0, this.gates, t * gateBlock, true);
+      if (t > 0) project(k, this.hidden, (t - 1) * block, batch, this.weightHidden.data, G, H, this.gates, t * gateBlock, 'accumulate');
       const previousCell = t > 0 ? this.cell : this.zeroState;
       const previousOffset = t > 0 ? (t - 1) * block : 0;
       k.lstmPointwiseForward(batch, H, this.gates, t * gateBlock, previousCell, previousOffset, this.cell, t * block, this.tanhCell, t * block, this.hidden, t * block);
@@ -117,18 +115,15 @@ export class LstmLayer implements RecurrentLayer {
     for (let t = steps - 1; t >= 0; t--) {
       k.copy(dOutput, t * block, dh, 0, block);
       // forward: gates_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dgates_{t+1} · W_hh.
-      if (t < steps - 1) k.gemm(false, false, batch, H, G, this.dGates, (t + 1) * gateBlock, this.weightHidden.data, 0, dh, 0, true);
+      if (t < steps - 1) backpropagate(k, this.dGates, (t + 1) * gateBlock, batch, this.weightHidden.data, G, H, dh, 0, 'accumulate');
       hiddenGradientNorms[t] = Math.sqrt(k.sumOfSquares(dh, 0, block));
       const previousCell = t > 0 ? this.cell : this.zeroState;
       const previousOffset = t > 0 ? (t - 1) * block : 0;
       k.lstmPointwiseBackward(batch, H, this.gates, t * gateBlock, previousCell, previousOffset, this.tanhCell, t * block, dh, 0, this.dCell, 0, this.dGates, t * gateBlock);
     }
-    const rows = steps * batch;
-    k.gemm(true, false, G, this.inputSize, rows, this.dGates, 0, input, 0, this.weightInput.grad, 0, true);
-    if (steps > 1) k.gemm(true, false, G, H, rows - batch, this.dGates, gateBlock, this.hidden, 0, this.weightHidden.grad, 0, true);
-    k.accumulateColumnSums(this.biasInput.grad, 0, this.dGates, 0, rows, G);
-    k.accumulateColumnSums(this.biasHidden.grad, 0, this.dGates, 0, rows, G);
-    if (dInput !== null) k.gemm(false, false, rows, this.inputSize, G, this.dGates, 0, this.weightInput.data, 0, dInput, 0, accumulateInput);
+    // (9) and dx_t of (8); both biases see the same da (they are added, not multiplied), and
+    // dW_hh pairs da[1..T-1] with h[0..T-2] (the one-step shift, explained in layer-skeleton.ts).
+    this.accumulateParameterGradients(input, this.dGates, this.dGates, this.hidden, dInput, accumulateInput, steps, batch);
   }
 
   saturatedFraction(steps: number, batch: number): number {

@@ -55,7 +55,10 @@ export interface GradientThroughTime {
 export interface LossAndGradients extends Evaluation, GradientThroughTime {
   /**
    * dL/dθ for every parameter by PyTorch name. These are the model's gradient buffers: the
-   * next call overwrites them; optimisers read them from here or from `parameters()`.
+   * next call overwrites them; optimisers read them from here or from `parameters()`. The same
+   * holds for the norm arrays (hiddenGradientNorms, inputGradientNorms, the probe's) and
+   * correctPerStep: buffers of the model, reused while the batch shape stays, so a training step
+   * allocates nothing; copy them to keep them past the next call.
    */
   gradients: ReadonlyMap<string, FloatArray>;
   /** Per layer, the fraction of saturated (tanh, LSTM, GRU) or dead (ReLU) units in this batch. */
@@ -124,6 +127,12 @@ class RecurrentModel implements Model {
   private inputGradient: FloatArray;
   private timeMajorClassTargets = new Int32Array(0);
   private timeMajorValueTargets: FloatArray;
+  /** What backward() returns, [steps] per array; reallocated only when the sequence length changes. */
+  private throughTime: GradientThroughTime = { hiddenGradientNorms: [], inputGradientNorms: new Float64Array(0) };
+  /** The same for the last-step probe, which is returned beside the main pass's. */
+  private probeThroughTime: GradientThroughTime = { hiddenGradientNorms: [], inputGradientNorms: new Float64Array(0) };
+  /** Correct predictions per step (head at every step, cross-entropy), [steps]. */
+  private correctPerStep = new Int32Array(0);
 
   constructor(options: ModelOptions) {
     this.config = resolveModelConfig(options);
@@ -309,7 +318,10 @@ class RecurrentModel implements Model {
     let targets: Int32Array | FloatArray;
     if (loss === 'cross_entropy') targets = every ? this.timeMajorClassTargets : (batch.targets as Int32Array);
     else targets = every ? this.timeMajorValueTargets : (batch.targets as FloatArray);
-    const value = computeLoss(loss, this.kernels, this.head.logits, rows, this.config.outputSize, targets, this.head.dLogits, every ? batch.batchSize : undefined);
+    if (every && loss === 'cross_entropy' && this.correctPerStep.length !== batch.steps) this.correctPerStep = new Int32Array(batch.steps);
+    const value = every
+      ? computeLoss(loss, this.kernels, this.head.logits, rows, this.config.outputSize, targets, this.head.dLogits, batch.batchSize, this.correctPerStep)
+      : computeLoss(loss, this.kernels, this.head.logits, rows, this.config.outputSize, targets, this.head.dLogits);
     return { loss: value.loss, correct: value.correct, predictions: rows, correctPerStep: value.correctPerStep };
   }
 
@@ -322,8 +334,10 @@ class RecurrentModel implements Model {
     const { hiddenSize: H, inputSize: I } = this.config;
     const size = steps * batch * H;
     const lastRows = (steps - 1) * batch;
-    const hiddenGradientNorms = this.layers.map(() => new Float64Array(steps));
-    let [dOutput, dInput] = this.gradientBuffers;
+    const through = this.throughTimeBuffers(steps, lastStepOnly);
+    const { hiddenGradientNorms, inputGradientNorms } = through;
+    let dOutput = this.gradientBuffers[0];
+    let dInput = this.gradientBuffers[1];
     if (this.config.output === 'last' || lastStepOnly) {
       k.fill(dOutput, 0, size, 0);
       const logitsRow = this.config.output === 'last' ? 0 : lastRows;
@@ -344,10 +358,22 @@ class RecurrentModel implements Model {
       } else {
         layer.backward(input, dOutput, dInput, false, hiddenGradientNorms[l], steps, batch);
       }
-      [dOutput, dInput] = [dInput, dOutput];
+      // Swap without a destructuring array literal: this runs every step and must not allocate.
+      const swap = dOutput;
+      dOutput = dInput;
+      dInput = swap;
     }
-    const inputGradientNorms = new Float64Array(steps);
     for (let t = 0; t < steps; t++) inputGradientNorms[t] = Math.sqrt(k.sumOfSquares(this.inputGradient, t * batch * I, batch * I));
-    return { hiddenGradientNorms, inputGradientNorms };
+    return through;
+  }
+
+  /** The norm arrays backward() fills (the probe's or the main pass's), [steps] each. */
+  private throughTimeBuffers(steps: number, probe: boolean): GradientThroughTime {
+    const kept = probe ? this.probeThroughTime : this.throughTime;
+    if (kept.inputGradientNorms.length === steps && kept.hiddenGradientNorms.length === this.layers.length) return kept;
+    const fresh = { hiddenGradientNorms: this.layers.map(() => new Float64Array(steps)), inputGradientNorms: new Float64Array(steps) };
+    if (probe) this.probeThroughTime = fresh;
+    else this.throughTime = fresh;
+    return fresh;
   }
 }

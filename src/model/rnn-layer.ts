@@ -1,7 +1,15 @@
 /**
  * Elman RNN layer with PyTorch's `nn.RNN` equations (two biases):
  *
- *   h_t = act(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh),   h_{-1} = 0,   act = tanh or relu
+ *   (1) pre_t = x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh,   h_{-1} = 0
+ *   (2) h_t = act(pre_t),   act = tanh, relu or identity
+ *
+ * Backward, with dh_t = dL/dh_t from the layer above plus (1) at t+1:
+ *   (3) dh_t += dpre_{t+1} W_hh                       [pre_{t+1} uses h_t]
+ *   (4) dpre_t = dh_t ⊙ act'(pre_t), written from the output h_t so pre_t need not be kept:
+ *       tanh' = 1 − h_t²,  relu' = [h_t > 0],  identity' = 1
+ *   (5) dW_ih = Σ_t dpre_tᵀ x_t,  dW_hh = Σ_t dpre_tᵀ h_{t-1},  db_ih = db_hh = Σ_t Σ_batch dpre_t,
+ *       dx_t = dpre_t W_ih
  *
  * Shapes: x is [T, B, I], h is [T, B, H]; W_ih is [H, I], W_hh is [H, H].
  * The input projection for all T steps is one (T·B)×I by I×H product before the time loop;
@@ -12,20 +20,14 @@
  * run the same forward or backward pass in one call instead (kernels.ts, FusedLoops).
  */
 import type { Activation, FloatArray, Kernels, RnnSequence } from '../kernels/kernels.js';
-import type { Dtype, Parameter } from './parameters.js';
-import { allocate, createParameter } from './parameters.js';
-import type { RecurrentLayer } from './recurrent-layer.js';
+import { RecurrentLayerBase } from './layer-skeleton.js';
+import type { Dtype } from './parameters.js';
+import { allocate } from './parameters.js';
+import { backpropagate, project } from './products.js';
 
-export class RnnLayer implements RecurrentLayer {
-  readonly parameters: readonly Parameter[];
-  private readonly weightInput: Parameter;
-  private readonly weightHidden: Parameter;
-  private readonly biasInput: Parameter;
-  private readonly biasHidden: Parameter;
+export class RnnLayer extends RecurrentLayerBase {
   /** b_ih + b_hh, so the forward pass adds one bias row instead of two. */
   private readonly combinedBias: FloatArray;
-  private capacity = 0;
-  private batchCapacity = 0;
   /** h_t for every step: [T, B, H]. */
   private hidden: FloatArray;
   /** dL/d(pre-activation) for every step, [T, B, H]; kept for the weight gradients after the loop. */
@@ -34,21 +36,16 @@ export class RnnLayer implements RecurrentLayer {
   private dHidden: FloatArray;
 
   constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
+    inputSize: number,
+    hiddenSize: number,
     private readonly activation: Extract<Activation, 'tanh' | 'relu' | 'identity'>,
     namePrefix: string,
     layerSuffix: string,
-    private readonly dtype: Dtype,
-    private readonly kernels: Kernels,
+    dtype: Dtype,
+    kernels: Kernels,
   ) {
-    const H = hiddenSize;
-    this.weightInput = createParameter(`${namePrefix}weight_ih_${layerSuffix}`, [H, inputSize], dtype);
-    this.weightHidden = createParameter(`${namePrefix}weight_hh_${layerSuffix}`, [H, H], dtype);
-    this.biasInput = createParameter(`${namePrefix}bias_ih_${layerSuffix}`, [H], dtype);
-    this.biasHidden = createParameter(`${namePrefix}bias_hh_${layerSuffix}`, [H], dtype);
-    this.parameters = [this.weightInput, this.weightHidden, this.biasInput, this.biasHidden];
-    this.combinedBias = allocate(dtype, H);
+    super(inputSize, hiddenSize, 1, namePrefix, layerSuffix, dtype, kernels);
+    this.combinedBias = allocate(dtype, hiddenSize);
     this.hidden = allocate(dtype, 0);
     this.dPreActivation = allocate(dtype, 0);
     this.dHidden = allocate(dtype, 0);
@@ -58,16 +55,13 @@ export class RnnLayer implements RecurrentLayer {
     return this.hidden;
   }
 
-  private reserve(steps: number, batch: number): void {
-    if (steps * batch > this.capacity) {
-      this.capacity = steps * batch;
-      this.hidden = allocate(this.dtype, this.capacity * this.hiddenSize);
-      this.dPreActivation = allocate(this.dtype, this.capacity * this.hiddenSize);
-    }
-    if (batch > this.batchCapacity) {
-      this.batchCapacity = batch;
-      this.dHidden = allocate(this.dtype, batch * this.hiddenSize);
-    }
+  protected allocateSequence(rows: number): void {
+    this.hidden = allocate(this.dtype, rows * this.hiddenSize);
+    this.dPreActivation = allocate(this.dtype, rows * this.hiddenSize);
+  }
+
+  protected allocateStep(batch: number): void {
+    this.dHidden = allocate(this.dtype, batch * this.hiddenSize);
   }
 
   /** This layer's buffers as a fused loop reads them, or null when they are not all float32. */
@@ -100,10 +94,10 @@ export class RnnLayer implements RecurrentLayer {
     k.copy(this.biasInput.data, 0, this.combinedBias, 0, H);
     k.axpy(H, 1, this.biasHidden.data, 0, this.combinedBias, 0);
     // pre_t = x_t W_ihᵀ + b for all steps at once, written straight into h.
-    k.gemm(false, true, steps * batch, H, this.inputSize, input, 0, this.weightInput.data, 0, h, 0, false);
+    project(k, input, 0, steps * batch, this.weightInput.data, H, this.inputSize, h, 0, 'overwrite');
     k.addBiasRows(h, 0, steps * batch, H, this.combinedBias, 0);
     for (let t = 0; t < steps; t++) {
-      if (t > 0) k.gemm(false, true, batch, H, H, h, (t - 1) * block, this.weightHidden.data, 0, h, t * block, true);
+      if (t > 0) project(k, h, (t - 1) * block, batch, this.weightHidden.data, H, H, h, t * block, 'accumulate');
       k.activationForward(this.activation, h, t * block, h, t * block, block);
     }
   }
@@ -141,16 +135,13 @@ export class RnnLayer implements RecurrentLayer {
     for (let t = steps - 1; t >= 0; t--) {
       k.copy(dOutput, t * block, dh, 0, block);
       // forward: pre_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dpre_{t+1} · W_hh.
-      if (t < steps - 1) k.gemm(false, false, batch, H, H, dPre, (t + 1) * block, this.weightHidden.data, 0, dh, 0, true);
+      if (t < steps - 1) backpropagate(k, dPre, (t + 1) * block, batch, this.weightHidden.data, H, H, dh, 0, 'accumulate');
       hiddenGradientNorms[t] = Math.sqrt(k.sumOfSquares(dh, 0, block));
       k.activationBackward(this.activation, h, t * block, dh, 0, dPre, t * block, block, false);
     }
-    const rows = steps * batch;
-    k.gemm(true, false, H, this.inputSize, rows, dPre, 0, input, 0, this.weightInput.grad, 0, true);
-    if (steps > 1) k.gemm(true, false, H, H, rows - batch, dPre, block, h, 0, this.weightHidden.grad, 0, true);
-    k.accumulateColumnSums(this.biasInput.grad, 0, dPre, 0, rows, H);
-    k.accumulateColumnSums(this.biasHidden.grad, 0, dPre, 0, rows, H);
-    if (dInput !== null) k.gemm(false, false, rows, this.inputSize, H, dPre, 0, this.weightInput.data, 0, dInput, 0, accumulateInput);
+    // (5): one dpre for both biases; dW_hh = Σ_t dpre_tᵀ h_{t-1} pairs dpre[1..T-1] with h[0..T-2]
+    // (h_{-1} = 0, so step 0 adds nothing; the one-step shift is explained in layer-skeleton.ts).
+    this.accumulateParameterGradients(input, dPre, dPre, h, dInput, accumulateInput, steps, batch);
   }
 
   saturatedFraction(steps: number, batch: number): number {

@@ -15,15 +15,26 @@ export interface GradientNorms {
   total: number;
 }
 
-/** L2 norm of every parameter's gradient and of all of them together. */
-export function measureGradientNorms(parameters: readonly Parameter[], kernels: Kernels): GradientNorms {
-  const perParameter = new Float64Array(parameters.length);
+/**
+ * L2 norm of every parameter's gradient and of all of them together. `perParameter`, when given
+ * (one entry per parameter), receives the norms and is returned: a trainer passes the same buffer
+ * every step so the step allocates no array.
+ */
+export function measureGradientNorms(
+  parameters: readonly Parameter[],
+  kernels: Kernels,
+  perParameter: Float64Array = new Float64Array(parameters.length),
+): GradientNorms {
+  if (perParameter.length !== parameters.length) {
+    throw new Error(`measureGradientNorms: perParameter has ${perParameter.length} entries for ${parameters.length} parameters`);
+  }
   let totalSquares = 0;
-  parameters.forEach((p, i) => {
-    const squares = kernels.sumOfSquares(p.grad, 0, p.grad.length);
+  for (let i = 0; i < parameters.length; i++) {
+    const { grad } = parameters[i];
+    const squares = kernels.sumOfSquares(grad, 0, grad.length);
     perParameter[i] = Math.sqrt(squares);
     totalSquares += squares;
-  });
+  }
   return { perParameter, total: Math.sqrt(totalSquares) };
 }
 

@@ -159,6 +159,8 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
   const started = performance.now();
   const parameters = model.parameters();
   const names = model.parameterNames();
+  // Filled by measureGradientNorms every batch and read before the next one: one buffer for the run.
+  const gradientNormBuffer = new Float64Array(parameters.length);
   const kernels = model.kernels;
   const optimizer = createOptimizer(parameters, options.optimizer);
   const hiddenGradientEvery = options.hiddenGradientEvery ?? 1;
@@ -192,7 +194,7 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
       const recordThrough = (batchIndex - 1) % hiddenGradientEvery === 0;
       const probe = recordThrough && (batchIndex - 1) % lastStepProbeEvery === 0;
       const result = model.lossAndGradients({ ...batch, loss: data.loss }, { lastStepProbe: probe });
-      const norms = measureGradientNorms(parameters, kernels);
+      const norms = measureGradientNorms(parameters, kernels, gradientNormBuffer);
       let minNorm = Infinity;
       let minName = names[0];
       let zeroGradientParameters = 0;

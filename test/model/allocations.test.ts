@@ -1,0 +1,98 @@
+/**
+ * The training step allocates nothing once the buffers fit the batch shape: every typed array
+ * a step needs (activations, gradients, per-step norms, per-parameter norms, the loss's per-step
+ * counts) is allocated on the first step of a shape and reused after. A step here is what the
+ * trainer does per batch: lossAndGradients (with the last-step probe when the head is at every
+ * step), measureGradientNorms, rescaleGradients, optimizer.step().
+ *
+ * Counting works by swapping the global typed-array constructors for proxies that count `new`
+ * and construct the real thing, so `instanceof` and `.constructor` checks in the code under test
+ * see the ordinary classes. Only explicit `new X(…)` through the global name is counted (slice()
+ * and subarray() use the real constructor); that is the form every buffer in src/ is made with.
+ *
+ * Not counted, on purpose: the small plain objects and number[] of the result (saturatedFraction,
+ * activationRms, the result object itself). The trainer stores those in its batch records as they
+ * are, so they must be fresh per step; they are a few words, not buffers of the batch's size.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Kernels } from '../../src/kernels/kernels.js';
+import { loadNativeKernels } from '../../src/kernels/native-kernels.js';
+import { tsKernels } from '../../src/kernels/ts-kernels.js';
+import type { ModelOptions } from '../../src/model/config.js';
+import { createModel } from '../../src/model/model.js';
+import { measureGradientNorms, rescaleGradients } from '../../src/train/gradient-surgery.js';
+import { createOptimizer } from '../../src/train/optimizers.js';
+
+const counted = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint8Array'] as const;
+type Counted = (typeof counted)[number];
+
+/** Runs `body` with the typed-array constructors counting; returns how many of each were made. */
+function countAllocations(body: () => void): Record<Counted, number> {
+  const counts = { Float32Array: 0, Float64Array: 0, Int32Array: 0, Uint8Array: 0 };
+  const originals = counted.map((name) => [name, globalThis[name]] as const);
+  for (const [name, original] of originals) {
+    const proxy: object = new Proxy(original, {
+      construct(target, args, newTarget) {
+        counts[name]++;
+        return Reflect.construct(target, args, newTarget === proxy ? target : newTarget) as object;
+      },
+    });
+    Object.defineProperty(globalThis, name, { value: proxy, writable: true, configurable: true });
+  }
+  try {
+    body();
+  } finally {
+    for (const [name, original] of originals) Object.defineProperty(globalThis, name, { value: original, writable: true, configurable: true });
+  }
+  return counts;
+}
+
+const kernelSets: { name: string; kernels: Kernels }[] = [{ name: 'ts', kernels: tsKernels }];
+const native = loadNativeKernels();
+if (native.ok) kernelSets.push({ name: native.kernels.name, kernels: native.kernels });
+
+const batchSize = 3;
+const steps = 6;
+const inputSize = 2;
+const outputSize = 4;
+
+for (const { name, kernels } of kernelSets) {
+  for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+    for (const output of ['last', 'every'] as const) {
+      test(`${name} kernels, 2-layer ${cell}, head at ${output} step: no typed array allocated per training step after warm-up`, () => {
+        const options: ModelOptions = { cell, inputSize, hiddenSize: 5, numLayers: 2, outputSize, output, seed: 7, kernels, dtype: 'float32' };
+        const model = createModel(options);
+        const parameters = model.parameters();
+        const optimizer = createOptimizer(parameters, { type: 'adam', learningRate: 1e-3 });
+        const perParameter = new Float64Array(parameters.length);
+        const rows = output === 'every' ? batchSize * steps : batchSize;
+        const inputs = new Float32Array(batchSize * steps * inputSize).map((_, i) => Math.sin(i));
+        const targets = new Int32Array(rows).map((_, i) => i % outputSize);
+        const batch = { inputs, batchSize, steps, targets };
+        const step = (): void => {
+          model.lossAndGradients(batch, { lastStepProbe: output === 'every' });
+          const norms = measureGradientNorms(parameters, kernels, perParameter);
+          rescaleGradients(parameters, kernels, norms.total, { maxNorm: 1, minNorm: null });
+          optimizer.step();
+        };
+        // Warm-up: the first step of a shape sizes every buffer.
+        step();
+        step();
+        const counts = countAllocations(() => {
+          for (let i = 0; i < 5; i++) step();
+        });
+        assert.deepEqual(counts, { Float32Array: 0, Float64Array: 0, Int32Array: 0, Uint8Array: 0 });
+      });
+    }
+  }
+}
+
+test('the counter counts (so a zero above means nothing was allocated, not that nothing was seen)', () => {
+  const counts = countAllocations(() => {
+    const a = new Float32Array(3);
+    assert.ok(a instanceof Float32Array);
+    new Int32Array(2);
+  });
+  assert.deepEqual(counts, { Float32Array: 1, Float64Array: 0, Int32Array: 1, Uint8Array: 0 });
+});

@@ -1,7 +1,7 @@
 /** `vanishing list`: the presets and the datasets with their options; `vanishing list --fields`: every experiment field, alone. */
-import { datasetCatalog } from '../data/load.js';
+import { datasetCatalog, fileOptionName } from '../data/load.js';
 import type { FieldSpec } from '../experiments/fields.js';
-import { sectionFields, snakeCase } from '../experiments/fields.js';
+import { sectionFields } from '../experiments/fields.js';
 import { listPresets } from '../experiments/presets.js';
 
 function range(field: Pick<FieldSpec, 'minimum' | 'maximum' | 'exclusiveMinimum' | 'exclusiveMaximum' | 'enum'>): string {
@@ -40,7 +40,7 @@ export function listText(withFields: boolean): string {
     lines.push(`  ${dataset.name.padEnd(15)} ${dataset.description}`);
     for (const option of dataset.options) {
       const bounds = range({ minimum: option.minimum, maximum: option.maximum, enum: option.values });
-      lines.push(`      ${snakeCase(option.name).padEnd(20)} ${option.required === true ? 'required' : `default ${show(option.default)}`}${bounds === '' ? '' : ` (${bounds})`}: ${option.description}`);
+      lines.push(`      ${fileOptionName(option.name).padEnd(20)} ${option.required === true ? 'required' : `default ${show(option.default)}`}${bounds === '' ? '' : ` (${bounds})`}: ${option.description}`);
     }
   }
   lines.push('', 'Every experiment field and its default: vanishing list --fields');

@@ -33,6 +33,9 @@ export const maxRegressionOutputs = 65536;
 /** Longest sequence (steps) an option may ask for: long-memory benchmarks use 1,000 to 10,000. */
 export const maxSequenceLength = 100_000;
 
+/** Most steps of noise MNIST may put before each image: 10,000 makes the 784-step pixel variant 13 times longer. */
+export const maxLeadingNoiseSteps = 10_000;
+
 /** Most sequences a synthetic task may generate for training, and for validation or testing; their product with the length is bounded by `maxDatasetValues` too. */
 export const maxTrainSamples = 10_000_000;
 export const maxHeldOutSamples = 1_000_000;

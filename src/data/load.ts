@@ -5,7 +5,8 @@
 import { SeededRandom } from '../random.js';
 import type { SequenceDataset } from './dataset.js';
 import { DataError } from './dataset.js';
-import { maxClasses, maxHeldOutSamples, maxNoiseStd, maxSequenceLength, maxTrainSamples } from './limits.js';
+import { maxClasses, maxHeldOutSamples, maxLeadingNoiseSteps, maxNoiseStd, maxSequenceLength, maxTrainSamples } from './limits.js';
+import { mnistDefaults, splitDefaults, syntheticSampleDefaults, userDataDefaults } from './option-defaults.js';
 import type { MnistOptions } from './mnist.js';
 import { loadMnist } from './mnist.js';
 import type { AddingOptions, CopyOptions, TemporalOrderOptions } from './synthetic.js';
@@ -34,20 +35,20 @@ export interface DatasetDescription {
   options: DatasetOptionDescription[];
 }
 
-const noiseOption: DatasetOptionDescription = { name: 'noiseStd', type: 'number', default: 0, minimum: 0, maximum: maxNoiseStd, description: 'std of Gaussian noise added to the training inputs (after standardising, the inputs have std 1)' };
+const noiseOption: DatasetOptionDescription = { name: 'noiseStd', type: 'number', default: splitDefaults.noiseStd, minimum: 0, maximum: maxNoiseStd, description: 'std of Gaussian noise added to the training inputs (after standardising, the inputs have std 1)' };
 
 const splitOptions: DatasetOptionDescription[] = [
-  { name: 'validationFraction', type: 'number', default: 0.1, minimum: 0, maximum: 0.99, description: 'fraction held out for validation' },
-  { name: 'testFraction', type: 'number', default: 0.1, minimum: 0, maximum: 0.99, description: 'fraction held out for testing' },
-  { name: 'normalize', type: 'boolean', default: true, description: "standardise by the training split's mean and std" },
+  { name: 'validationFraction', type: 'number', default: splitDefaults.validationFraction, minimum: 0, maximum: 0.99, description: 'fraction held out for validation' },
+  { name: 'testFraction', type: 'number', default: splitDefaults.testFraction, minimum: 0, maximum: 0.99, description: 'fraction held out for testing' },
+  { name: 'normalize', type: 'boolean', default: splitDefaults.normalize, description: "standardise by the training split's mean and std" },
   noiseOption,
 ];
 
 const syntheticOptions = (lengthDefault: number, lengthMeaning: string, minimum: number): DatasetOptionDescription[] => [
   { name: 'length', type: 'integer', default: lengthDefault, minimum, maximum: maxSequenceLength, description: lengthMeaning },
-  { name: 'trainSamples', type: 'integer', default: 10000, minimum: 1, maximum: maxTrainSamples, description: 'training sequences generated' },
-  { name: 'validationSamples', type: 'integer', default: 1000, minimum: 0, maximum: maxHeldOutSamples, description: 'validation sequences generated' },
-  { name: 'testSamples', type: 'integer', default: 1000, minimum: 0, maximum: maxHeldOutSamples, description: 'test sequences generated' },
+  { name: 'trainSamples', type: 'integer', default: syntheticSampleDefaults.trainSamples, minimum: 1, maximum: maxTrainSamples, description: 'training sequences generated' },
+  { name: 'validationSamples', type: 'integer', default: syntheticSampleDefaults.validationSamples, minimum: 0, maximum: maxHeldOutSamples, description: 'validation sequences generated' },
+  { name: 'testSamples', type: 'integer', default: syntheticSampleDefaults.testSamples, minimum: 0, maximum: maxHeldOutSamples, description: 'test sequences generated' },
 ];
 
 /**
@@ -57,16 +58,16 @@ const syntheticOptions = (lengthDefault: number, lengthMeaning: string, minimum:
  */
 const userOptions = (testFiles: boolean): DatasetOptionDescription[] => [
   { name: 'sequenceLength', type: 'integer', default: null, minimum: 1, maximum: maxSequenceLength, description: 'steps to split a flat [N, F] input into' },
-  { name: 'task', type: 'string', values: ['classification', 'regression'], default: 'classification', description: 'integer class labels (cross-entropy) or real targets (MSE)' },
+  { name: 'task', type: 'string', values: ['classification', 'regression'], default: userDataDefaults.task, description: 'integer class labels (cross-entropy) or real targets (MSE)' },
   { name: 'classes', type: 'integer', default: null, minimum: 2, maximum: maxClasses, description: 'number of classes (default: largest label + 1)' },
-  { name: 'validationFraction', type: 'number', default: 0.1, minimum: 0, maximum: 0.99, description: 'fraction held out for validation' },
+  { name: 'validationFraction', type: 'number', default: splitDefaults.validationFraction, minimum: 0, maximum: 0.99, description: 'fraction held out for validation' },
   {
     name: 'testFraction', type: 'number', default: null, minimum: 0, maximum: 0.99,
     description: testFiles
       ? 'fraction of the training file held out for testing; null: 0.1 without test files, 0 with them (they are the test set; above 0 with them is an error)'
       : 'fraction held out for testing; null: 0.1',
   },
-  { name: 'normalize', type: 'boolean', default: true, description: "standardise by the training split's mean and std" },
+  { name: 'normalize', type: 'boolean', default: splitDefaults.normalize, description: "standardise by the training split's mean and std" },
   noiseOption,
 ];
 
@@ -76,10 +77,10 @@ export const datasetCatalog: readonly DatasetDescription[] = [
     name: 'mnist',
     description: 'sequential MNIST: 10,000 real digits fed row by row, pixel by pixel, or in a permuted pixel order',
     options: [
-      { name: 'variant', type: 'string', values: ['row', 'pixel', 'permuted'], default: 'row', description: 'row: 28 steps × 28; pixel: 784 steps × 1; permuted: pixels in a fixed random order' },
-      { name: 'downsample', type: 'boolean', default: false, description: 'average 2×2 blocks first (14×14)' },
+      { name: 'variant', type: 'string', values: ['row', 'pixel', 'permuted'], default: mnistDefaults.variant, description: 'row: 28 steps × 28; pixel: 784 steps × 1; permuted: pixels in a fixed random order' },
+      { name: 'downsample', type: 'boolean', default: mnistDefaults.downsample, description: 'average 2×2 blocks first (14×14)' },
       { name: 'samples', type: 'integer', default: 10000, minimum: 1, maximum: 10000, description: 'digits used (a seeded random subset)' },
-      { name: 'leadingNoiseSteps', type: 'integer', default: 0, minimum: 0, maximum: 10000, description: 'steps of N(0, 1) noise before each image, which carry nothing about the label' },
+      { name: 'leadingNoiseSteps', type: 'integer', default: mnistDefaults.leadingNoiseSteps, minimum: 0, maximum: maxLeadingNoiseSteps, description: 'steps of N(0, 1) noise before each image, which carry nothing about the label' },
       ...splitOptions,
     ],
   },
@@ -115,25 +116,38 @@ export const datasetCatalog: readonly DatasetDescription[] = [
   },
 ];
 
-/** camelCase → snake_case, the spelling of experiment files (`noiseStd` → `noise_std`). */
-function fileSpelling(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+/**
+ * A dataset option's name as experiment files spell it: `noiseStd` → `noise_std`. The one
+ * conversion between the two spellings; the file's table (experiments/fields.ts), its error
+ * lines and `datasetOptionsFromFile` all go through it, so they cannot drift apart.
+ */
+export function fileOptionName(libraryName: string): string {
+  return libraryName.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** A dataset option's value as a file states it; null: the option's default. */
+export type FileOptionValue = number | string | boolean | null;
+
+function describeDataset(name: unknown): DatasetDescription {
+  const description = datasetCatalog.find((dataset) => dataset.name === name);
+  if (description === undefined) {
+    throw new DataError(`unknown dataset ${JSON.stringify(name)}; known: ${datasetCatalog.map((d) => d.name).join(', ')}`);
+  }
+  return description;
 }
 
 /**
  * Checks `options` against the catalogue (type, enumeration, minimum, maximum) as the
  * experiment-file schema does, so that code calling `loadDataset` directly meets the same
  * bounds: a first problem is one DataError line naming the option in the file's spelling.
+ * Asserts the type, so that options built from a file need no cast.
  */
-export function checkDatasetOptions(options: DatasetOptions): void {
-  const description = datasetCatalog.find((dataset) => dataset.name === options.name);
-  if (description === undefined) {
-    throw new DataError(`unknown dataset ${JSON.stringify(options.name)}; known: ${datasetCatalog.map((d) => d.name).join(', ')}`);
-  }
-  const values = options as unknown as Record<string, unknown>;
+export function checkDatasetOptions(options: { readonly name: unknown }): asserts options is DatasetOptions {
+  const description = describeDataset(options.name);
+  const values = new Map<string, unknown>(Object.entries(options));
   for (const option of description.options) {
-    const value = values[option.name];
-    const field = `dataset ${options.name}: data.${fileSpelling(option.name)}`;
+    const value = values.get(option.name);
+    const field = `dataset ${description.name}: data.${fileOptionName(option.name)}`;
     if (value === undefined || value === null) {
       if (option.required === true) throw new DataError(`${field}: required, missing`);
       continue;
@@ -149,6 +163,36 @@ export function checkDatasetOptions(options: DatasetOptions): void {
       if (option.maximum !== undefined && value > option.maximum) throw new DataError(`${field} must be ≤ ${option.maximum}; ${got}`);
     }
   }
+}
+
+/**
+ * The library's options from a file's `data` options (snake_case; null or absent: the default),
+ * generated from the catalogue rather than written per option, and checked like `loadDataset`'s.
+ */
+export function datasetOptionsFromFile(dataset: string, fileOptions: Readonly<Record<string, FileOptionValue>>): DatasetOptions {
+  const description = describeDataset(dataset);
+  const libraryNames = new Map(description.options.map((option) => [fileOptionName(option.name), option.name]));
+  const options: { name: string; [option: string]: FileOptionValue } = { name: dataset };
+  for (const [key, value] of Object.entries(fileOptions)) {
+    const libraryName = libraryNames.get(key);
+    if (libraryName === undefined) {
+      throw new DataError(`dataset ${dataset}: data.${key}: unknown option (known: ${[...libraryNames.keys()].join(', ')})`);
+    }
+    if (value !== null) options[libraryName] = value;
+  }
+  checkDatasetOptions(options);
+  return options;
+}
+
+/** The reverse of `datasetOptionsFromFile`: every option of the dataset in the file's spelling, null where unset. */
+export function fileOptionsFromDatasetOptions(options: DatasetOptions): Record<string, FileOptionValue> {
+  const values = new Map<string, unknown>(Object.entries(options));
+  const fileOptions: Record<string, FileOptionValue> = {};
+  for (const option of describeDataset(options.name).options) {
+    const value = values.get(option.name);
+    fileOptions[fileOptionName(option.name)] = typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? value : null;
+  }
+  return fileOptions;
 }
 
 /** Builds the dataset `options` describe; the same options and seed give bit-identical data. */

@@ -17,6 +17,8 @@ import type { SeededRandom } from '../random.js';
 import type { DataSplit, SequenceDataset } from './dataset.js';
 import { DataError } from './dataset.js';
 import { addGaussianNoise, normaliseByTraining, prependNoiseSteps, splitPool } from './preprocess.js';
+import { mnistDefaults, splitDefaults } from './option-defaults.js';
+import { maxLeadingNoiseSteps } from './limits.js';
 
 export interface MnistOptions {
   name: 'mnist';
@@ -84,8 +86,8 @@ export function loadRawMnist(): RawMnist {
 }
 
 export function loadMnist(options: MnistOptions, random: SeededRandom): SequenceDataset {
-  const variant = options.variant ?? 'row';
-  const downsample = options.downsample ?? false;
+  const variant = options.variant ?? mnistDefaults.variant;
+  const downsample = options.downsample ?? mnistDefaults.downsample;
   const raw = loadRawMnist();
   const available = raw.labels.length;
   const samples = options.samples ?? available;
@@ -121,11 +123,11 @@ export function loadMnist(options: MnistOptions, random: SeededRandom): Sequence
   });
   const firstInked = firstInkedStep(inputs, samples, steps, inputSize);
   const pool: DataSplit = { size: samples, inputs, targets: labels };
-  const splits = splitPool(pool, { validationFraction: options.validationFraction ?? 0.1, testFraction: options.testFraction ?? 0.1 }, random.fork('split'), pixelsPerImage, 1, 'dataset mnist');
-  if (options.normalize ?? true) normaliseByTraining(splits);
-  addGaussianNoise(splits.train, options.noiseStd ?? 0, random.fork('noise'), 'dataset mnist');
-  const noiseSteps = options.leadingNoiseSteps ?? 0;
-  if (!Number.isInteger(noiseSteps) || noiseSteps < 0 || noiseSteps > 10000) throw new DataError(`dataset mnist: data.leading_noise_steps must be an integer in [0, 10000]; got ${noiseSteps}`);
+  const splits = splitPool(pool, { validationFraction: options.validationFraction ?? splitDefaults.validationFraction, testFraction: options.testFraction ?? splitDefaults.testFraction }, random.fork('split'), pixelsPerImage, 1, 'dataset mnist');
+  if (options.normalize ?? splitDefaults.normalize) normaliseByTraining(splits);
+  addGaussianNoise(splits.train, options.noiseStd ?? splitDefaults.noiseStd, random.fork('noise'), 'dataset mnist');
+  const noiseSteps = options.leadingNoiseSteps ?? mnistDefaults.leadingNoiseSteps;
+  if (!Number.isInteger(noiseSteps) || noiseSteps < 0 || noiseSteps > maxLeadingNoiseSteps) throw new DataError(`dataset mnist: data.leading_noise_steps must be an integer in [0, ${maxLeadingNoiseSteps}]; got ${noiseSteps}`);
   const noisy = noiseSteps === 0 ? splits : {
     train: prependNoiseSteps(splits.train, noiseSteps, steps, inputSize, random.fork('leading-noise-train')),
     validation: prependNoiseSteps(splits.validation, noiseSteps, steps, inputSize, random.fork('leading-noise-validation')),

@@ -20,6 +20,7 @@ import type { SeededRandom } from '../random.js';
 import type { Baseline, DataSplit, RequiredLag, SequenceDataset } from './dataset.js';
 import { DataError } from './dataset.js';
 import { checkDatasetSize, formatCount, maxHeldOutSamples, maxSequenceLength, maxTrainSamples } from './limits.js';
+import { syntheticSampleDefaults } from './option-defaults.js';
 
 export interface SyntheticOptions {
   /** T: sequence length (adding, temporal order) or the blank gap (copy). */
@@ -67,7 +68,7 @@ function checkCounts(task: string, options: SyntheticOptions, minimumLength: num
   if (!Number.isInteger(options.length) || options.length < minimumLength || options.length > maxSequenceLength) {
     throw new DataError(`dataset ${task}: data.length must be an integer in [${minimumLength}, ${maxSequenceLength}]; got ${options.length}`);
   }
-  const counts = { train: options.trainSamples ?? 10000, validation: options.validationSamples ?? 1000, test: options.testSamples ?? 1000 };
+  const counts = { train: options.trainSamples ?? syntheticSampleDefaults.trainSamples, validation: options.validationSamples ?? syntheticSampleDefaults.validationSamples, test: options.testSamples ?? syntheticSampleDefaults.testSamples };
   for (const [field, value] of [['train_samples', counts.train], ['validation_samples', counts.validation], ['test_samples', counts.test]] as const) {
     const minimum = field === 'train_samples' ? 1 : 0;
     const maximum = field === 'train_samples' ? maxTrainSamples : maxHeldOutSamples;

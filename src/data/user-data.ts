@@ -19,6 +19,7 @@ import { DataError, emptySplit } from './dataset.js';
 import { checkDatasetSize, float32Max, maxClasses, maxRegressionOutputs } from './limits.js';
 import { readNpy } from './npy.js';
 import { addGaussianNoise, normaliseByTraining, splitPool } from './preprocess.js';
+import { splitDefaults, userDataDefaults } from './option-defaults.js';
 
 export interface UserDataCommon {
   /** Split a flat [N, F] input into this many steps. */
@@ -209,7 +210,7 @@ function meanPredictorBaseline(train: ArrayLike<number>, evaluated: ArrayLike<nu
 }
 
 function build(name: string, file: string, train: LabelledSource, test: LabelledSource | null, options: UserDataCommon, random: SeededRandom): SequenceDataset {
-  const task = options.task ?? 'classification';
+  const task = options.task ?? userDataDefaults.task;
   if (task !== 'classification' && task !== 'regression') throw new DataError(`${train.inputs.label}: data.task must be classification or regression; got ${JSON.stringify(task)}`);
   const classification = task === 'classification';
   const explicitClasses = options.classes ?? null;
@@ -267,12 +268,12 @@ function build(name: string, file: string, train: LabelledSource, test: Labelled
     }
   }
 
-  const fractions = { validationFraction: options.validationFraction ?? 0.1, testFraction: testFractionSet ?? (test === null ? 0.1 : 0) };
+  const fractions = { validationFraction: options.validationFraction ?? splitDefaults.validationFraction, testFraction: testFractionSet ?? (test === null ? splitDefaults.testFraction : 0) };
   const splits = splitPool(pool, fractions, random.fork('split'), perSample, targetsPerSample, train.inputs.label);
   if (testSplit !== null) splits.test = testSplit;
   else if (splits.test.size === 0) splits.test = emptySplit(classification);
-  if (options.normalize ?? true) normaliseByTraining(splits);
-  addGaussianNoise(splits.train, options.noiseStd ?? 0, random.fork('noise'), train.inputs.label);
+  if (options.normalize ?? splitDefaults.normalize) normaliseByTraining(splits);
+  addGaussianNoise(splits.train, options.noiseStd ?? splitDefaults.noiseStd, random.fork('noise'), train.inputs.label);
   return {
     name,
     description: `${file}: ${pool.size} sequences of ${steps} steps × ${inputSize} inputs, ${classification ? `${outputSize} classes` : `${outputSize} regression output${outputSize > 1 ? 's' : ''}`}`,

@@ -4,9 +4,11 @@
  * derived, so they cannot drift apart.
  *
  * Keys are snake_case as users write them in YAML. Dataset options come from the data module's
- * catalogue (src/data/load.ts), converted to snake_case.
+ * catalogue (src/data/load.ts), named by its `fileOptionName`; the model's defaults and bounds
+ * come from src/model/option-table.ts, which `createModel` enforces too.
  */
-import { datasetCatalog } from '../data/load.js';
+import { datasetCatalog, fileOptionName } from '../data/load.js';
+import { modelOptionDefaults, modelOptionRanges, modelOptionValues } from '../model/option-table.js';
 
 export type FieldValue = number | string | boolean | null;
 
@@ -26,15 +28,15 @@ export interface FieldSpec {
 export type SectionName = 'model' | 'training' | 'record' | 'diagnosis';
 
 export const modelFields: Record<string, FieldSpec> = {
-  architecture: { type: 'string', enum: ['vanilla', 'residual'], default: 'vanilla', description: "vanilla: a stack like nn.RNN(num_layers=…); residual: the original's ResidualRNN (each layer after the first adds its output to its input)" },
-  cell: { type: 'string', enum: ['rnn', 'lstm', 'gru'], default: 'rnn', description: 'recurrent cell: Elman rnn, lstm or gru' },
-  nonlinearity: { type: 'string', enum: ['tanh', 'relu', 'linear'], default: 'tanh', description: "the Elman cell's nonlinearity (ignored by lstm and gru); linear: none, the case theory solves exactly" },
-  hidden_size: { type: 'integer', minimum: 1, maximum: 4096, default: 256, description: 'units per layer (the original: 256)' },
-  num_layers: { type: 'integer', minimum: 1, maximum: 256, default: 20, description: 'recurrent layers stacked (the original: 20)' },
-  init: { type: 'string', enum: ['default', 'xavier', 'he', 'orthogonal', 'identity'], default: 'default', description: "default (PyTorch's), xavier / he (orthogonal recurrent weights, zero biases), orthogonal, identity (IRNN; rnn cell only)" },
-  recurrent_gain: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 1, description: 'multiply every W_hh by this after init: with an orthogonal W_hh below 1 shrinks and above 1 grows the gradient through time (exactly so in a linear RNN)' },
-  forget_bias: { type: 'number', minimum: -20, maximum: 20, nullable: true, default: null, description: "lstm only: set the forget gate's bias to this after init (1 is the classic choice: start by remembering); null: the init's values" },
-  dtype: { type: 'string', enum: ['float32', 'float64'], default: 'float32', description: 'precision of parameters and activations' },
+  architecture: { type: 'string', enum: modelOptionValues.architecture, default: modelOptionDefaults.architecture, description: "vanilla: a stack like nn.RNN(num_layers=…); residual: the original's ResidualRNN (each layer after the first adds its output to its input)" },
+  cell: { type: 'string', enum: modelOptionValues.cell, default: modelOptionDefaults.cell, description: 'recurrent cell: Elman rnn, lstm or gru' },
+  nonlinearity: { type: 'string', enum: modelOptionValues.nonlinearity, default: modelOptionDefaults.nonlinearity, description: "the Elman cell's nonlinearity (ignored by lstm and gru); linear: none, the case theory solves exactly" },
+  hidden_size: { type: 'integer', ...modelOptionRanges.hiddenSize, default: 256, description: 'units per layer (the original: 256)' },
+  num_layers: { type: 'integer', ...modelOptionRanges.numLayers, default: 20, description: 'recurrent layers stacked (the original: 20)' },
+  init: { type: 'string', enum: modelOptionValues.init, default: modelOptionDefaults.init, description: "default (PyTorch's), xavier / he (orthogonal recurrent weights, zero biases), orthogonal, identity (IRNN; rnn cell only)" },
+  recurrent_gain: { type: 'number', ...modelOptionRanges.recurrentGain, default: modelOptionDefaults.recurrentGain, description: 'multiply every W_hh by this after init: with an orthogonal W_hh below 1 shrinks and above 1 grows the gradient through time (exactly so in a linear RNN)' },
+  forget_bias: { type: 'number', ...modelOptionRanges.forgetBias, nullable: true, default: null, description: "lstm only: set the forget gate's bias to this after init (1 is the classic choice: start by remembering); null: the init's values" },
+  dtype: { type: 'string', enum: modelOptionValues.dtype, default: modelOptionDefaults.dtype, description: 'precision of parameters and activations' },
 };
 
 export const trainingFields: Record<string, FieldSpec> = {
@@ -79,23 +81,13 @@ export const sectionFields: Record<SectionName, Record<string, FieldSpec>> = {
   diagnosis: diagnosisFields,
 };
 
-/** camelCase → snake_case (`validationFraction` → `validation_fraction`). */
-export function snakeCase(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-}
-
-/** snake_case → camelCase. */
-export function camelCase(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
-}
-
 /** The options each dataset takes, snake_case, from the data module's catalogue. */
 export function datasetFields(): Map<string, Record<string, FieldSpec & { required?: boolean }>> {
   const byDataset = new Map<string, Record<string, FieldSpec & { required?: boolean }>>();
   for (const dataset of datasetCatalog) {
     const fields: Record<string, FieldSpec & { required?: boolean }> = {};
     for (const option of dataset.options) {
-      fields[snakeCase(option.name)] = {
+      fields[fileOptionName(option.name)] = {
         type: option.type,
         default: option.default,
         nullable: option.default === null && option.required !== true,
@@ -109,6 +101,18 @@ export function datasetFields(): Map<string, Record<string, FieldSpec & { requir
     byDataset.set(dataset.name, fields);
   }
   return byDataset;
+}
+
+/**
+ * A data-module error line with its options named where the user wrote them: the data module
+ * knows an option only as `data.sequence_length`; a suite user needs
+ * `experiments[0].data.sequence_length`. Only known option names are rewritten (a look-behind
+ * keeps a file name like `/tmp/data.path` as it is).
+ */
+export function withDataSectionPath(message: string, sectionPath: string): string {
+  const optionNames = new Set<string>();
+  for (const fields of datasetFields().values()) for (const name of Object.keys(fields)) optionNames.add(name);
+  return message.replace(/(?<![\w./\\-])data\.([a-z][a-z0-9_]*)\b/g, (whole, name: string) => (optionNames.has(name) ? `${sectionPath}.${name}` : whole));
 }
 
 /** The dataset an experiment uses when it names none. */

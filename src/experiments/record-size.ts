@@ -16,6 +16,7 @@ import { magnitudeHistogram } from '../record/histogram.js';
 import type { MagnitudeHistogram } from '../record/histogram.js';
 import type { BatchRecord, RecordedNumber } from '../record/metrics.js';
 import type { ExperimentConfig } from './suite.js';
+import { modelOptionsFromFile } from './suite.js';
 
 /** The dataset's sizes that decide the records' sizes. */
 export interface DatasetShape {
@@ -85,10 +86,7 @@ export function estimateRecords(config: ExperimentConfig, shape: DatasetShape): 
   // The model itself gives the parameters' names and shapes, and weights for the histograms: with
   // PyTorch's default init, a uniform fill (an orthogonal init takes seconds at 20 × 256 and changes
   // the histograms' width by a bin or two).
-  const model = createModel({
-    architecture: m.architecture, cell: m.cell, nonlinearity: m.nonlinearity, inputSize: shape.inputSize, hiddenSize: m.hidden_size,
-    numLayers: m.num_layers, outputSize: shape.outputSize, output: shape.output, init: 'default', seed: training.seed, dtype: m.dtype,
-  });
+  const model = createModel({ ...modelOptionsFromFile(m, shape, training.seed), init: 'default' });
   const parameters = model.parameters();
   const names = parameters.map((p) => p.name);
   const perName = (): Record<string, RecordedNumber> => Object.fromEntries(names.map((name) => [name, measured]));

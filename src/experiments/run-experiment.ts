@@ -9,15 +9,15 @@
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { makeFolder } from '../record/output-folder.js';
 import type { DatasetOptions } from '../data/load.js';
-import { loadDataset } from '../data/load.js';
+import { datasetOptionsFromFile, loadDataset } from '../data/load.js';
 import { appendToTrace, diagnose, traceOfBatches } from '../diagnose/diagnose.js';
 import { createModel } from '../model/model.js';
 import type { BatchRecord, EpochRecord, ExperimentSummary, RecordedNumber } from '../record/metrics.js';
 import { batchSourceFromDataset } from '../train/batch-source.js';
 import type { OptimizerOptions } from '../train/optimizers.js';
 import { trainExperiment } from '../train/trainer.js';
-import { camelCase } from './fields.js';
 import type { DataSection, ExperimentConfig, TrainingSection } from './suite.js';
+import { modelOptionsFromFile } from './suite.js';
 import { ExperimentWriter, writeJson } from './experiment-files.js';
 import { experimentFiles } from '../record/run-format.js';
 import { join } from 'node:path';
@@ -42,11 +42,8 @@ export type ExperimentEvent =
 
 /** The data module's options from an experiment file's `data` section (nulls mean "default"). */
 export function datasetOptions(data: DataSection): DatasetOptions {
-  const options: Record<string, unknown> = { name: data.dataset };
-  for (const [key, value] of Object.entries(data)) {
-    if (key !== 'dataset' && value !== null) options[camelCase(key)] = value;
-  }
-  return options as unknown as DatasetOptions;
+  const { dataset, ...fileOptions } = data;
+  return datasetOptionsFromFile(dataset, fileOptions);
 }
 
 export function optimizerOptions(training: TrainingSection): OptimizerOptions {
@@ -114,11 +111,7 @@ export function runExperiment(config: ExperimentConfig, folder: string, onEvent:
   const started = performance.now();
   const { model: m, training } = config;
   const dataset = loadDataset(datasetOptions(config.data), training.seed);
-  const model = createModel({
-    architecture: m.architecture, cell: m.cell, nonlinearity: m.nonlinearity, inputSize: dataset.inputSize,
-    hiddenSize: m.hidden_size, numLayers: m.num_layers, outputSize: dataset.outputSize, output: dataset.output,
-    init: m.init, recurrentGain: m.recurrent_gain, forgetBias: m.forget_bias ?? undefined, seed: training.seed, dtype: m.dtype,
-  });
+  const model = createModel(modelOptionsFromFile(m, dataset, training.seed));
   const source = batchSourceFromDataset(dataset, { batchSize: training.batch_size, samplesPerEpoch: training.samples_per_epoch, seed: training.seed });
   const parameterNames = model.parameterNames();
   const fingerprint = datasetFingerprint(dataset);

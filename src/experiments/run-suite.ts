@@ -34,7 +34,7 @@ import { lockRunFolder } from './run-lock.js';
 import { defaultKernelThreads, maxKernelThreads, setDefaultKernelThreads } from '../kernels/select.js';
 import type { ExperimentTask } from './worker.js';
 import { endOfEvents } from './worker.js';
-import { trainingFields } from './fields.js';
+import { trainingFields, withDataSectionPath } from './fields.js';
 import type { DatasetShape, RecordEstimate } from './record-size.js';
 import { datasetShape, estimateRecords } from './record-size.js';
 
@@ -205,9 +205,9 @@ function datasetKey(config: ExperimentConfig): string {
 /**
  * Loads every distinct dataset of `configs` once and returns their shapes by dataset key; bad
  * data (a truncated .npy, labels out of range) is an input error naming the experiment
- * (`where(index)` says where it is written), not a failure halfway through a run.
+ * (`where(index)` says in which file and at which path it is written), not a failure halfway through a run.
  */
-function datasetShapes(configs: readonly ExperimentConfig[], where: (index: number) => string): Map<string, DatasetShape> {
+function datasetShapes(configs: readonly ExperimentConfig[], where: (index: number) => { file: string; path: string }): Map<string, DatasetShape> {
   const problems: string[] = [];
   const shapes = new Map<string, DatasetShape>();
   const failed = new Set<string>();
@@ -219,7 +219,9 @@ function datasetShapes(configs: readonly ExperimentConfig[], where: (index: numb
     } catch (error) {
       if (!(error instanceof DataError)) throw error;
       failed.add(key);
-      problems.push(`${where(index)}.data (${experiment.name}): ${error.message}`);
+      // The data module names options `data.x`; the user wrote them at `experiments[i].data.x`.
+      const at = where(index);
+      problems.push(`${at.file}: ${at.path}.data (${experiment.name}): ${withDataSectionPath(error.message, `${at.path}.data`)}`);
     }
   });
   if (problems.length > 0) throw new InputError(problems);
@@ -232,7 +234,7 @@ function datasetShapes(configs: readonly ExperimentConfig[], where: (index: numb
  * halfway through a run. Returns the datasets' shapes (see `datasetShapes`).
  */
 export function checkSuiteData(suite: Suite): Map<string, DatasetShape> {
-  return datasetShapes(suite.experiments, (index) => `${suite.source}: experiments[${index}]`);
+  return datasetShapes(suite.experiments, (index) => ({ file: suite.source, path: `experiments[${index}]` }));
 }
 
 /**
@@ -333,7 +335,7 @@ async function trainPending(folder: string, record: SuiteRecord, options: RunSui
     }
   }
   const pendingConfigs = pending.map((outcome) => configOf(outcome.name));
-  const shapes = knownShapes ?? datasetShapes(pendingConfigs, (index) => `${join(folder, suiteFile)}: configs[${record.configs.indexOf(pendingConfigs[index])}]`);
+  const shapes = knownShapes ?? datasetShapes(pendingConfigs, (index) => ({ file: join(folder, suiteFile), path: `configs[${record.configs.indexOf(pendingConfigs[index])}]` }));
   const experiments = pendingConfigs.map((config): ExperimentPlan => {
     const estimate = estimateRecords(config, shapes.get(datasetKey(config))!);
     return { name: config.name, epochs: config.training.epochs, batchesPerEpoch: estimate.batchesPerEpoch, estimate };

@@ -13,18 +13,20 @@ import { schemaProblems } from './schema.js';
 import { readDocument } from './read-document.js';
 import { presetPath } from './presets.js';
 import type { Expectation, LearningKind, VerdictKind } from '../record/metrics.js';
+import type { Architecture, CellType, InitScheme, ModelOptions, Nonlinearity } from '../model/config.js';
+import type { Dtype } from '../model/parameters.js';
 import { experimentNameProblem } from '../record/run-format.js';
 
 export interface ModelSection {
-  architecture: 'vanilla' | 'residual';
-  cell: 'rnn' | 'lstm' | 'gru';
-  nonlinearity: 'tanh' | 'relu' | 'linear';
+  architecture: Architecture;
+  cell: CellType;
+  nonlinearity: Nonlinearity;
   hidden_size: number;
   num_layers: number;
-  init: 'default' | 'xavier' | 'he' | 'orthogonal' | 'identity';
+  init: InitScheme;
   recurrent_gain: number;
   forget_bias: number | null;
-  dtype: 'float32' | 'float64';
+  dtype: Dtype;
 }
 
 export interface TrainingSection {
@@ -63,6 +65,18 @@ export interface DiagnosisSection {
   judged_epochs: number;
 }
 
+
+/**
+ * `createModel`'s options from a file's model section: the one place the model fields change
+ * spelling. The sizes the data decides (input, output, where the head reads) come from `task`.
+ */
+export function modelOptionsFromFile(model: ModelSection, task: Pick<ModelOptions, 'inputSize' | 'outputSize' | 'output'>, seed: number): ModelOptions {
+  return {
+    architecture: model.architecture, cell: model.cell, nonlinearity: model.nonlinearity, inputSize: task.inputSize,
+    hiddenSize: model.hidden_size, numLayers: model.num_layers, outputSize: task.outputSize, output: task.output,
+    init: model.init, recurrentGain: model.recurrent_gain, forgetBias: model.forget_bias ?? undefined, seed, dtype: model.dtype,
+  };
+}
 
 /** `dataset` plus that dataset's options (snake_case), every default filled in. */
 export interface DataSection {

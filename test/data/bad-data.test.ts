@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DataError, datasetCatalog, loadDataset } from '../../src/data/index.js';
-import { datasetFields, snakeCase } from '../../src/experiments/fields.js';
+import { datasetFields } from '../../src/experiments/fields.js';
+import { fileOptionName } from '../../src/data/load.js';
 import type { DatasetOptions } from '../../src/data/index.js';
 import { npyBytes } from './npy-writer.js';
 import type { NpySpec } from './npy-writer.js';
@@ -124,7 +125,7 @@ test('sizes without a bound: every numeric option has a maximum, and derived siz
     for (const option of dataset.options) {
       if (option.type !== 'integer' && option.type !== 'number') continue;
       assert.ok(option.maximum !== undefined && Number.isFinite(option.maximum), `${dataset.name}.${option.name} has a maximum`);
-      assert.equal(fields.get(dataset.name)?.[snakeCase(option.name)]?.maximum, option.maximum, `${dataset.name}.${option.name} in the schema`);
+      assert.equal(fields.get(dataset.name)?.[fileOptionName(option.name)]?.maximum, option.maximum, `${dataset.name}.${option.name} in the schema`);
     }
   }
   refuses({ name: 'adding', length: 1e12 }, /^dataset adding: data\.length must be ≤ 100000; got 1000000000000$/);
@@ -190,12 +191,13 @@ test('the command line: every bad data file of a suite in one pass, one line eac
   assert.equal(result.stdout, '');
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines.length, 6, result.stderr);
+  // Options are named at their path in the suite file (experiments[i].data.x), not as the data module knows them.
   const expected = [
-    /experiments\[0\]\.data \(fifo\): .*pipe\.csv \(data\.path\): is a named pipe \(FIFO\), not a regular file; data must be read from a file$/,
-    /experiments\[1\]\.data \(zero\): \/dev\/zero \(data\.train_inputs\): is a character device, not a regular file/,
-    /experiments\[2\]\.data \(wrap\): .*\(data\.train_labels\): label 4294967297 at \[2\] is beyond the 65536 classes/,
-    /experiments\[3\]\.data \(held_back\): .*\(data\.test_inputs\): the test files are the test set, so data\.test_fraction = 0\.1/,
-    /experiments\[4\]\.data \(ragged\): .*\(data\.path\): row 3 has 1 columns, the header has 2$/,
+    /experiments\[0\]\.data \(fifo\): .*pipe\.csv \(experiments\[0\]\.data\.path\): is a named pipe \(FIFO\), not a regular file; data must be read from a file$/,
+    /experiments\[1\]\.data \(zero\): \/dev\/zero \(experiments\[1\]\.data\.train_inputs\): is a character device, not a regular file/,
+    /experiments\[2\]\.data \(wrap\): .*\(experiments\[2\]\.data\.train_labels\): label 4294967297 at \[2\] is beyond the 65536 classes/,
+    /experiments\[3\]\.data \(held_back\): .*\(experiments\[3\]\.data\.test_inputs\): the test files are the test set, so experiments\[3\]\.data\.test_fraction = 0\.1/,
+    /experiments\[4\]\.data \(ragged\): .*\(experiments\[4\]\.data\.path\): row 3 has 1 columns, the header has 2$/,
     /experiments\[5\]\.data \(too_big\): dataset copy: 12,000 sequences .* more than the 134,217,728/,
   ];
   lines.forEach((line, i) => {

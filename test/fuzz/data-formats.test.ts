@@ -24,6 +24,7 @@ import { DataError, loadDataset } from '../../src/data/index.js';
 import type { DatasetOptions, SequenceDataset } from '../../src/data/index.js';
 import { parseNpy, readNpy } from '../../src/data/npy.js';
 import { npyBytes, npyHeaderText } from '../data/npy-writer.js';
+import { withDataSectionPath } from '../../src/experiments/fields.js';
 
 const seed = Number(process.env.VANISHING_FUZZ_SEED ?? 20261113);
 const root = mkdtempSync(join(tmpdir(), 'vanishing-fuzz-'));
@@ -420,7 +421,7 @@ test('generated suites through the real CLI: exit 2 with one line per refused da
     const options = cases.map(materialise);
     const refused = options.map((option) => { const outcome = loadOutcome(option); return typeof outcome === 'string' ? outcome : null; });
     const { suite, out, status, stderr } = runSuiteFile(folder, options);
-    const expectedLines = refused.flatMap((message, i) => (message === null ? [] : [`vanishing: ${suite}: experiments[${i}].data (case${i}): ${message}`]));
+    const expectedLines = refused.flatMap((message, i) => (message === null ? [] : [`vanishing: ${suite}: experiments[${i}].data (case${i}): ${withDataSectionPath(message, `experiments[${i}].data`)}`]));
     if (expectedLines.length === 0) {
       assert.equal(status, 0, stderr);
       return;

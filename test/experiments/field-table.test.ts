@@ -1,0 +1,170 @@
+/**
+ * The field table (experiments/fields.ts) and the library agree: every model option with a file
+ * counterpart is refused by `createModel` exactly outside the table's range, every dataset option
+ * by the data module's check, the file ↔ library conversion of dataset options round-trips, and
+ * errors name fields the way the file spells them.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { checkDatasetOptions, datasetCatalog, datasetOptionsFromFile, fileOptionName, fileOptionsFromDatasetOptions, loadDataset } from '../../src/data/load.js';
+import type { DatasetOptions } from '../../src/data/load.js';
+import type { DatasetOptionDescription, FileOptionValue } from '../../src/data/load.js';
+import { InputError } from '../../src/experiments/errors.js';
+import type { FieldSpec } from '../../src/experiments/fields.js';
+import { datasetFields, modelFields } from '../../src/experiments/fields.js';
+import { datasetOptions } from '../../src/experiments/run-experiment.js';
+import { checkSuiteData } from '../../src/experiments/run-suite.js';
+import { resolveSuite } from '../../src/experiments/suite.js';
+import type { ModelOptions } from '../../src/model/config.js';
+import { resolveModelConfig } from '../../src/model/config.js';
+import { createModel } from '../../src/model/model.js';
+import { modelOptionRanges } from '../../src/model/option-table.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'vanishing-field-table-'));
+after(() => rmSync(folder, { recursive: true, force: true }));
+
+/** The smallest model, so that a size at its bound costs nothing but that size. */
+const tiny: ModelOptions = { inputSize: 1, hiddenSize: 1, outputSize: 1 };
+
+/** Values just outside and just inside each bound of `field` (integers step by 1, reals by 1e-6). */
+function probes(field: Pick<FieldSpec, 'type' | 'minimum' | 'exclusiveMinimum' | 'maximum'>): { outside: number[]; inside: number[] } {
+  const step = field.type === 'integer' ? 1 : 1e-6;
+  const outside: number[] = [];
+  const inside: number[] = [];
+  if (field.minimum !== undefined) { outside.push(field.minimum - step); inside.push(field.minimum); }
+  if (field.exclusiveMinimum !== undefined) { outside.push(field.exclusiveMinimum); inside.push(field.exclusiveMinimum + step); }
+  if (field.maximum !== undefined) { outside.push(field.maximum + step); inside.push(field.maximum); }
+  return { outside, inside };
+}
+
+test('every numeric model field of the table has its range from the library, and createModel refuses exactly outside it', () => {
+  const numericFields = Object.entries(modelFields).filter(([, field]) => field.type === 'integer' || field.type === 'number').map(([key]) => key);
+  assert.deepEqual(numericFields.sort(), Object.keys(modelOptionRanges).map(fileOptionName).sort(), 'every numeric model field has a library range');
+  for (const [libraryName, range] of Object.entries(modelOptionRanges)) {
+    const field = modelFields[fileOptionName(libraryName)];
+    for (const bound of ['minimum', 'exclusiveMinimum', 'maximum'] as const) {
+      assert.equal(field[bound], (range as Partial<Record<typeof bound, number>>)[bound], `${libraryName}.${bound}`);
+    }
+    // forgetBias exists only for the LSTM's forget gate.
+    const base: ModelOptions = libraryName === 'forgetBias' ? { ...tiny, cell: 'lstm' } : tiny;
+    const { outside, inside } = probes(field);
+    for (const value of outside) {
+      assert.throws(() => createModel({ ...base, [libraryName]: value }), new RegExp(`model option ${libraryName} must be`), `${libraryName} = ${value}`);
+    }
+    for (const value of inside) {
+      // resolveModelConfig is createModel's validation, without allocating a 4096-unit model.
+      assert.equal(resolveModelConfig({ ...base, [libraryName]: value })[libraryName as keyof typeof modelOptionRanges], value, `${libraryName} = ${value}`);
+    }
+  }
+  assert.throws(() => createModel({ ...tiny, hiddenSize: 4097 }), /model option hiddenSize must be ≤ 4096; got 4097/);
+  assert.equal(resolveModelConfig({ ...tiny, hiddenSize: 4096 }).hiddenSize, 4096);
+});
+
+test('library defaults equal the files\' except the documented hidden_size and num_layers', () => {
+  const library = resolveModelConfig(tiny);
+  const same: [keyof typeof library, string][] = [['architecture', 'architecture'], ['cell', 'cell'], ['nonlinearity', 'nonlinearity'], ['init', 'init'], ['recurrentGain', 'recurrent_gain'], ['forgetBias', 'forget_bias'], ['dtype', 'dtype']];
+  for (const [libraryName, fileName] of same) assert.equal(library[libraryName], modelFields[fileName].default, libraryName);
+  assert.equal(library.numLayers, 1);
+  assert.equal(modelFields.num_layers.default, 20);
+  assert.equal(modelFields.hidden_size.default, 256);
+});
+
+/** A value of `option` that is not its default (so the round trip cannot pass by dropping it). */
+function sampleValue(option: DatasetOptionDescription): FileOptionValue {
+  if (option.values !== undefined) return option.values[option.values.length - 1];
+  if (option.type === 'boolean') return option.default !== true;
+  if (option.type === 'string') return join(folder, `${option.name}.file`);
+  if (option.type === 'integer') return option.maximum ?? (option.minimum ?? 0) + 3;
+  return option.maximum ?? 0.25;
+}
+
+test('every dataset option: the data module refuses exactly outside the table\'s range, naming the file spelling', () => {
+  for (const dataset of datasetCatalog) {
+    const fields = datasetFields().get(dataset.name);
+    assert.ok(fields !== undefined);
+    const required = Object.fromEntries(dataset.options.filter((option) => option.required === true).map((option) => [option.name, 'x']));
+    for (const option of dataset.options) {
+      const field: FieldSpec = fields[fileOptionName(option.name)];
+      assert.equal(field.minimum, option.minimum, `${dataset.name}.${option.name} minimum`);
+      assert.equal(field.maximum, option.maximum, `${dataset.name}.${option.name} maximum`);
+      if (option.type !== 'integer' && option.type !== 'number') continue;
+      const { outside, inside } = probes(field);
+      for (const value of outside) {
+        assert.throws(() => checkDatasetOptions({ name: dataset.name, ...required, [option.name]: value }), new RegExp(`data\\.${fileOptionName(option.name)} must be`), `${dataset.name}.${option.name} = ${value}`);
+      }
+      for (const value of inside) checkDatasetOptions({ name: dataset.name, ...required, [option.name]: value });
+    }
+  }
+});
+
+test('the conversion of dataset options round-trips every option of every dataset', () => {
+  for (const dataset of datasetCatalog) {
+    const fileOptions: Record<string, FileOptionValue> = {};
+    for (const option of dataset.options) fileOptions[fileOptionName(option.name)] = sampleValue(option);
+    const library = datasetOptionsFromFile(dataset.name, fileOptions);
+    assert.equal(library.name, dataset.name);
+    assert.deepEqual(Object.keys(library).sort(), ['name', ...dataset.options.map((option) => option.name)].sort(), dataset.name);
+    assert.deepEqual(fileOptionsFromDatasetOptions(library), fileOptions, dataset.name);
+    assert.deepEqual(Object.keys(fileOptions).sort(), Object.keys(datasetFields().get(dataset.name) ?? {}).sort(), `${dataset.name}: the table's keys`);
+    // The runner's conversion is the same one: null means the default and is left out.
+    assert.deepEqual(datasetOptions({ dataset: dataset.name, ...fileOptions }), library);
+  }
+  assert.deepEqual(datasetOptionsFromFile('adding', { length: 50, test_samples: null }), { name: 'adding', length: 50 });
+  assert.throws(() => datasetOptionsFromFile('adding', { noiseStd: 1 }), /data\.noiseStd: unknown option \(known: length, train_samples/);
+});
+
+test('a dataset option left out gets the table\'s default: the same data as the file\'s defaults stated in full', () => {
+  const cases: DatasetOptions[] = [{ name: 'adding', length: 10 }, { name: 'copy', length: 5 }, { name: 'temporal_order', length: 12 }, { name: 'mnist', samples: 200 }];
+  for (const options of cases) {
+    const fileDefaults: Record<string, FileOptionValue> = {};
+    for (const [key, field] of Object.entries(datasetFields().get(options.name) ?? {})) fileDefaults[key] = field.default;
+    const stated = datasetOptionsFromFile(options.name, { ...fileDefaults, ...fileOptionsWithValues(options) });
+    const left = loadDataset(options, 3);
+    const full = loadDataset(stated, 3);
+    assert.deepEqual([left.steps, left.train.size, left.validation.size, left.test.size], [full.steps, full.train.size, full.validation.size, full.test.size], options.name);
+    assert.deepEqual(left.train.inputs, full.train.inputs, options.name);
+  }
+});
+
+/** The options `options` sets, in the file's spelling. */
+function fileOptionsWithValues(options: DatasetOptions): Record<string, FileOptionValue> {
+  return Object.fromEntries(Object.entries(fileOptionsFromDatasetOptions(options)).filter(([, value]) => value !== null));
+}
+
+function problemsOf(run: () => unknown): readonly string[] {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof InputError, `expected InputError, got ${String(error)}`);
+    return error.problems;
+  }
+  assert.fail('expected an InputError');
+}
+
+test('a value out of range is named by its path in the file, snake_case', () => {
+  const path = join(folder, 'suite.yaml');
+  const csv = join(folder, 'data.csv');
+  writeFileSync(csv, 'a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n');
+  const problems = problemsOf(() => resolveSuite({
+    experiments: [{ name: 'a', model: { hidden_size: 4097, num_layers: 0 }, data: { dataset: 'csv', path: csv, label_column: 'label', sequence_length: 0 } }],
+  }, path));
+  assert.ok(problems.includes(`${path}: experiments[0].model.hidden_size: must be ≤ 4096, got 4097`), problems.join('\n'));
+  assert.ok(problems.includes(`${path}: experiments[0].model.num_layers: must be ≥ 1, got 0`), problems.join('\n'));
+  assert.ok(problems.includes(`${path}: experiments[0].data.sequence_length: must be ≥ 1, got 0`), problems.join('\n'));
+  for (const line of problems) assert.doesNotMatch(line, /hiddenSize|numLayers|sequenceLength/);
+});
+
+test('a problem only the data module finds names the option at its path in the file', () => {
+  const csv = join(folder, 'labels.csv');
+  writeFileSync(csv, 'a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n');
+  const path = join(folder, 'data-suite.yaml');
+  const suite = resolveSuite({ experiments: [{ name: 'a', model: { hidden_size: 2, num_layers: 1 }, data: { dataset: 'csv', path: csv, label_column: 'nope' } }] }, path);
+  const problems = problemsOf(() => checkSuiteData(suite));
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], /experiments\[0\]\.data\.label_column = "nope" is not a column/);
+  assert.ok(problems[0].startsWith(`${path}: experiments[0].data (a): `), problems[0]);
+  assert.ok(problems[0].includes(csv), 'the CSV file name itself is left as it is');
+});

@@ -6,7 +6,7 @@ import { SeededRandom } from '../random.js';
 import type { SequenceDataset } from './dataset.js';
 import { DataError } from './dataset.js';
 import { maxClasses, maxHeldOutSamples, maxLeadingNoiseSteps, maxNoiseStd, maxSequenceLength, maxTrainSamples } from './limits.js';
-import { mnistDefaults, splitDefaults, syntheticSampleDefaults, userDataDefaults } from './option-defaults.js';
+import { mnistDefaults, splitDefaults, syntheticLengthDefault, syntheticSampleDefaults, userDataDefaults } from './option-defaults.js';
 import type { MnistOptions } from './mnist.js';
 import { loadMnist } from './mnist.js';
 import type { AddingOptions, CopyOptions, TemporalOrderOptions } from './synthetic.js';
@@ -88,12 +88,12 @@ export const datasetCatalog: readonly DatasetDescription[] = [
     name: 'adding',
     description: 'the adding problem: sum two marked values out of T (MSE; predicting 1 scores 1/6)',
     options: [
-      ...syntheticOptions(100, 'sequence length T', 2),
+      ...syntheticOptions(syntheticLengthDefault, 'sequence length T', 2),
       { name: 'markerWindow', type: 'integer', default: null, minimum: 2, maximum: maxSequenceLength, description: 'put both markers in the last this-many steps (null: anywhere, one in each half)' },
     ],
   },
-  { name: 'copy', description: 'the copy task: repeat 10 symbols after a gap of T blanks (per-step cross-entropy; memoryless 10·ln 8/(T+20))', options: syntheticOptions(100, 'blank gap T', 1) },
-  { name: 'temporal_order', description: 'temporal order: classify the order of two marked symbols among distractors (4 classes; chance ln 4)', options: syntheticOptions(100, 'sequence length T', 10) },
+  { name: 'copy', description: 'the copy task: repeat 10 symbols after a gap of T blanks (per-step cross-entropy; memoryless 10·ln 8/(T+20))', options: syntheticOptions(syntheticLengthDefault, 'blank gap T', 1) },
+  { name: 'temporal_order', description: 'temporal order: classify the order of two marked symbols among distractors (4 classes; chance ln 4)', options: syntheticOptions(syntheticLengthDefault, 'sequence length T', 10) },
   {
     name: 'npy',
     description: "your own .npy arrays, in the original's layout (X_train_*.npy inputs, y_train.npy labels)",

@@ -13,4 +13,7 @@ export const mnistDefaults = { variant: 'row', downsample: false, leadingNoiseSt
 /** Sequences the synthetic tasks generate per split. */
 export const syntheticSampleDefaults = { trainSamples: 10000, validationSamples: 1000, testSamples: 1000 } as const;
 
+/** T of the synthetic tasks (the sequence length; the copy task's blank gap). */
+export const syntheticLengthDefault = 100;
+
 export const userDataDefaults = { task: 'classification' } as const;

@@ -20,11 +20,11 @@ import type { SeededRandom } from '../random.js';
 import type { Baseline, DataSplit, RequiredLag, SequenceDataset } from './dataset.js';
 import { DataError } from './dataset.js';
 import { checkDatasetSize, formatCount, maxHeldOutSamples, maxSequenceLength, maxTrainSamples } from './limits.js';
-import { syntheticSampleDefaults } from './option-defaults.js';
+import { syntheticLengthDefault, syntheticSampleDefaults } from './option-defaults.js';
 
 export interface SyntheticOptions {
-  /** T: sequence length (adding, temporal order) or the blank gap (copy). */
-  length: number;
+  /** T: sequence length (adding, temporal order) or the blank gap (copy). Default 100, as in experiment files. */
+  length?: number;
   /** Default 10000. */
   trainSamples?: number;
   /** Default 1000. */
@@ -64,9 +64,10 @@ interface TaskShape {
  * allocated: `length: 1e12` or a billion samples is one line naming the fields, not
  * `Invalid typed array length`. `sampleShape` gives a sample's steps, inputs and targets.
  */
-function checkCounts(task: string, options: SyntheticOptions, minimumLength: number, sampleShape: (length: number) => { steps: number; inputSize: number; targets: number }): { train: number; validation: number; test: number } {
-  if (!Number.isInteger(options.length) || options.length < minimumLength || options.length > maxSequenceLength) {
-    throw new DataError(`dataset ${task}: data.length must be an integer in [${minimumLength}, ${maxSequenceLength}]; got ${options.length}`);
+function checkCounts(task: string, options: SyntheticOptions, minimumLength: number, sampleShape: (length: number) => { steps: number; inputSize: number; targets: number }): { train: number; validation: number; test: number; length: number } {
+  const length = options.length ?? syntheticLengthDefault;
+  if (!Number.isInteger(length) || length < minimumLength || length > maxSequenceLength) {
+    throw new DataError(`dataset ${task}: data.length must be an integer in [${minimumLength}, ${maxSequenceLength}]; got ${length}`);
   }
   const counts = { train: options.trainSamples ?? syntheticSampleDefaults.trainSamples, validation: options.validationSamples ?? syntheticSampleDefaults.validationSamples, test: options.testSamples ?? syntheticSampleDefaults.testSamples };
   for (const [field, value] of [['train_samples', counts.train], ['validation_samples', counts.validation], ['test_samples', counts.test]] as const) {
@@ -74,16 +75,16 @@ function checkCounts(task: string, options: SyntheticOptions, minimumLength: num
     const maximum = field === 'train_samples' ? maxTrainSamples : maxHeldOutSamples;
     if (!Number.isInteger(value) || value < minimum || value > maximum) throw new DataError(`dataset ${task}: data.${field} must be an integer in [${minimum}, ${maximum}]; got ${value}`);
   }
-  const { steps, inputSize, targets } = sampleShape(options.length);
+  const { steps, inputSize, targets } = sampleShape(length);
   const samples = counts.train + counts.validation + counts.test;
   const perSequence = steps * inputSize + targets;
   checkDatasetSize(
     `dataset ${task}`,
-    `${formatCount(samples)} sequences (data.train_samples + validation_samples + test_samples) × ${formatCount(perSequence)} values each (data.length = ${options.length}: ${steps} steps × ${inputSize} inputs + ${targets} target${targets === 1 ? '' : 's'})`,
+    `${formatCount(samples)} sequences (data.train_samples + validation_samples + test_samples) × ${formatCount(perSequence)} values each (data.length = ${length}: ${steps} steps × ${inputSize} inputs + ${targets} target${targets === 1 ? '' : 's'})`,
     samples * perSequence,
     'lower data.length or the sample counts',
   );
-  return counts;
+  return { ...counts, length };
 }
 
 function generateSplit(shape: TaskShape, size: number, random: SeededRandom, fill: (inputs: Float32Array, targets: Int32Array | Float32Array, offset: number, targetOffset: number, random: SeededRandom) => void): DataSplit {
@@ -125,7 +126,7 @@ function assemble(
 
 export function generateAdding(options: AddingOptions, random: SeededRandom): SequenceDataset {
   const counts = checkCounts('adding', options, 2, (T) => ({ steps: T, inputSize: 2, targets: 1 }));
-  const T = options.length;
+  const T = counts.length;
   const window = options.markerWindow ?? T;
   if (!Number.isInteger(window) || window < 2 || window > T) {
     throw new DataError(`dataset adding: data.marker_window must be an integer in [2, length = ${T}]; got ${window}`);
@@ -166,7 +167,7 @@ const DELIMITER = 9;
 
 export function generateCopy(options: CopyOptions, random: SeededRandom): SequenceDataset {
   const counts = checkCounts('copy', options, 1, (gap) => ({ steps: gap + 2 * COPY_LENGTH, inputSize: COPY_SYMBOLS + 2, targets: gap + 2 * COPY_LENGTH }));
-  const gap = options.length;
+  const gap = counts.length;
   const steps = gap + 2 * COPY_LENGTH;
   const shape: TaskShape = { steps, inputSize: COPY_SYMBOLS + 2, outputSize: COPY_SYMBOLS + 1, targetsPerSample: steps, classification: true };
   return assemble(
@@ -207,7 +208,7 @@ const ORDER_CHANNELS = { X: 4, Y: 5, B: 6, E: 7 } as const;
 
 export function generateTemporalOrder(options: TemporalOrderOptions, random: SeededRandom): SequenceDataset {
   const counts = checkCounts('temporal_order', options, 10, (T) => ({ steps: T, inputSize: 8, targets: 1 }));
-  const T = options.length;
+  const T = counts.length;
   const shape: TaskShape = { steps: T, inputSize: 8, outputSize: 4, targetsPerSample: 1, classification: true };
   const window = (from: number, to: number) => [Math.max(1, Math.floor(from * T)), Math.max(Math.floor(from * T) + 1, Math.floor(to * T))] as const;
   const [firstStart, firstEnd] = window(0.1, 0.2);

@@ -106,6 +106,12 @@ function reopenRecords(folder: string, point: ContinuePoint): void {
  * Trains `config` into `folder` and returns the summary it wrote last. From the start (the folder
  * emptied first: an unfinished earlier attempt is discarded) or, with `resume`, from the folder's
  * checkpoint (see RunExperimentOptions).
+ *
+ * `config` is an experiment in the file format's spelling (snake_case, every default filled in, as
+ * `resolveSuite` returns it and a run's config.json holds it), not createModel's camelCase options:
+ * an experiment read back from a run folder runs again as it is, and its records name the fields
+ * as the user wrote them. The one conversion to the library's options is modelOptionsFromFile /
+ * datasetOptionsFromFile, generated from the field table.
  */
 export function runExperiment(config: ExperimentConfig, folder: string, onEvent: (event: ExperimentEvent) => void = () => {}, options: RunExperimentOptions = {}): ExperimentSummary {
   const started = performance.now();

@@ -117,7 +117,11 @@ test('the conversion of dataset options round-trips every option of every datase
 });
 
 test('a dataset option left out gets the table\'s default: the same data as the file\'s defaults stated in full', () => {
-  const cases: DatasetOptions[] = [{ name: 'adding', length: 10 }, { name: 'copy', length: 5 }, { name: 'temporal_order', length: 12 }, { name: 'mnist', samples: 200 }];
+  // The synthetic tasks with `length` left out too (100, as in files), with few samples to stay quick.
+  const cases: DatasetOptions[] = [
+    { name: 'adding', length: 10 }, { name: 'copy', length: 5 }, { name: 'temporal_order', length: 12 }, { name: 'mnist', samples: 200 },
+    { name: 'adding', trainSamples: 20, validationSamples: 5, testSamples: 5 }, { name: 'copy', trainSamples: 20, validationSamples: 5, testSamples: 5 },
+  ];
   for (const options of cases) {
     const fileDefaults: Record<string, FileOptionValue> = {};
     for (const [key, field] of Object.entries(datasetFields().get(options.name) ?? {})) fileDefaults[key] = field.default;

@@ -11,26 +11,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { textMetrics } from 'vega';
+import { entrySources, root } from './entry-sources.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sourceUrl = pathToFileURL(join(root, 'src')).href + '/';
 const packagesUrl = pathToFileURL(join(root, 'node_modules')).href + '/';
 
-/** The source file of each entry point, as package.json's "exports" maps it (dist/src/x.js ← src/x.ts). */
-function entrySources(): Map<string, string> {
-  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
-  const entries = new Map<string, string>();
-  for (const [subpath, target] of Object.entries(manifest.exports)) {
-    if (typeof target !== 'object' || target === null || !('import' in target)) continue;
-    const built = String((target as { import: unknown }).import);
-    entries.set(subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`, join(root, built.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts')));
-  }
-  return entries;
-}
 
 interface ImportTrace {
   /** Every module URL resolved while importing the entry. */

@@ -6,25 +6,13 @@
  * Checked with the TypeScript compiler on the source entries package.json's "exports" names.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { entrySources, root } from './entry-sources.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sourceFolder = join(root, 'src');
 
-function entrySources(): Map<string, string> {
-  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
-  const entries = new Map<string, string>();
-  for (const [subpath, target] of Object.entries(manifest.exports)) {
-    if (typeof target !== 'object' || target === null || !('import' in target)) continue;
-    const built = String((target as { import: unknown }).import);
-    entries.set(subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`, join(root, built.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts')));
-  }
-  return entries;
-}
 
 /** Declarations that name a type a user may need to write down. */
 function isNamedTypeDeclaration(node: ts.Declaration): boolean {

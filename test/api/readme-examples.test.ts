@@ -8,12 +8,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { entrySources, root } from './entry-sources.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const librarySectionTitle = '## The engine (library API)';
 
 interface CodeBlock {
@@ -40,18 +39,9 @@ function libraryExamples(readme: string): CodeBlock[] {
   return blocks;
 }
 
-/** The package's entry points (package.json "exports") mapped to their source files. */
+/** The entry points as tsconfig "paths": each import specifier to its source file. */
 function entryPointSources(): Record<string, string[]> {
-  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
-  const paths: Record<string, string[]> = {};
-  for (const [subpath, target] of Object.entries(manifest.exports)) {
-    if (typeof target !== 'object' || target === null || !('import' in target)) continue;
-    const built = String((target as { import: unknown }).import);
-    // ./dist/src/data/index.js → src/data/index.ts: what `npm run build` compiles it from.
-    const source = built.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts');
-    paths[subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`] = [join(root, source)];
-  }
-  return paths;
+  return Object.fromEntries([...entrySources()].map(([specifier, source]) => [specifier, [source]]));
 }
 
 test('the README\'s library section has examples, and they use every entry point', () => {

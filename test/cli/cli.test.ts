@@ -3,19 +3,18 @@
  * written), the plain per-epoch lines off a terminal, the final table, `list` and `report`.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { CliResult } from './run-cli.js';
+import { runCli } from './run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vanishing-cli-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
-const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
-function vanishing(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), main, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function vanishing(...args: string[]): CliResult {
+  return runCli(args, { cwd: root });
 }
 
 const suite = join(root, 'tiny.yaml');

@@ -13,14 +13,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import type { CliResult } from './run-cli.js';
+import { runCli } from './run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vanishing-disk-'));
-const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const mounted: string[] = [];
 
-function vanishing(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), main, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function vanishing(...args: string[]): CliResult {
+  return runCli(args, { cwd: root });
 }
 
 /** A tmpfs of `size` at a new folder, or null when this process may not mount. */

@@ -5,21 +5,21 @@
  * up front with the plan and the records' estimated size.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { CliResult } from './run-cli.js';
+import { cliMain, runCli } from './run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vanishing-terminal-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
-const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const tsx = import.meta.resolve('tsx');
 
-function vanishing(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', tsx, main, ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function vanishing(...args: string[]): CliResult {
+  return runCli(args, { cwd: root, timeoutMs: 300_000 });
 }
 
 // Long enough to be stopped in the middle: 3 experiments of 10 epochs.
@@ -58,7 +58,7 @@ test('Ctrl-C: one line saying how to continue, exit 130; --resume then ends iden
   assert.match(whole.stdout, /^Run folder: .*whole\/long-\d{8}-\d{6} \(if stopped, `vanishing run --resume .*` continues it\)\n/);
   assert.match(whole.stdout, /\nTo train: 3 experiments, 900 batches; records about [\d.]+ MB \(estimated, checkpoints included\)/);
 
-  const child = spawn(process.execPath, ['--import', tsx, main, 'run', suite, '--out', 'stopped', '--workers', '2', '--no-report'], { cwd: root });
+  const child = spawn(process.execPath, ['--import', tsx, cliMain, 'run', suite, '--out', 'stopped', '--workers', '2', '--no-report'], { cwd: root });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

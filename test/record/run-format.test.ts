@@ -10,6 +10,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { CliResult } from '../cli/run-cli.js';
+import { runCli } from '../cli/run-cli.js';
 import { InputError } from '../../src/experiments/errors.js';
 import { runSuite } from '../../src/experiments/run-suite.js';
 import { resolveSuite } from '../../src/experiments/suite.js';
@@ -17,7 +19,6 @@ import { runFormatVersion } from '../../src/record/run-format.js';
 import { readRunFolder, ReportInputError } from '../../src/report/read-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vanishing-run-format-'));
-const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const experiments = ['tanh', 'gru'];
 let pristine = '';
 let copies = 0;
@@ -52,8 +53,8 @@ function editedRun(files: string[], edit: (record: Record<string, unknown>) => v
 
 const versionedFiles = ['suite.json', ...experiments.map((name) => join(name, 'summary.json'))];
 
-function cli(...args: string[]): { status: number | null; stderr: string } {
-  return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), main, ...args], { encoding: 'utf8', timeout: 120_000 });
+function cli(...args: string[]): CliResult {
+  return runCli(args);
 }
 
 test('suite.json and summary.json carry the format version, first; config.json is the experiment file format and does not', () => {

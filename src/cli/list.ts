@@ -1,5 +1,6 @@
 /** `vanishing list`: the presets and the datasets with their options; `vanishing list --fields`: every experiment field, alone. */
-import { datasetCatalog, fileOptionName } from '../data/load.js';
+import { datasetCatalog } from '../data/load.js';
+import { fileOptionName } from '../data/option-names.js';
 import type { FieldSpec } from '../experiments/fields.js';
 import { sectionFields } from '../experiments/fields.js';
 import { listPresets } from '../experiments/presets.js';

@@ -9,6 +9,7 @@
 import { readDataFile } from './data-file.js';
 import { DataError } from './dataset.js';
 import { checkDatasetSize, float32Max, maxCsvFileBytes } from './limits.js';
+import { dataField } from './option-names.js';
 
 export interface CsvTable {
   /** Feature column names, in file order (the label column removed). */
@@ -80,7 +81,7 @@ function showCell(cell: string): string {
  * Reads the CSV at `path`. `label` names the file in errors (`/data/x.csv (data.path)`), and
  * `labelColumnField` the option that names the label column.
  */
-export function readCsv(path: string, labelColumn: string, label: string = path, labelColumnField = 'data.label_column'): CsvTable {
+export function readCsv(path: string, labelColumn: string, label: string = path, labelColumnField = dataField('labelColumn')): CsvTable {
   const bytes = readDataFile(path, label, maxCsvFileBytes);
   let text: string;
   try {

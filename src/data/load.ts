@@ -13,6 +13,7 @@ import type { AddingOptions, CopyOptions, TemporalOrderOptions } from './synthet
 import { generateAdding, generateCopy, generateTemporalOrder } from './synthetic.js';
 import type { CsvDataOptions, NpyDataOptions } from './user-data.js';
 import { loadCsvData, loadNpyData } from './user-data.js';
+import { fileOptionName } from './option-names.js';
 
 export type DatasetOptions = MnistOptions | AddingOptions | CopyOptions | TemporalOrderOptions | NpyDataOptions | CsvDataOptions;
 export type DatasetName = DatasetOptions['name'];
@@ -115,15 +116,6 @@ export const datasetCatalog: readonly DatasetDescription[] = [
     ],
   },
 ];
-
-/**
- * A dataset option's name as experiment files spell it: `noiseStd` → `noise_std`. The one
- * conversion between the two spellings; the file's table (experiments/fields.ts), its error
- * lines and `datasetOptionsFromFile` all go through it, so they cannot drift apart.
- */
-export function fileOptionName(libraryName: string): string {
-  return libraryName.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-}
 
 /** A dataset option's value as a file states it; null: the option's default. */
 export type FileOptionValue = number | string | boolean | null;

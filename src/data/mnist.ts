@@ -19,6 +19,7 @@ import { DataError } from './dataset.js';
 import { addGaussianNoise, normaliseByTraining, prependNoiseSteps, splitPool } from './preprocess.js';
 import { mnistDefaults, splitDefaults } from './option-defaults.js';
 import { maxLeadingNoiseSteps } from './limits.js';
+import { dataField } from './option-names.js';
 
 export interface MnistOptions {
   name: 'mnist';
@@ -92,7 +93,7 @@ export function loadMnist(options: MnistOptions, random: SeededRandom): Sequence
   const available = raw.labels.length;
   const samples = options.samples ?? available;
   if (!Number.isInteger(samples) || samples < 1 || samples > available) {
-    throw new DataError(`dataset mnist: data.samples must be an integer in [1, ${available}]; got ${samples}`);
+    throw new DataError(`dataset mnist: ${dataField('samples')} must be an integer in [1, ${available}]; got ${samples}`);
   }
   const side = downsample ? SIDE / 2 : SIDE;
   const pixelsPerImage = side * side;
@@ -127,7 +128,7 @@ export function loadMnist(options: MnistOptions, random: SeededRandom): Sequence
   if (options.normalize ?? splitDefaults.normalize) normaliseByTraining(splits);
   addGaussianNoise(splits.train, options.noiseStd ?? splitDefaults.noiseStd, random.fork('noise'), 'dataset mnist');
   const noiseSteps = options.leadingNoiseSteps ?? mnistDefaults.leadingNoiseSteps;
-  if (!Number.isInteger(noiseSteps) || noiseSteps < 0 || noiseSteps > maxLeadingNoiseSteps) throw new DataError(`dataset mnist: data.leading_noise_steps must be an integer in [0, ${maxLeadingNoiseSteps}]; got ${noiseSteps}`);
+  if (!Number.isInteger(noiseSteps) || noiseSteps < 0 || noiseSteps > maxLeadingNoiseSteps) throw new DataError(`dataset mnist: ${dataField('leadingNoiseSteps')} must be an integer in [0, ${maxLeadingNoiseSteps}]; got ${noiseSteps}`);
   const noisy = noiseSteps === 0 ? splits : {
     train: prependNoiseSteps(splits.train, noiseSteps, steps, inputSize, random.fork('leading-noise-train')),
     validation: prependNoiseSteps(splits.validation, noiseSteps, steps, inputSize, random.fork('leading-noise-validation')),

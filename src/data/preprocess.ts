@@ -6,6 +6,7 @@ import type { SeededRandom } from '../random.js';
 import type { DataSplit } from './dataset.js';
 import { DataError, selectSamples } from './dataset.js';
 import { maxNoiseStd } from './limits.js';
+import { dataField } from './option-names.js';
 
 export interface SplitFractions {
   /** Fraction of the pool held out for validation, in [0, 1). */
@@ -27,7 +28,7 @@ export function splitPool(
   source: string,
 ): { train: DataSplit; validation: DataSplit; test: DataSplit } {
   // Messages use the file's spelling (validation_fraction), as the user wrote it.
-  const fields = { validationFraction: 'data.validation_fraction', testFraction: 'data.test_fraction' } as const;
+  const fields = { validationFraction: dataField('validationFraction'), testFraction: dataField('testFraction') } as const;
   for (const field of ['validationFraction', 'testFraction'] as const) {
     const value = fractions[field];
     if (!(value >= 0 && value < 1)) throw new DataError(`${source}: ${fields[field]} must be in [0, 1); got ${value}`);
@@ -80,7 +81,7 @@ export function normaliseByTraining(splits: { train: DataSplit; validation: Data
  * `noise_std: 1e308` made every input infinite and the run fail halfway.
  */
 export function addGaussianNoise(split: DataSplit, std: number, random: SeededRandom, source: string): void {
-  if (!(std >= 0 && std <= maxNoiseStd)) throw new DataError(`${source}: data.noise_std must be in [0, ${maxNoiseStd}]; got ${std}`);
+  if (!(std >= 0 && std <= maxNoiseStd)) throw new DataError(`${source}: ${dataField('noiseStd')} must be in [0, ${maxNoiseStd}]; got ${std}`);
   if (std === 0) return;
   const inputs = split.inputs;
   for (let i = 0; i < inputs.length; i++) inputs[i] += std * random.normal();

@@ -21,6 +21,7 @@ import type { Baseline, DataSplit, RequiredLag, SequenceDataset } from './datase
 import { DataError } from './dataset.js';
 import { checkDatasetSize, formatCount, maxHeldOutSamples, maxSequenceLength, maxTrainSamples } from './limits.js';
 import { syntheticLengthDefault, syntheticSampleDefaults } from './option-defaults.js';
+import { dataField } from './option-names.js';
 
 export interface SyntheticOptions {
   /** T: sequence length (adding, temporal order) or the blank gap (copy). Default 100, as in experiment files. */
@@ -67,7 +68,7 @@ interface TaskShape {
 function checkCounts(task: string, options: SyntheticOptions, minimumLength: number, sampleShape: (length: number) => { steps: number; inputSize: number; targets: number }): { train: number; validation: number; test: number; length: number } {
   const length = options.length ?? syntheticLengthDefault;
   if (!Number.isInteger(length) || length < minimumLength || length > maxSequenceLength) {
-    throw new DataError(`dataset ${task}: data.length must be an integer in [${minimumLength}, ${maxSequenceLength}]; got ${length}`);
+    throw new DataError(`dataset ${task}: ${dataField('length')} must be an integer in [${minimumLength}, ${maxSequenceLength}]; got ${length}`);
   }
   const counts = { train: options.trainSamples ?? syntheticSampleDefaults.trainSamples, validation: options.validationSamples ?? syntheticSampleDefaults.validationSamples, test: options.testSamples ?? syntheticSampleDefaults.testSamples };
   for (const [field, value] of [['train_samples', counts.train], ['validation_samples', counts.validation], ['test_samples', counts.test]] as const) {
@@ -80,7 +81,7 @@ function checkCounts(task: string, options: SyntheticOptions, minimumLength: num
   const perSequence = steps * inputSize + targets;
   checkDatasetSize(
     `dataset ${task}`,
-    `${formatCount(samples)} sequences (data.train_samples + validation_samples + test_samples) × ${formatCount(perSequence)} values each (data.length = ${length}: ${steps} steps × ${inputSize} inputs + ${targets} target${targets === 1 ? '' : 's'})`,
+    `${formatCount(samples)} sequences (${dataField('trainSamples')} + validation_samples + test_samples) × ${formatCount(perSequence)} values each (${dataField('length')} = ${length}: ${steps} steps × ${inputSize} inputs + ${targets} target${targets === 1 ? '' : 's'})`,
     samples * perSequence,
     'lower data.length or the sample counts',
   );
@@ -129,7 +130,7 @@ export function generateAdding(options: AddingOptions, random: SeededRandom): Se
   const T = counts.length;
   const window = options.markerWindow ?? T;
   if (!Number.isInteger(window) || window < 2 || window > T) {
-    throw new DataError(`dataset adding: data.marker_window must be an integer in [2, length = ${T}]; got ${window}`);
+    throw new DataError(`dataset adding: ${dataField('markerWindow')} must be an integer in [2, length = ${T}]; got ${window}`);
   }
   // Markers go into steps [start, T): the first in the window's first half, the second in its second.
   const start = T - window;

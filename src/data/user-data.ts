@@ -20,6 +20,8 @@ import { checkDatasetSize, float32Max, maxClasses, maxRegressionOutputs } from '
 import { readNpy } from './npy.js';
 import { addGaussianNoise, normaliseByTraining, splitPool } from './preprocess.js';
 import { splitDefaults, userDataDefaults } from './option-defaults.js';
+import { dataField } from './option-names.js';
+import type { DatasetOptionName } from './option-names.js';
 
 export interface UserDataCommon {
   /** Split a flat [N, F] input into this many steps. */
@@ -92,12 +94,12 @@ function shapeText(shape: readonly number[]): string {
 function sequenceShape(inputs: ValueSource, sequenceLength: number | null): SequenceShape {
   const shape = inputs.shape;
   if (sequenceLength !== null && (!Number.isInteger(sequenceLength) || sequenceLength <= 0)) {
-    throw new DataError(`${inputs.label}: data.sequence_length must be a positive integer; got ${sequenceLength}`);
+    throw new DataError(`${inputs.label}: ${dataField('sequenceLength')} must be a positive integer; got ${sequenceLength}`);
   }
   let sequence: SequenceShape;
   if (shape.length === 3) {
     if (sequenceLength !== null && sequenceLength !== shape[1]) {
-      throw new DataError(`${inputs.label}: shape ${shapeText(shape)} has ${shape[1]} steps but data.sequence_length = ${sequenceLength}`);
+      throw new DataError(`${inputs.label}: shape ${shapeText(shape)} has ${shape[1]} steps but ${dataField('sequenceLength')} = ${sequenceLength}`);
     }
     sequence = { samples: shape[0], steps: shape[1], inputSize: shape[2] };
   } else if (shape.length === 2) {
@@ -105,7 +107,7 @@ function sequenceShape(inputs: ValueSource, sequenceLength: number | null): Sequ
       sequence = { samples: shape[0], steps: shape[1], inputSize: 1 };
     } else {
       if (shape[1] % sequenceLength !== 0) {
-        throw new DataError(`${inputs.label}: shape ${shapeText(shape)} cannot be reshaped into sequences of length ${sequenceLength} (field data.sequence_length = ${sequenceLength})`);
+        throw new DataError(`${inputs.label}: shape ${shapeText(shape)} cannot be reshaped into sequences of length ${sequenceLength} (field ${dataField('sequenceLength')} = ${sequenceLength})`);
       }
       sequence = { samples: shape[0], steps: sequenceLength, inputSize: shape[1] / sequenceLength };
     }
@@ -164,7 +166,7 @@ function readClassIds(labels: ValueSource, samples: number, classes: number | nu
       const why = !Number.isInteger(label) || label < 0
         ? `is not a class id (an integer from 0 to ${limit - 1})`
         : classes !== null
-          ? `is out of range for data.classes = ${classes} (class ids 0 to ${classes - 1})`
+          ? `is out of range for ${dataField('classes')} = ${classes} (class ids 0 to ${classes - 1})`
           : `is beyond the ${maxClasses} classes a classifier may have (class ids 0 to ${maxClasses - 1})`;
       throw new DataError(`${labels.label}: label ${labels.exact(i)} ${labels.position(i)} ${why}`);
     }
@@ -211,15 +213,15 @@ function meanPredictorBaseline(train: ArrayLike<number>, evaluated: ArrayLike<nu
 
 function build(name: string, file: string, train: LabelledSource, test: LabelledSource | null, options: UserDataCommon, random: SeededRandom): SequenceDataset {
   const task = options.task ?? userDataDefaults.task;
-  if (task !== 'classification' && task !== 'regression') throw new DataError(`${train.inputs.label}: data.task must be classification or regression; got ${JSON.stringify(task)}`);
+  if (task !== 'classification' && task !== 'regression') throw new DataError(`${train.inputs.label}: ${dataField('task')} must be classification or regression; got ${JSON.stringify(task)}`);
   const classification = task === 'classification';
   const explicitClasses = options.classes ?? null;
   if (explicitClasses !== null && (!Number.isInteger(explicitClasses) || explicitClasses < 2 || explicitClasses > maxClasses)) {
-    throw new DataError(`${train.labels.label}: data.classes must be an integer in [2, ${maxClasses}]; got ${explicitClasses}`);
+    throw new DataError(`${train.labels.label}: ${dataField('classes')} must be an integer in [2, ${maxClasses}]; got ${explicitClasses}`);
   }
   const testFractionSet = options.testFraction ?? null;
   if (test !== null && testFractionSet !== null && testFractionSet > 0) {
-    throw new DataError(`${test.inputs.label}: the test files are the test set, so data.test_fraction = ${testFractionSet} would hold back training samples for nothing; remove test_fraction (or set it to 0)`);
+    throw new DataError(`${test.inputs.label}: the test files are the test set, so ${dataField('testFraction')} = ${testFractionSet} would hold back training samples for nothing; remove test_fraction (or set it to 0)`);
   }
 
   // Every shape first: nothing is converted until the files are known to fit together.
@@ -263,7 +265,7 @@ function build(name: string, file: string, train: LabelledSource, test: Labelled
     } else {
       let largest = 0;
       for (const split of [pool, testSplit]) if (split !== null) for (const label of split.targets) largest = Math.max(largest, label);
-      if (largest === 0) throw new DataError(`${train.labels.label}: every label is 0, one class: nothing to tell apart (set data.classes if other classes exist, or task: regression)`);
+      if (largest === 0) throw new DataError(`${train.labels.label}: every label is 0, one class: nothing to tell apart (set ${dataField('classes')} if other classes exist, or task: regression)`);
       outputSize = largest + 1;
     }
   }
@@ -292,8 +294,8 @@ function build(name: string, file: string, train: LabelledSource, test: Labelled
   };
 }
 
-function npySource(path: string, field: string): ValueSource {
-  const label = `${path} (data.${field})`;
+function npySource(path: string, field: DatasetOptionName): ValueSource {
+  const label = `${path} (${dataField(field)})`;
   const array = readNpy(path, label);
   return { label, shape: array.shape, at: (i) => array.at(i), exact: (i) => array.exact(i), position: (i) => `at ${array.position(i)}` };
 }
@@ -302,15 +304,15 @@ export function loadNpyData(options: NpyDataOptions, random: SeededRandom): Sequ
   const testInputs = options.testInputs ?? null;
   const testLabels = options.testLabels ?? null;
   if ((testInputs === null) !== (testLabels === null)) {
-    throw new DataError(`dataset npy: data.test_inputs and data.test_labels must be given together; got ${testInputs ?? 'none'} and ${testLabels ?? 'none'}`);
+    throw new DataError(`dataset npy: ${dataField('testInputs')} and ${dataField('testLabels')} must be given together; got ${testInputs ?? 'none'} and ${testLabels ?? 'none'}`);
   }
-  const train: LabelledSource = { inputs: npySource(options.trainInputs, 'train_inputs'), labels: npySource(options.trainLabels, 'train_labels') };
-  const test = testInputs !== null && testLabels !== null ? { inputs: npySource(testInputs, 'test_inputs'), labels: npySource(testLabels, 'test_labels') } : null;
+  const train: LabelledSource = { inputs: npySource(options.trainInputs, 'trainInputs'), labels: npySource(options.trainLabels, 'trainLabels') };
+  const test = testInputs !== null && testLabels !== null ? { inputs: npySource(testInputs, 'testInputs'), labels: npySource(testLabels, 'testLabels') } : null;
   return build(`npy:${options.trainInputs}`, options.trainInputs, train, test, options, random);
 }
 
 export function loadCsvData(options: CsvDataOptions, random: SeededRandom): SequenceDataset {
-  const label = `${options.path} (data.path)`;
+  const label = `${options.path} (${dataField('path')})`;
   const table = readCsv(options.path, options.labelColumn, label);
   const features = table.featureNames.length;
   const column = JSON.stringify(options.labelColumn);

@@ -25,6 +25,7 @@ import { randomStateProblem } from '../random.js';
 import type { RandomState } from '../random.js';
 import { writeFileAtomically } from '../record/atomic-file.js';
 import { experimentFiles } from '../record/run-format.js';
+import type { StreamSegment } from '../record/run-format.js';
 import type { BatchRecord, EpochRecord, RecordedNumber } from '../record/metrics.js';
 import { decodeNumber, encodeNumber } from '../record/metrics.js';
 import type { OptimizerState } from '../train/optimizers.js';
@@ -36,13 +37,6 @@ export const checkpointFile = experimentFiles.checkpoint;
 export const checkpointVersion = 1;
 const magic = Buffer.from('vanishing-checkpoint\n', 'latin1');
 const digestBytes = 32;
-
-/** One epoch's part of the batch stream: its length in bytes and its SHA-256 (hex). */
-export interface StreamSegment {
-  epoch: number;
-  bytes: number;
-  sha256: string;
-}
 
 /** Everything a checkpoint holds. */
 export interface Checkpoint {

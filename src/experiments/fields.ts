@@ -4,11 +4,14 @@
  * derived, so they cannot drift apart.
  *
  * Keys are snake_case as users write them in YAML. Dataset options come from the data module's
- * catalogue (src/data/load.ts), named by its `fileOptionName`; the model's defaults and bounds
- * come from src/model/option-table.ts, which `createModel` enforces too.
+ * catalogue (src/data/load.ts), named by `fileOptionName` (src/data/option-names.ts); the model's
+ * defaults and bounds come from src/model/option-table.ts, which `createModel` enforces too, and the
+ * training's from src/train/option-table.ts, which the optimiser, batch source and trainer enforce.
  */
-import { datasetCatalog, fileOptionName } from '../data/load.js';
+import { datasetCatalog } from '../data/load.js';
+import { fileOptionName } from '../data/option-names.js';
 import { modelOptionDefaults, modelOptionRanges, modelOptionValues } from '../model/option-table.js';
+import { optimizerTypes, trainingOptionDefaults, trainingOptionRanges } from '../train/option-table.js';
 
 export type FieldValue = number | string | boolean | null;
 
@@ -40,26 +43,26 @@ export const modelFields: Record<string, FieldSpec> = {
 };
 
 export const trainingFields: Record<string, FieldSpec> = {
-  optimizer: { type: 'string', enum: ['sgd', 'adam'], default: 'sgd', description: 'sgd (torch.optim.SGD) or adam (torch.optim.Adam)' },
-  learning_rate: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 0.01, description: 'step size (the original: 0.01)' },
-  momentum: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'SGD momentum' },
-  nesterov: { type: 'boolean', default: false, description: 'SGD Nesterov momentum (needs momentum > 0)' },
-  weight_decay: { type: 'number', minimum: 0, default: 0, description: 'L2 penalty added to the gradient' },
-  beta1: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'Adam β1' },
-  beta2: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.999, description: 'Adam β2' },
-  epsilon: { type: 'number', exclusiveMinimum: 0, default: 1e-8, description: 'Adam ε' },
-  batch_size: { type: 'integer', minimum: 1, maximum: 65536, default: 64, description: 'sequences per batch' },
-  epochs: { type: 'integer', minimum: 1, maximum: 100000, default: 50, description: 'passes over the training data (the original: 50)' },
-  samples_per_epoch: { type: 'integer', minimum: 1, nullable: true, default: null, description: 'train on at most this many (seeded, reshuffled) samples per epoch; null: all' },
-  clip_max_norm: { type: 'number', exclusiveMinimum: 0, nullable: true, default: null, description: 'clip the total gradient norm to this maximum; null: off' },
-  clip_min_norm: { type: 'number', exclusiveMinimum: 0, nullable: true, default: null, description: "the original's minimum-norm rescale: scale gradients up to this total norm when below it; null: off" },
-  seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0, description: 'seeds the initialisation, the data and the batch order' },
+  optimizer: { type: 'string', enum: optimizerTypes, default: trainingOptionDefaults.optimizer, description: 'sgd (torch.optim.SGD) or adam (torch.optim.Adam)' },
+  learning_rate: { type: 'number', ...trainingOptionRanges.learningRate, default: 0.01, description: 'step size (the original: 0.01)' },
+  momentum: { type: 'number', ...trainingOptionRanges.momentum, default: trainingOptionDefaults.momentum, description: 'SGD momentum' },
+  nesterov: { type: 'boolean', default: trainingOptionDefaults.nesterov, description: 'SGD Nesterov momentum (needs momentum > 0)' },
+  weight_decay: { type: 'number', ...trainingOptionRanges.weightDecay, default: trainingOptionDefaults.weightDecay, description: 'L2 penalty added to the gradient' },
+  beta1: { type: 'number', ...trainingOptionRanges.beta1, default: trainingOptionDefaults.beta1, description: 'Adam β1' },
+  beta2: { type: 'number', ...trainingOptionRanges.beta2, default: trainingOptionDefaults.beta2, description: 'Adam β2' },
+  epsilon: { type: 'number', ...trainingOptionRanges.epsilon, default: trainingOptionDefaults.epsilon, description: 'Adam ε' },
+  batch_size: { type: 'integer', ...trainingOptionRanges.batchSize, default: trainingOptionDefaults.batchSize, description: 'sequences per batch' },
+  epochs: { type: 'integer', ...trainingOptionRanges.epochs, default: trainingOptionDefaults.epochs, description: 'passes over the training data (the original: 50)' },
+  samples_per_epoch: { type: 'integer', ...trainingOptionRanges.samplesPerEpoch, nullable: true, default: null, description: 'train on at most this many (seeded, reshuffled) samples per epoch; null: all' },
+  clip_max_norm: { type: 'number', ...trainingOptionRanges.clipMaxNorm, nullable: true, default: null, description: 'clip the total gradient norm to this maximum; null: off' },
+  clip_min_norm: { type: 'number', ...trainingOptionRanges.clipMinNorm, nullable: true, default: null, description: "the original's minimum-norm rescale: scale gradients up to this total norm when below it; null: off" },
+  seed: { type: 'integer', ...trainingOptionRanges.seed, default: trainingOptionDefaults.seed, description: 'seeds the initialisation, the data and the batch order' },
 };
 
 export const recordFields: Record<string, FieldSpec> = {
-  hidden_gradient_every: { type: 'integer', minimum: 1, nullable: true, default: null, description: 'record ‖dL/dh_t‖ for every layer and step (and ‖dL/dx_t‖) on every k-th batch of an epoch (the first always); null: by cost, every batch while an epoch records at most 250,000 of these values (about 5 MB), else the smallest k that keeps within it' },
-  histogram_every: { type: 'integer', minimum: 1, default: 10, description: 'record magnitude histograms of every weight matrix and its gradient on every k-th batch of an epoch (the first always)' },
-  last_step_probe_every: { type: 'integer', minimum: 1, default: 10, description: 'losses read at every step (copy): run the last-step probe, one more backward pass, on every k-th batch of an epoch that records the gradient through time (the first always)' },
+  hidden_gradient_every: { type: 'integer', ...trainingOptionRanges.hiddenGradientEvery, nullable: true, default: null, description: 'record ‖dL/dh_t‖ for every layer and step (and ‖dL/dx_t‖) on every k-th batch of an epoch (the first always); null: by cost, every batch while an epoch records at most 250,000 of these values (about 5 MB), else the smallest k that keeps within it' },
+  histogram_every: { type: 'integer', ...trainingOptionRanges.histogramEvery, default: trainingOptionDefaults.histogramEvery, description: 'record magnitude histograms of every weight matrix and its gradient on every k-th batch of an epoch (the first always)' },
+  last_step_probe_every: { type: 'integer', ...trainingOptionRanges.lastStepProbeEvery, default: trainingOptionDefaults.lastStepProbeEvery, description: 'losses read at every step (copy): run the last-step probe, one more backward pass, on every k-th batch of an epoch that records the gradient through time (the first always)' },
 };
 
 export const diagnosisFields: Record<string, FieldSpec> = {

@@ -1,6 +1,6 @@
 /**
  * Runs one experiment from its resolved configuration: data → model → trainer → recorder →
- * diagnosis, streaming every record into the experiment's folder (experiment-files.ts) and
+ * diagnosis, streaming every record into the experiment's folder (record/run-folder-write.ts) and
  * saving a checkpoint after every epoch (checkpoint.ts). Synchronous and self-contained, so it
  * runs the same in the main thread or in a worker; the same configuration gives bit-identical
  * records wherever it runs — and whether it ran in one go or was stopped and resumed from a
@@ -18,7 +18,7 @@ import type { OptimizerOptions } from '../train/optimizers.js';
 import { trainExperiment } from '../train/trainer.js';
 import type { DataSection, ExperimentConfig, TrainingSection } from './suite.js';
 import { modelOptionsFromFile } from './suite.js';
-import { ExperimentWriter, writeJson } from './experiment-files.js';
+import { ExperimentWriter, writeJson } from '../record/run-folder-write.js';
 import { experimentFiles } from '../record/run-format.js';
 import { join } from 'node:path';
 import type { Model } from '../model/model.js';

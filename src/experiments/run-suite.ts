@@ -18,7 +18,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { ExperimentSummary } from '../record/metrics.js';
 import { InputError, showValue } from './errors.js';
-import { readFinishedSummary, writeJson } from './experiment-files.js';
+import { readFinishedSummary, writeJson } from '../record/run-folder-write.js';
 import type { SuiteRecord as SuiteFileRecord } from '../record/run-format.js';
 import { experimentFiles, runFiles, versioned } from '../record/run-format.js';
 import { readSuiteDocument, RunFolderError } from '../record/run-folder-read.js';

@@ -21,6 +21,7 @@ export interface OptionRange {
   readonly minimum?: number;
   readonly exclusiveMinimum?: number;
   readonly maximum?: number;
+  readonly exclusiveMaximum?: number;
 }
 
 /**
@@ -42,6 +43,9 @@ export function rangeProblem(range: OptionRange, value: number): string | null {
   if (range.minimum !== undefined && value < range.minimum) return `must be ≥ ${range.minimum}`;
   if (range.exclusiveMinimum !== undefined && value <= range.exclusiveMinimum) return `must be > ${range.exclusiveMinimum}`;
   if (range.maximum !== undefined && value > range.maximum) return `must be ≤ ${range.maximum}`;
+  if (range.exclusiveMaximum !== undefined && value >= range.exclusiveMaximum) return `must be < ${range.exclusiveMaximum}`;
+  // NaN passes every comparison above.
+  if (Number.isNaN(value)) return 'must be a number';
   return null;
 }
 

@@ -5,7 +5,8 @@
  * defined once (docs/run-format.md documents it for readers in other languages).
  *
  * The batch, epoch and summary records themselves are in ./metrics.ts (the trainer and the
- * diagnosis hold them in memory in the same shape as on the disk).
+ * diagnosis hold them in memory in the same shape as on the disk); ./run-folder-write.ts writes
+ * an experiment's files and ./run-folder-read.ts reads them back, validated.
  *
  *   runs/<suite>-<time>/
  *     suite.json              SuiteRecord (carries `format_version`)
@@ -36,6 +37,17 @@ export const runFormatVersion = 1;
  * no `format_version`: they are format 1, which is the format written today.
  */
 export const oldestReadableRunFormat = 1;
+
+/**
+ * One epoch's part of an experiment's batch stream (batches.jsonl): its length in bytes and its
+ * SHA-256 (hex). The writer seals one per epoch; a checkpoint lists them, so a resumed run can
+ * check that the stream on the disk is the one the checkpoint saw before cutting it back.
+ */
+export interface StreamSegment {
+  epoch: number;
+  bytes: number;
+  sha256: string;
+}
 
 /** Files of the run folder itself. */
 export const runFiles = {

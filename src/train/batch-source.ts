@@ -6,6 +6,7 @@ import type { SequenceDataset } from '../data/dataset.js';
 import { targetsPerSample } from '../data/dataset.js';
 import { createBatcher } from '../data/batcher.js';
 import { SeededRandom } from '../random.js';
+import { checkTrainingOption } from './option-table.js';
 import type { BatchSource } from './trainer.js';
 
 export interface BatchSourceOptions {
@@ -19,6 +20,10 @@ export interface BatchSourceOptions {
 }
 
 export function batchSourceFromDataset(dataset: SequenceDataset, options: BatchSourceOptions): BatchSource {
+  checkTrainingOption('batch source', 'batchSize', options.batchSize);
+  if (options.evaluationBatchSize !== undefined) checkTrainingOption('batch source', 'batchSize', options.evaluationBatchSize);
+  if (options.samplesPerEpoch !== null) checkTrainingOption('batch source', 'samplesPerEpoch', options.samplesPerEpoch);
+  checkTrainingOption('batch source', 'seed', options.seed);
   const common = {
     inputsPerSample: dataset.steps * dataset.inputSize,
     targetsPerSample: targetsPerSample(dataset),

@@ -6,6 +6,7 @@
  */
 import type { FloatArray } from '../kernels/kernels.js';
 import type { Parameter } from '../model/parameters.js';
+import { checkTrainingOption, optimizerTypes, trainingOptionDefaults } from './option-table.js';
 
 export interface SgdOptions {
   type: 'sgd';
@@ -83,11 +84,33 @@ class StepNorms {
   }
 }
 
+/**
+ * An optimiser over `parameters`. Every option is checked against the training option table
+ * (option-table.ts, the same bounds experiment files are validated with) before anything is
+ * allocated: `optimizer momentum must be < 1; got 1`.
+ */
 export function createOptimizer(parameters: readonly Parameter[], options: OptimizerOptions): Optimizer {
-  if (!(options.learningRate > 0) || !Number.isFinite(options.learningRate)) {
-    throw new Error(`optimizer learningRate must be a positive number; got ${options.learningRate}`);
+  const owner = `optimizer ${String(options.type)}:`;
+  if (!(optimizerTypes as readonly string[]).includes(options.type)) {
+    throw new RangeError(`optimizer type must be one of ${optimizerTypes.join(', ')}; got ${JSON.stringify(options.type)}`);
   }
-  return options.type === 'sgd' ? new Sgd(parameters, options) : new Adam(parameters, options);
+  checkTrainingOption(owner, 'learningRate', options.learningRate);
+  checkTrainingOption(owner, 'weightDecay', options.weightDecay ?? trainingOptionDefaults.weightDecay);
+  if (options.type === 'sgd') {
+    const momentum = options.momentum ?? trainingOptionDefaults.momentum;
+    const dampening = options.dampening ?? trainingOptionDefaults.dampening;
+    checkTrainingOption(owner, 'momentum', momentum);
+    checkTrainingOption(owner, 'dampening', dampening);
+    // As torch.optim.SGD: Nesterov's look-ahead is defined on an undamped momentum buffer.
+    if ((options.nesterov ?? trainingOptionDefaults.nesterov) && (momentum <= 0 || dampening !== 0)) {
+      throw new RangeError(`${owner} nesterov needs momentum > 0 and dampening 0; got momentum ${momentum}, dampening ${dampening}`);
+    }
+    return new Sgd(parameters, options);
+  }
+  checkTrainingOption(owner, 'beta1', options.beta1 ?? trainingOptionDefaults.beta1);
+  checkTrainingOption(owner, 'beta2', options.beta2 ?? trainingOptionDefaults.beta2);
+  checkTrainingOption(owner, 'epsilon', options.epsilon ?? trainingOptionDefaults.epsilon);
+  return new Adam(parameters, options);
 }
 
 function buffersLike(parameters: readonly Parameter[]): FloatArray[] {
@@ -134,10 +157,10 @@ class Sgd extends StepNorms implements Optimizer {
 
   constructor(private readonly parameters: readonly Parameter[], private readonly options: SgdOptions) {
     super(parameters.length);
-    this.momentum = options.momentum ?? 0;
-    this.weightDecay = options.weightDecay ?? 0;
-    this.dampening = options.dampening ?? 0;
-    this.nesterov = options.nesterov ?? false;
+    this.momentum = options.momentum ?? trainingOptionDefaults.momentum;
+    this.weightDecay = options.weightDecay ?? trainingOptionDefaults.weightDecay;
+    this.dampening = options.dampening ?? trainingOptionDefaults.dampening;
+    this.nesterov = options.nesterov ?? trainingOptionDefaults.nesterov;
     this.momentumBuffers = this.momentum !== 0 ? buffersLike(parameters) : null;
   }
 
@@ -193,10 +216,10 @@ class Adam extends StepNorms implements Optimizer {
   step(): void {
     this.steps++;
     const { learningRate } = this.options;
-    const beta1 = this.options.beta1 ?? 0.9;
-    const beta2 = this.options.beta2 ?? 0.999;
-    const epsilon = this.options.epsilon ?? 1e-8;
-    const weightDecay = this.options.weightDecay ?? 0;
+    const beta1 = this.options.beta1 ?? trainingOptionDefaults.beta1;
+    const beta2 = this.options.beta2 ?? trainingOptionDefaults.beta2;
+    const epsilon = this.options.epsilon ?? trainingOptionDefaults.epsilon;
+    const weightDecay = this.options.weightDecay ?? trainingOptionDefaults.weightDecay;
     const biasCorrection1 = 1 - beta1 ** this.steps;
     const biasCorrection2Root = Math.sqrt(1 - beta2 ** this.steps);
     const stepSize = learningRate / biasCorrection1;

@@ -18,6 +18,7 @@ import { encodeNumber } from '../record/metrics.js';
 import { summariseEpoch } from '../record/epoch-summary.js';
 import { measureGradientNorms, rescaleGradients } from './gradient-surgery.js';
 import type { MagnitudeHistogram } from '../record/histogram.js';
+import { checkTrainingOption, trainingOptionDefaults } from './option-table.js';
 import { magnitudeHistogram } from '../record/histogram.js';
 import type { Parameter } from '../model/parameters.js';
 import type { FloatArray } from '../kernels/kernels.js';
@@ -162,13 +163,17 @@ export function trainExperiment(model: Model, data: BatchSource, options: Traini
   // Filled by measureGradientNorms every batch and read before the next one: one buffer for the run.
   const gradientNormBuffer = new Float64Array(parameters.length);
   const kernels = model.kernels;
-  const optimizer = createOptimizer(parameters, options.optimizer);
   const hiddenGradientEvery = options.hiddenGradientEvery ?? 1;
-  const lastStepProbeEvery = options.lastStepProbeEvery ?? 10;
-  const histogramEvery = options.histogramEvery ?? 10;
-  for (const [name, value] of [['hiddenGradientEvery', hiddenGradientEvery], ['lastStepProbeEvery', lastStepProbeEvery], ['histogramEvery', histogramEvery]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer; got ${value}`);
-  }
+  const lastStepProbeEvery = options.lastStepProbeEvery ?? trainingOptionDefaults.lastStepProbeEvery;
+  const histogramEvery = options.histogramEvery ?? trainingOptionDefaults.histogramEvery;
+  // Checked against the table experiment files are validated with, before anything trains.
+  checkTrainingOption('training', 'epochs', options.epochs);
+  if (options.clipMaxNorm !== null) checkTrainingOption('training', 'clipMaxNorm', options.clipMaxNorm);
+  if (options.clipMinNorm !== null) checkTrainingOption('training', 'clipMinNorm', options.clipMinNorm);
+  checkTrainingOption('training', 'hiddenGradientEvery', hiddenGradientEvery);
+  checkTrainingOption('training', 'lastStepProbeEvery', lastStepProbeEvery);
+  checkTrainingOption('training', 'histogramEvery', histogramEvery);
+  const optimizer = createOptimizer(parameters, options.optimizer);
   const keepBatches = options.keepBatches ?? true;
   const accuracyFromStep = data.accuracyFromStep ?? 0;
   const epochs: EpochRecord[] = [];

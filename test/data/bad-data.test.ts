@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DataError, datasetCatalog, loadDataset } from '../../src/data/index.js';
 import { datasetFields } from '../../src/experiments/fields.js';
-import { fileOptionName } from '../../src/data/load.js';
+import { fileOptionName } from '../../src/data/option-names.js';
 import type { DatasetOptions } from '../../src/data/index.js';
 import { npyBytes } from './npy-writer.js';
 import type { NpySpec } from './npy-writer.js';

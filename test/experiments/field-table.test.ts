@@ -1,6 +1,7 @@
 /**
  * The field table (experiments/fields.ts) and the library agree: every model option with a file
- * counterpart is refused by `createModel` exactly outside the table's range, every dataset option
+ * counterpart is refused by `createModel` exactly outside the table's range, every training option
+ * by the optimiser, batch source or trainer that uses it, every dataset option
  * by the data module's check, the file ↔ library conversion of dataset options round-trips, and
  * errors name fields the way the file spells them.
  */
@@ -9,12 +10,22 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { checkDatasetOptions, datasetCatalog, datasetOptionsFromFile, fileOptionName, fileOptionsFromDatasetOptions, loadDataset } from '../../src/data/load.js';
+import { checkDatasetOptions, datasetCatalog, datasetOptionsFromFile, fileOptionsFromDatasetOptions, loadDataset } from '../../src/data/load.js';
+import { fileOptionName } from '../../src/data/option-names.js';
 import type { DatasetOptions } from '../../src/data/load.js';
 import type { DatasetOptionDescription, FileOptionValue } from '../../src/data/load.js';
 import { InputError } from '../../src/experiments/errors.js';
 import type { FieldSpec } from '../../src/experiments/fields.js';
-import { datasetFields, modelFields } from '../../src/experiments/fields.js';
+import { datasetFields, modelFields, recordFields, trainingFields } from '../../src/experiments/fields.js';
+import { generateAdding } from '../../src/data/synthetic.js';
+import { SeededRandom } from '../../src/random.js';
+import type { BatchSourceOptions } from '../../src/train/batch-source.js';
+import { batchSourceFromDataset } from '../../src/train/batch-source.js';
+import type { OptimizerOptions } from '../../src/train/optimizers.js';
+import { createOptimizer } from '../../src/train/optimizers.js';
+import { checkTrainingOption, trainingOptionDefaults, trainingOptionRanges } from '../../src/train/option-table.js';
+import type { TrainingOptions } from '../../src/train/trainer.js';
+import { trainExperiment } from '../../src/train/trainer.js';
 import { datasetOptions } from '../../src/experiments/run-experiment.js';
 import { checkSuiteData } from '../../src/experiments/run-suite.js';
 import { resolveSuite } from '../../src/experiments/suite.js';
@@ -22,6 +33,7 @@ import type { ModelOptions } from '../../src/model/config.js';
 import { resolveModelConfig } from '../../src/model/config.js';
 import { createModel } from '../../src/model/model.js';
 import { modelOptionRanges } from '../../src/model/option-table.js';
+import type { OptionRange } from '../../src/model/option-table.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'vanishing-field-table-'));
 after(() => rmSync(folder, { recursive: true, force: true }));
@@ -30,13 +42,14 @@ after(() => rmSync(folder, { recursive: true, force: true }));
 const tiny: ModelOptions = { inputSize: 1, hiddenSize: 1, outputSize: 1 };
 
 /** Values just outside and just inside each bound of `field` (integers step by 1, reals by 1e-6). */
-function probes(field: Pick<FieldSpec, 'type' | 'minimum' | 'exclusiveMinimum' | 'maximum'>): { outside: number[]; inside: number[] } {
+function probes(field: Pick<FieldSpec, 'type' | 'minimum' | 'exclusiveMinimum' | 'maximum' | 'exclusiveMaximum'>): { outside: number[]; inside: number[] } {
   const step = field.type === 'integer' ? 1 : 1e-6;
   const outside: number[] = [];
   const inside: number[] = [];
   if (field.minimum !== undefined) { outside.push(field.minimum - step); inside.push(field.minimum); }
   if (field.exclusiveMinimum !== undefined) { outside.push(field.exclusiveMinimum); inside.push(field.exclusiveMinimum + step); }
   if (field.maximum !== undefined) { outside.push(field.maximum + step); inside.push(field.maximum); }
+  if (field.exclusiveMaximum !== undefined) { outside.push(field.exclusiveMaximum); inside.push(field.exclusiveMaximum - step); }
   return { outside, inside };
 }
 
@@ -61,6 +74,58 @@ test('every numeric model field of the table has its range from the library, and
   }
   assert.throws(() => createModel({ ...tiny, hiddenSize: 4097 }), /model option hiddenSize must be ≤ 4096; got 4097/);
   assert.equal(resolveModelConfig({ ...tiny, hiddenSize: 4096 }).hiddenSize, 4096);
+});
+
+/** Calls the library part that owns training option `name` with `value` (everything else valid). */
+function useTrainingOption(name: keyof typeof trainingOptionRanges, value: number): void {
+  const model = createModel({ ...tiny, inputSize: 2 });
+  const dataset = generateAdding({ name: 'adding', length: 3, trainSamples: 4, validationSamples: 2, testSamples: 2 }, new SeededRandom(0));
+  const sourceOptions: BatchSourceOptions = { batchSize: 2, samplesPerEpoch: null, seed: 0 };
+  if (name === 'batchSize' || name === 'samplesPerEpoch' || name === 'seed') {
+    batchSourceFromDataset(dataset, { ...sourceOptions, [name]: value });
+    return;
+  }
+  const optimizer: OptimizerOptions = name === 'beta1' || name === 'beta2' || name === 'epsilon'
+    ? { type: 'adam', learningRate: 0.01, [name]: value }
+    : { type: 'sgd', learningRate: 0.01, ...(name === 'learningRate' || name === 'momentum' || name === 'dampening' || name === 'weightDecay' ? { [name]: value } : {}) };
+  const options: TrainingOptions = { optimizer, epochs: 1, clipMaxNorm: null, clipMinNorm: null, keepBatches: false };
+  // The trainer checks every option before its first batch, so 100001 epochs throw at once.
+  if (name === 'epochs' || name === 'clipMaxNorm' || name === 'clipMinNorm' || name === 'hiddenGradientEvery' || name === 'lastStepProbeEvery' || name === 'histogramEvery') Object.assign(options, { [name]: value });
+  if (name === 'learningRate') createOptimizer(model.parameters(), optimizer);
+  else trainExperiment(model, batchSourceFromDataset(dataset, sourceOptions), options);
+}
+
+test('every numeric training field of the table has its range from the library, and the library refuses exactly outside it', () => {
+  const fileFields: Record<string, FieldSpec> = { ...trainingFields, ...recordFields };
+  const numericFields = Object.entries(fileFields).filter(([, field]) => field.type === 'integer' || field.type === 'number').map(([key]) => key);
+  // dampening is a library option the files do not offer (the original never damps).
+  const libraryNames = Object.keys(trainingOptionRanges).filter((name) => name !== 'dampening');
+  assert.deepEqual(numericFields.sort(), libraryNames.map(fileOptionName).sort(), 'every numeric training field has a library range');
+  for (const libraryName of libraryNames as (keyof typeof trainingOptionRanges)[]) {
+    const field = fileFields[fileOptionName(libraryName)];
+    const range: OptionRange = trainingOptionRanges[libraryName];
+    for (const bound of ['minimum', 'exclusiveMinimum', 'maximum', 'exclusiveMaximum'] as const) assert.equal(field[bound], range[bound], `${libraryName}.${bound}`);
+    const { outside, inside } = probes(field);
+    for (const value of outside) assert.throws(() => useTrainingOption(libraryName, value), new RegExp(`${libraryName} must be`), `${libraryName} = ${value}`);
+    // A bound like 65536 sequences or 100000 epochs is checked, not trained.
+    for (const value of inside) {
+      if (libraryName === 'batchSize' || libraryName === 'seed' || libraryName === 'epochs') checkTrainingOption('file', libraryName, value);
+      else useTrainingOption(libraryName, value);
+    }
+  }
+  assert.throws(() => useTrainingOption('momentum', 1), /optimizer sgd: momentum must be < 1; got 1/);
+  assert.throws(() => useTrainingOption('batchSize', 2.5), /batch source batchSize must be a whole number; got 2.5/);
+  assert.throws(() => useTrainingOption('clipMaxNorm', Number.NaN), /training clipMaxNorm must be a finite number; got NaN/);
+  assert.throws(() => createOptimizer(createModel(tiny).parameters(), { type: 'sgd', learningRate: 0.1, nesterov: true }), /nesterov needs momentum > 0/);
+});
+
+test('training defaults of the library equal the files\'', () => {
+  for (const [libraryName, value] of Object.entries(trainingOptionDefaults)) {
+    const field = trainingFields[fileOptionName(libraryName)] ?? recordFields[fileOptionName(libraryName)];
+    if (libraryName === 'dampening') continue;
+    assert.ok(field !== undefined, `${libraryName} has a file field`);
+    assert.equal(field.default, value, libraryName);
+  }
 });
 
 test('library defaults equal the files\' except the documented hidden_size and num_layers', () => {

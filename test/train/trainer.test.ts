@@ -137,11 +137,14 @@ test('a run driven to NaN is recorded as diverged at that batch, keeping what ca
 });
 
 test('weights that overflow in an update stop the run as diverged, before any kernel can hide the NaN', () => {
-  // lr 1e45 times any gradient above 1e-6 overflows float32 weights to ±∞ in the first update; the loss and
-  // gradient of that batch were still finite.
+  // One input weight at 3e38 (float32's largest is 3.4e38) saturates its unit, so the loss and the
+  // gradient of the first batch stay finite; the update's weight decay, 1 × 10 × 3e38, then takes
+  // the weight past float32's range to -∞.
   for (const kernels of [tsKernels, defaultKernels()]) {
-    const outcome = trainExperiment(createModel({ ...modelOptions, kernels }), source(syntheticBatches(3, 5)), {
-      optimizer: { type: 'sgd', learningRate: 1e45 }, epochs: 1, clipMaxNorm: null, clipMinNorm: null,
+    const model = createModel({ ...modelOptions, kernels });
+    model.parameters()[0].data[0] = 3e38;
+    const outcome = trainExperiment(model, source(syntheticBatches(3, 5)), {
+      optimizer: { type: 'sgd', learningRate: 1, weightDecay: 10 }, epochs: 1, clipMaxNorm: null, clipMinNorm: null,
     });
     assert.ok(outcome.divergence !== null, kernels.name);
     assert.equal(outcome.divergence.batch, 1);

@@ -1,13 +1,14 @@
 /**
- * The files of an experiment folder (named in src/record/run-format.ts, their records in
- * src/record/metrics.ts, documented in docs/run-format.md) and how they are written so that a run killed at any moment leaves no corrupt file:
+ * Writing a run folder: the files of an experiment folder (named in ./run-format.ts, their records
+ * in ./metrics.ts, documented in docs/run-format.md) and how they are written so that a run killed
+ * at any moment leaves no corrupt file:
  * - config.json, epochs.jsonl, epochs.csv and summary.json are replaced atomically (temp file,
  *   fsync, rename) — after every epoch for the epoch files;
  * - batch records stream into `batches.jsonl.partial`, renamed to `batches.jsonl` when the
  *   experiment ends, so a `batches.jsonl` is always whole;
  * - summary.json is written last: its presence means the experiment finished; it carries the run
  *   format's version, as suite.json does;
- * - checkpoint.bin (experiments/checkpoint.ts) is replaced after every epoch once the batch
+ * - checkpoint.bin (written by experiments/checkpoint.ts: it holds model and optimizer state) is replaced after every epoch once the batch
  *   stream is on the disk; it says where that epoch's records end in the stream, so a resumed
  *   run cuts the stream back there and appends.
  */
@@ -15,11 +16,11 @@ import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAll, writeFileAtomically } from '../record/atomic-file.js';
-import type { BatchRecord, EpochRecord, ExperimentSummary, RecordedNumber } from '../record/metrics.js';
-import { experimentFiles, versioned } from '../record/run-format.js';
-import { readBatchesFile, readEpochsFile, readSummaryFile } from '../record/run-folder-read.js';
-import type { StreamSegment } from './checkpoint.js';
+import { writeAll, writeFileAtomically } from './atomic-file.js';
+import type { BatchRecord, EpochRecord, ExperimentSummary, RecordedNumber } from './metrics.js';
+import { experimentFiles, versioned } from './run-format.js';
+import type { StreamSegment } from './run-format.js';
+import { readBatchesFile, readEpochsFile, readSummaryFile } from './run-folder-read.js';
 
 /** Writes `text` to `path` atomically: whole or not at all (see record/atomic-file.ts). */
 export function writeAtomically(path: string, text: string): void {

@@ -15,7 +15,7 @@ export type { ExperimentEvent, RunExperimentOptions } from './run-experiment.js'
 export { listPresets } from './presets.js';
 export type { PresetDescription } from './presets.js';
 export { InputError } from './errors.js';
-export type { FieldValue } from './fields.js';
+export type { FieldSpec, FieldValue, FieldValueOf, SectionOf } from './fields.js';
 
 // What a run records, and what the diagnosis makes of it.
 export type {

@@ -6,65 +6,17 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import type { FieldSpec, FieldValue, SectionName } from './fields.js';
+import type { DiagnosisSection, FieldSpec, FieldValue, ModelSection, RecordSection, SectionName, TrainingSection } from './fields.js';
+
+export type { DiagnosisSection, ModelSection, RecordSection, TrainingSection };
 import { datasetFields, defaultDatasetName, sectionFields } from './fields.js';
 import { InputError, showValue } from './errors.js';
 import { schemaProblems } from './schema.js';
 import { readDocument } from './read-document.js';
 import { presetPath } from './presets.js';
 import type { Expectation, LearningKind, VerdictKind } from '../record/metrics.js';
-import type { Architecture, CellType, InitScheme, ModelOptions, Nonlinearity } from '../model/config.js';
-import type { Dtype } from '../model/parameters.js';
+import type { ModelOptions } from '../model/config.js';
 import { experimentNameProblem } from '../record/run-format.js';
-
-export interface ModelSection {
-  architecture: Architecture;
-  cell: CellType;
-  nonlinearity: Nonlinearity;
-  hidden_size: number;
-  num_layers: number;
-  init: InitScheme;
-  recurrent_gain: number;
-  forget_bias: number | null;
-  dtype: Dtype;
-}
-
-export interface TrainingSection {
-  optimizer: 'sgd' | 'adam';
-  learning_rate: number;
-  momentum: number;
-  nesterov: boolean;
-  weight_decay: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  batch_size: number;
-  epochs: number;
-  samples_per_epoch: number | null;
-  clip_max_norm: number | null;
-  clip_min_norm: number | null;
-  seed: number;
-}
-
-export interface RecordSection {
-  /** null: chosen by cost (experiments/record-size.ts). */
-  hidden_gradient_every: number | null;
-  last_step_probe_every: number;
-  histogram_every: number;
-}
-
-export interface DiagnosisSection {
-  required_lag: number | null;
-  borderline_time_constants: number;
-  vanishing_time_constants: number;
-  exploded_loss_factor: number;
-  exploding_update_ratio: number;
-  absolute_vanishing: number;
-  learned_loss_fraction: number;
-  chance_margin: number;
-  judged_epochs: number;
-}
-
 
 /**
  * `createModel`'s options from a file's model section: the one place the model fields change

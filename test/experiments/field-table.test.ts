@@ -16,7 +16,8 @@ import type { DatasetOptions } from '../../src/data/load.js';
 import type { DatasetOptionDescription, FileOptionValue } from '../../src/data/load.js';
 import { InputError } from '../../src/experiments/errors.js';
 import type { FieldSpec } from '../../src/experiments/fields.js';
-import { datasetFields, modelFields, recordFields, trainingFields } from '../../src/experiments/fields.js';
+import { datasetFields, diagnosisFields, modelFields, recordFields, trainingFields } from '../../src/experiments/fields.js';
+import type { DiagnosisSection, ModelSection, RecordSection, TrainingSection } from '../../src/experiments/fields.js';
 import { generateAdding } from '../../src/data/synthetic.js';
 import { SeededRandom } from '../../src/random.js';
 import type { BatchSourceOptions } from '../../src/train/batch-source.js';
@@ -236,4 +237,31 @@ test('a problem only the data module finds names the option at its path in the f
   assert.match(problems[0], /experiments\[0\]\.data\.label_column = "nope" is not a column/);
   assert.ok(problems[0].startsWith(`${path}: experiments[0].data (a): `), problems[0]);
   assert.ok(problems[0].includes(csv), 'the CSV file name itself is left as it is');
+});
+
+/** True when A and B are the same type (not merely assignable either way). */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+
+test('the sections\' types are read off the table: keys, enums and nullability (checked by the compiler)', () => {
+  // Compile-time checks: `npm test` type-checks this file first, and a wrong type does not compile.
+  const modelSectionIsDerived: Equal<ModelSection, {
+    architecture: 'vanilla' | 'residual'; cell: 'rnn' | 'lstm' | 'gru'; nonlinearity: 'tanh' | 'relu' | 'linear'; hidden_size: number; num_layers: number;
+    init: 'default' | 'xavier' | 'he' | 'orthogonal' | 'identity'; recurrent_gain: number; forget_bias: number | null; dtype: 'float32' | 'float64';
+  }> = true;
+  const trainingSectionIsDerived: Equal<TrainingSection, {
+    optimizer: 'sgd' | 'adam'; learning_rate: number; momentum: number; nesterov: boolean; weight_decay: number; beta1: number; beta2: number; epsilon: number;
+    batch_size: number; epochs: number; samples_per_epoch: number | null; clip_max_norm: number | null; clip_min_norm: number | null; seed: number;
+  }> = true;
+  const recordSectionIsDerived: Equal<RecordSection, { hidden_gradient_every: number | null; histogram_every: number; last_step_probe_every: number }> = true;
+  const diagnosisSectionIsDerived: Equal<DiagnosisSection, {
+    required_lag: number | null; borderline_time_constants: number; vanishing_time_constants: number; exploded_loss_factor: number; exploding_update_ratio: number;
+    absolute_vanishing: number; learned_loss_fraction: number; chance_margin: number; judged_epochs: number;
+  }> = true;
+  assert.ok(modelSectionIsDerived && trainingSectionIsDerived && recordSectionIsDerived && diagnosisSectionIsDerived);
+  // At run time: a resolved experiment has exactly the table's fields in every section.
+  const experiment = resolveSuite({ experiments: [{ name: 'a' }] }, 'inline').experiments[0];
+  assert.deepEqual(Object.keys(experiment.model).sort(), Object.keys(modelFields).sort());
+  assert.deepEqual(Object.keys(experiment.training).sort(), Object.keys(trainingFields).sort());
+  assert.deepEqual(Object.keys(experiment.record).sort(), Object.keys(recordFields).sort());
+  assert.deepEqual(Object.keys(experiment.diagnosis).sort(), Object.keys(diagnosisFields).sort());
 });

@@ -8,7 +8,9 @@
  * table shows ours/PyTorch. Also: our matrix product's GFLOP/s and peak memory.
  *
  * The first line says which native variant runs (the best this CPU supports, as for models);
- * `--isa avx2` (or VANISHING_NATIVE_ISA=avx2) measures a lower one: baseline, avx2, avx512, neon.
+ * `--isa avx2` (or VANISHING_NATIVE_ISA=avx2) measures a lower one: baseline, avx2, avx512, neon;
+ * with `--isa`, PyTorch is held to the same instruction set (OpenBLAS's kernels and ATen's dispatch),
+ * as on a CPU whose best it is, unless `--pytorch-best`.
  *
  * `--paired 5` also measures ours and PyTorch in alternation, 5 rounds per workload (ABAB: our
  * step, then PyTorch's, then ours …), and reports the median of the per-round ratios and their
@@ -22,7 +24,7 @@
  * 0.3.21 does not know recent Xeons and falls back to SSE3), B on 2 threads against 1 (ABAB), and
  * C-tanh with denormals flushed to zero against the IEEE default (what VANISHING_DENORMALS=flush buys).
  *
- *   npm run bench -- [--json results.json] [--no-ts] [--no-pytorch] [--ts-on-b] [--seconds 1.5] [--only A-tanh,B-relu] [--isa avx2] [--paired 5] [--no-extras]
+ *   npm run bench -- [--json results.json] [--no-ts] [--no-pytorch] [--ts-on-b] [--seconds 1.5] [--only A-tanh,B-relu] [--isa avx2 [--pytorch-best]] [--paired 5] [--no-extras]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -195,9 +197,32 @@ function variantCompilerFlags(variant: string): string[] | null {
 /** OpenBLAS's kernel for an instruction set: what OPENBLAS_CORETYPE names when OpenBLAS does not recognise the CPU. */
 const openblasCoreByVariant: Partial<Record<string, string>> = { avx512: 'SkylakeX', avx2: 'Haswell' };
 
-/** The OpenBLAS core type for this machine's best instruction set (for PyTorch's BLAS), unless the caller set one. */
+/** PyTorch's own dispatch level (ATen's vectorised kernels) for an instruction set. */
+const atenCapabilityByVariant: Partial<Record<string, string>> = { avx512: 'avx512', avx2: 'avx2', baseline: 'default' };
+
+/**
+ * The instruction set PyTorch may use: the machine's best, or (`--isa`, without
+ * `--pytorch-best`) the same one as our kernels, so that `--isa avx2` on an AVX-512 machine
+ * measures both sides as a CPU without AVX-512 runs them: OpenBLAS given its Haswell kernels and
+ * ATen its AVX2 ones.
+ */
+let pytorchIsa: string | null = null;
+
+/** The environment PyTorch runs in: its BLAS's kernels and ATen's dispatch level, unless the caller set them. */
+function pytorchEnvironment(): NodeJS.ProcessEnv {
+  const core = openblasCoreForMachine();
+  const capability = pytorchIsa === null ? undefined : atenCapabilityByVariant[pytorchIsa];
+  return {
+    ...process.env,
+    ...(core === undefined ? {} : { OPENBLAS_CORETYPE: core }),
+    ...(capability === undefined || process.env.ATEN_CPU_CAPABILITY !== undefined ? {} : { ATEN_CPU_CAPABILITY: capability }),
+  };
+}
+
+/** The OpenBLAS core type PyTorch's BLAS runs: the caller's, the `--isa` level's, or this machine's best instruction set's. */
 function openblasCoreForMachine(): string | undefined {
   if (process.env.OPENBLAS_CORETYPE !== undefined) return process.env.OPENBLAS_CORETYPE;
+  if (pytorchIsa !== null) return openblasCoreByVariant[pytorchIsa] ?? (pytorchIsa === 'baseline' ? 'Prescott' : undefined);
   if (process.arch !== 'x64' || !existsSync('/proc/cpuinfo')) return undefined;
   const flags = readFileSync('/proc/cpuinfo', 'utf8');
   if (/\bavx512f\b/.test(flags) && /\bavx512bw\b/.test(flags)) return openblasCoreByVariant.avx512;
@@ -265,6 +290,8 @@ function pairedThreads(workload: Workload, kernels: Kernels, rounds: number, sec
 interface PytorchRun {
   torch: string;
   blas: string;
+  /** ATen's vector level as torch reports it (AVX2, AVX512, DEFAULT), or null. */
+  capability: string | null;
   workloads: { id: string; ms: Record<string, number> }[];
   gemm: { shape: string; gflops: number }[];
 }
@@ -285,8 +312,7 @@ function runPytorch(list: Workload[], seconds: number, quiet = false): PytorchRu
   if (!quiet) console.log('PyTorch: timing the same steps (1 and 2 threads)…');
   // Debian 12's OpenBLAS does not know recent CPUs and would run its SSE3 kernels: give PyTorch's
   // BLAS the kernels of this CPU's instruction set, its best.
-  const core = openblasCoreForMachine();
-  const env = core === undefined ? process.env : { ...process.env, OPENBLAS_CORETYPE: core };
+  const env = pytorchEnvironment();
   const result = spawnSync(python, [script, '--seconds', String(seconds)], {
     input: JSON.stringify(list), encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'], maxBuffer: 1 << 24, timeout: 1_800_000, env,
   });
@@ -337,6 +363,7 @@ function main(): void {
       isa: { type: 'string' },
       paired: { type: 'string' },
       'no-extras': { type: 'boolean', default: false },
+      'pytorch-best': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -351,6 +378,7 @@ function main(): void {
   const native = values.isa !== undefined ? chooseNativeVariant(values.isa, '--isa') : loadNativeKernels();
   // A variant that was asked for and cannot run is an error, not a quiet benchmark of another one.
   if (!native.ok && native.requested) throw new Error(native.reason);
+  if (values.isa !== undefined && !values['pytorch-best'] && native.ok) pytorchIsa = native.variant;
   const notice = `kernels: ${native.ok ? describeNativeLoad(native) : `ts only (${native.reason})`}`;
   console.log(notice);
   const startLoad = loadAverage();
@@ -399,7 +427,12 @@ function main(): void {
   const peakRssMiB = usage.maxRSS / 1024;
 
   console.log('');
-  console.log(`one training step, ms (median)${native.ok ? `, native = the ${native.variant} variant` : ''}${pytorch !== null ? `; PyTorch ${pytorch.torch} on ${pytorch.blas}${openblasCoreForMachine() !== undefined ? ` (OPENBLAS_CORETYPE=${openblasCoreForMachine()})` : ''}, best of 1 and 2 threads` : ''}`);
+  const pytorchSettings = [
+    openblasCoreForMachine() !== undefined ? `OPENBLAS_CORETYPE=${openblasCoreForMachine()}` : null,
+    pytorchEnvironment().ATEN_CPU_CAPABILITY !== undefined ? `ATEN_CPU_CAPABILITY=${pytorchEnvironment().ATEN_CPU_CAPABILITY}` : null,
+  ].filter((setting) => setting !== null).join(', ');
+  console.log(`one training step, ms (median)${native.ok ? `, native = the ${native.variant} variant` : ''}${pytorch !== null ? `; PyTorch ${pytorch.torch} on ${pytorch.blas}${pytorchSettings !== '' ? ` (${pytorchSettings})` : ''}, ATen ${pytorch.capability ?? 'capability unknown'}, best of 1 and 2 threads` : ''}`);
+  if (pytorch !== null && pytorchIsa !== null) console.log(`PyTorch is held to ${pytorchIsa} as well, as on a CPU whose best is ${pytorchIsa} (--pytorch-best gives it this machine's best)`);
   console.log(['workload', 'L', 'H', 'B', 'T', 'I', 'native', 'ts', 'PyTorch', 'native/PyTorch', 'ts/PyTorch'].map((h, i) => pad(h, i === 0 ? 12 : i < 6 ? 4 : 10)).join(' '));
   for (const { workload: w, native: n, ts, pytorch: p } of results) {
     const ratio = (ours: StepTiming | null) => (ours !== null && p !== null ? (ours.ms / p.best).toFixed(2) : '—');
@@ -470,7 +503,7 @@ function main(): void {
       openblas,
       threadScaling,
       cTanhOtherDenormals: denormalComparison === null ? null : { denormals: otherDenormals, ms: denormalComparison.ms },
-      pytorch: pytorch === null ? null : { torch: pytorch.torch, blas: pytorch.blas },
+      pytorch: pytorch === null ? null : { torch: pytorch.torch, blas: pytorch.blas, capability: pytorch.capability, openblasCore: openblasCoreForMachine() ?? null, heldToIsa: pytorchIsa },
       workloads: results.map((r) => ({
         ...r.workload,
         nativeMs: r.native?.ms ?? null, nativeSteps: r.native?.timedSteps ?? null,

@@ -141,6 +141,14 @@ def bench_gemm(shapes, seconds, blas):
     return out
 
 
+def cpu_capability():
+    """The vector level ATen's own kernels dispatch to (ATEN_CPU_CAPABILITY lowers it), e.g. AVX2."""
+    for line in torch.__config__.show().splitlines():
+        if 'CPU capability usage:' in line:
+            return line.split(':', 1)[1].strip()
+    return None
+
+
 def loaded_blas():
     """The BLAS library this process actually mapped (Debian's torch uses whatever libblas.so.3 points to)."""
     torch.mm(torch.rand(64, 64), torch.rand(64, 64))
@@ -166,7 +174,7 @@ def main():
         results.append({'id': w['id'], 'ms': bench_workload(w, threads, args.seconds, library)})
         print(f"pytorch {w['id']}: {results[-1]['ms']}", file=sys.stderr, flush=True)
     gemm = bench_gemm([(64, 256, 256), (256, 256, 256), (64, 64, 64)], 0.5, library)
-    json.dump({'torch': torch.__version__, 'blas': blas, 'workloads': results, 'gemm': gemm}, sys.stdout)
+    json.dump({'torch': torch.__version__, 'blas': blas, 'capability': cpu_capability(), 'workloads': results, 'gemm': gemm}, sys.stdout)
 
 
 if __name__ == '__main__':

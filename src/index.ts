@@ -22,7 +22,7 @@ export { defaultKernels, chooseKernels, setDefaultKernelThreads, defaultKernelTh
 export { SeededRandom } from './random.js';
 export type { RandomState } from './random.js';
 
-export { trainExperiment } from './train/trainer.js';
+export { Training, trainExperiment } from './train/trainer.js';
 export type { TrainingOptions, TrainingOutcome, TrainingState, TrainingListener, BatchProgress, BatchSource } from './train/trainer.js';
 export { batchSourceFromDataset } from './train/batch-source.js';
 export type { BatchSourceOptions } from './train/batch-source.js';

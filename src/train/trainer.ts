@@ -24,7 +24,7 @@ import type { Parameter } from '../model/parameters.js';
 import type { FloatArray } from '../kernels/kernels.js';
 import type { RandomState } from '../random.js';
 import { randomStateProblem } from '../random.js';
-import type { OptimizerOptions, OptimizerState } from './optimizers.js';
+import type { Optimizer, OptimizerOptions, OptimizerState } from './optimizers.js';
 import { createOptimizer } from './optimizers.js';
 
 /** Where the batches come from (see `batchSourceFromDataset` in src/train/batch-source.ts). */
@@ -157,142 +157,222 @@ function recordThroughTime(through: GradientThroughTime): GradientThroughTimeRec
 
 /** Trains `model` on `data`; see the file comment. Synchronous: run it in a worker to keep a UI alive. */
 export function trainExperiment(model: Model, data: BatchSource, options: TrainingOptions, listener: TrainingListener = {}): TrainingOutcome {
-  const started = performance.now();
-  const parameters = model.parameters();
-  const names = model.parameterNames();
+  const training = new Training(model, data, options, listener);
+  while (training.step() !== null) { /* every batch of every epoch */ }
+  return training.outcome();
+}
+
+/**
+ * The training loop one batch at a time, for a caller that interleaves it with other work (the
+ * playground's worker draws between batches); `trainExperiment` is this run to the end. Each
+ * `step()` trains one batch and, where an epoch ends, validates and summarises it, exactly as
+ * the uninterrupted loop would: the same records, bit for bit.
+ */
+export class Training {
+  private readonly started = performance.now();
+  private readonly parameters: readonly Parameter[];
+  private readonly names: string[];
   // Filled by measureGradientNorms every batch and read before the next one: one buffer for the run.
-  const gradientNormBuffer = new Float64Array(parameters.length);
-  const kernels = model.kernels;
-  const hiddenGradientEvery = options.hiddenGradientEvery ?? 1;
-  const lastStepProbeEvery = options.lastStepProbeEvery ?? trainingOptionDefaults.lastStepProbeEvery;
-  const histogramEvery = options.histogramEvery ?? trainingOptionDefaults.histogramEvery;
-  // Checked against the table experiment files are validated with, before anything trains.
-  checkTrainingOption('training', 'epochs', options.epochs);
-  if (options.clipMaxNorm !== null) checkTrainingOption('training', 'clipMaxNorm', options.clipMaxNorm);
-  if (options.clipMinNorm !== null) checkTrainingOption('training', 'clipMinNorm', options.clipMinNorm);
-  checkTrainingOption('training', 'hiddenGradientEvery', hiddenGradientEvery);
-  checkTrainingOption('training', 'lastStepProbeEvery', lastStepProbeEvery);
-  checkTrainingOption('training', 'histogramEvery', histogramEvery);
-  const optimizer = createOptimizer(parameters, options.optimizer);
-  const keepBatches = options.keepBatches ?? true;
-  const accuracyFromStep = data.accuracyFromStep ?? 0;
-  const epochs: EpochRecord[] = [];
-  const batches: BatchRecord[] = [];
-  let divergence: DivergenceRecord | null = null;
-  if (options.resume !== undefined) {
-    restoreTrainingState(options.resume, parameters, optimizer, data);
-    epochs.push(...options.resume.epochs);
+  private readonly gradientNormBuffer: Float64Array;
+  private readonly optimizer: Optimizer;
+  private readonly hiddenGradientEvery: number;
+  private readonly lastStepProbeEvery: number;
+  private readonly histogramEvery: number;
+  private readonly keepBatches: boolean;
+  private readonly accuracyFromStep: number;
+  private readonly epochs: EpochRecord[] = [];
+  private readonly batches: BatchRecord[] = [];
+  private divergence: DivergenceRecord | null = null;
+  /** The epoch being trained, its batches so far and where its batches come from; null between epochs. */
+  private epoch: { number: number; started: number; batches: BatchRecord[]; index: number; source: Iterator<SequenceBatch> } | null = null;
+  private nextEpoch: number;
+  private finished = false;
+
+  constructor(private readonly model: Model, private readonly data: BatchSource, private readonly options: TrainingOptions, private readonly listener: TrainingListener = {}) {
+    this.parameters = model.parameters();
+    this.names = model.parameterNames();
+    this.gradientNormBuffer = new Float64Array(this.parameters.length);
+    this.hiddenGradientEvery = options.hiddenGradientEvery ?? 1;
+    this.lastStepProbeEvery = options.lastStepProbeEvery ?? trainingOptionDefaults.lastStepProbeEvery;
+    this.histogramEvery = options.histogramEvery ?? trainingOptionDefaults.histogramEvery;
+    // Checked against the table experiment files are validated with, before anything trains.
+    checkTrainingOption('training', 'epochs', options.epochs);
+    if (options.clipMaxNorm !== null) checkTrainingOption('training', 'clipMaxNorm', options.clipMaxNorm);
+    if (options.clipMinNorm !== null) checkTrainingOption('training', 'clipMinNorm', options.clipMinNorm);
+    checkTrainingOption('training', 'hiddenGradientEvery', this.hiddenGradientEvery);
+    checkTrainingOption('training', 'lastStepProbeEvery', this.lastStepProbeEvery);
+    checkTrainingOption('training', 'histogramEvery', this.histogramEvery);
+    this.optimizer = createOptimizer(this.parameters, options.optimizer);
+    this.keepBatches = options.keepBatches ?? true;
+    this.accuracyFromStep = data.accuracyFromStep ?? 0;
+    if (options.resume !== undefined) {
+      restoreTrainingState(options.resume, this.parameters, this.optimizer, data);
+      this.epochs.push(...options.resume.epochs);
+    }
+    this.nextEpoch = this.epochs.length + 1;
   }
-  const currentState = (): TrainingState => ({
-    epochs: [...epochs],
-    weights: parameters.map((p) => p.data.slice()),
-    optimizer: optimizer.exportState(),
-    batchOrder: data.orderState?.() ?? null,
+
+  /** True once every epoch is trained or the run diverged. */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** The epochs summarised so far. */
+  get epochRecords(): readonly EpochRecord[] {
+    return this.epochs;
+  }
+
+  /** Where and why the run diverged, or null. */
+  get divergenceRecord(): DivergenceRecord | null {
+    return this.divergence;
+  }
+
+  /**
+   * Trains the next batch (first ending the epoch before it where its batches ran out) and
+   * returns its record; null when there is nothing left to train.
+   */
+  step(): BatchRecord | null {
+    while (!this.finished) {
+      if (this.epoch === null) {
+        if (this.nextEpoch > this.options.epochs) {
+          this.finished = true;
+          break;
+        }
+        this.epoch = { number: this.nextEpoch, started: performance.now(), batches: [], index: 0, source: this.data.trainingBatches(this.nextEpoch)[Symbol.iterator]() };
+      }
+      const next = this.epoch.source.next();
+      if (next.done === true) {
+        this.endEpoch();
+        continue;
+      }
+      const record = this.trainBatch(this.epoch, next.value);
+      if (this.divergence !== null) this.endEpoch();
+      return record;
+    }
+    return null;
+  }
+
+  /** The run's outcome: the records so far and the test split's score (evaluated now, once training is done). */
+  outcome(): TrainingOutcome {
+    const test = this.divergence === null ? evaluateBatches(this.model, this.data.testBatches(), this.data.loss, this.accuracyFromStep) : null;
+    const last = this.epochs.at(-1);
+    return {
+      epochs: this.epochs,
+      batches: this.batches,
+      divergence: this.divergence,
+      final: {
+        loss: last?.meanLoss ?? null,
+        accuracy: last?.meanAccuracy ?? null,
+        validationLoss: last?.validationLoss ?? null,
+        validationAccuracy: last?.validationAccuracy ?? null,
+        testLoss: test === null ? null : encodeNumber(test.loss),
+        testAccuracy: test?.accuracy ?? null,
+        minLayerGradientNorm: last?.meanMinLayerGradientNorm ?? null,
+      },
+      seconds: (performance.now() - this.started) / 1000,
+    };
+  }
+
+  private readonly currentState = (): TrainingState => ({
+    epochs: [...this.epochs],
+    weights: this.parameters.map((p) => p.data.slice()),
+    optimizer: this.optimizer.exportState(),
+    batchOrder: this.data.orderState?.() ?? null,
   });
 
-  for (let epoch = epochs.length + 1; epoch <= options.epochs && divergence === null; epoch++) {
-    const epochStarted = performance.now();
-    const epochBatches: BatchRecord[] = [];
-    let batchIndex = 0;
-    for (const batch of data.trainingBatches(epoch)) {
-      batchIndex++;
-      const recordThrough = (batchIndex - 1) % hiddenGradientEvery === 0;
-      const probe = recordThrough && (batchIndex - 1) % lastStepProbeEvery === 0;
-      const result = model.lossAndGradients({ ...batch, loss: data.loss }, { lastStepProbe: probe });
-      const norms = measureGradientNorms(parameters, kernels, gradientNormBuffer);
-      let minNorm = Infinity;
-      let minName = names[0];
-      let zeroGradientParameters = 0;
-      norms.perParameter.forEach((norm, i) => {
-        if (norm === 0) zeroGradientParameters++;
-        if (norm < minNorm || Number.isNaN(norm)) {
-          minNorm = norm;
-          minName = names[i];
-        }
-      });
-      const gradientNorms: Record<string, ReturnType<typeof encodeNumber>> = {};
-      names.forEach((name, i) => (gradientNorms[name] = encodeNumber(norms.perParameter[i])));
-      const scored = scoredPredictions(result, accuracyFromStep, batch.batchSize);
-      const record: BatchRecord = {
-        epoch,
-        batch: batchIndex,
-        batchSize: batch.batchSize,
-        loss: encodeNumber(result.loss),
-        accuracy: data.loss === 'cross_entropy' ? scored.correct / scored.counted : null,
-        gradientNorms,
-        totalGradientNorm: encodeNumber(norms.total),
-        minLayerGradientNorm: encodeNumber(minNorm),
-        minLayerParameter: minName,
-        zeroGradientParameters,
-        rescaleFactor: 1,
-        updateToWeightRatio: {},
-        saturatedFraction: result.saturatedFraction,
-        activationRms: result.activationRms.map(encodeNumber),
-      };
-      if (recordThrough) {
-        const through = recordThroughTime(result);
-        record.hiddenGradientNorms = through.hiddenGradientNorms;
-        record.inputGradientNorms = through.inputGradientNorms;
-        if (result.lastStepProbe !== null) record.lastStepProbe = recordThroughTime(result.lastStepProbe);
-      }
-      // Before clipping and the update: the gradient as backpropagation made it, the weights it was taken at.
-      if ((batchIndex - 1) % histogramEvery === 0) record.histograms = weightHistograms(parameters);
-      const diverged = (reason: string): void => {
-        divergence = { epoch, batch: batchIndex, reason };
-        if (keepBatches) batches.push(record);
-        listener.onBatch?.(record, { epoch, batch: batchIndex, batchesPerEpoch: data.batchesPerEpoch });
-      };
-      const reason = nonFiniteReason(result.loss, norms.perParameter, names);
-      if (reason !== null) {
-        for (const name of names) record.updateToWeightRatio[name] = 0;
-        diverged(reason);
-        break;
-      }
-      record.rescaleFactor = rescaleGradients(parameters, kernels, norms.total, { maxNorm: options.clipMaxNorm, minNorm: options.clipMinNorm });
-      optimizer.step();
-      let nonFiniteWeight: string | null = null;
-      parameters.forEach((p, i) => {
-        // Relative to the weights BEFORE the step: after a huge step the new weights are the step itself.
-        const before = optimizer.lastNormsBefore[i];
-        if (!Number.isFinite(optimizer.lastNormsAfter[i]) && nonFiniteWeight === null) nonFiniteWeight = p.name;
-        record.updateToWeightRatio[p.name] = encodeNumber(before > 0 ? optimizer.lastUpdateNorms[i] / before : 0);
-      });
-      if (nonFiniteWeight !== null) {
-        diverged(`weights of ${nonFiniteWeight} are not finite after the update`);
-        break;
-      }
-      if (keepBatches) batches.push(record);
-      epochBatches.push(record);
-      listener.onBatch?.(record, { epoch, batch: batchIndex, batchesPerEpoch: data.batchesPerEpoch });
+  /** Validates and summarises the epoch (none when not one of its batches finished) and moves on. */
+  private endEpoch(): void {
+    const epoch = this.epoch!;
+    this.epoch = null;
+    this.nextEpoch = epoch.number + 1;
+    if (this.divergence !== null) this.finished = true;
+    if (epoch.batches.length === 0) {
+      this.finished = true;
+      return;
     }
-    if (epochBatches.length === 0) break;
-    const validation = divergence === null ? evaluateBatches(model, data.validationBatches(), data.loss, accuracyFromStep) : null;
-    const record = summariseEpoch(epoch, epochBatches, names, validation, (performance.now() - epochStarted) / 1000);
-    epochs.push(record);
-    listener.onEpoch?.(record, divergence === null ? currentState : null);
+    const validation = this.divergence === null ? evaluateBatches(this.model, this.data.validationBatches(), this.data.loss, this.accuracyFromStep) : null;
+    const record = summariseEpoch(epoch.number, epoch.batches, this.names, validation, (performance.now() - epoch.started) / 1000);
+    this.epochs.push(record);
+    this.listener.onEpoch?.(record, this.divergence === null ? this.currentState : null);
   }
 
-  const test = divergence === null ? evaluateBatches(model, data.testBatches(), data.loss, accuracyFromStep) : null;
-  const last = epochs.at(-1);
-  return {
-    epochs,
-    batches,
-    divergence,
-    final: {
-      loss: last?.meanLoss ?? null,
-      accuracy: last?.meanAccuracy ?? null,
-      validationLoss: last?.validationLoss ?? null,
-      validationAccuracy: last?.validationAccuracy ?? null,
-      testLoss: test === null ? null : encodeNumber(test.loss),
-      testAccuracy: test?.accuracy ?? null,
-      minLayerGradientNorm: last?.meanMinLayerGradientNorm ?? null,
-    },
-    seconds: (performance.now() - started) / 1000,
-  };
+  private trainBatch(epoch: NonNullable<Training['epoch']>, batch: SequenceBatch): BatchRecord {
+    const { model, data, parameters, names, optimizer } = this;
+    const kernels = model.kernels;
+    epoch.index++;
+    const batchIndex = epoch.index;
+    const recordThrough = (batchIndex - 1) % this.hiddenGradientEvery === 0;
+    const probe = recordThrough && (batchIndex - 1) % this.lastStepProbeEvery === 0;
+    const result = model.lossAndGradients({ ...batch, loss: data.loss }, { lastStepProbe: probe });
+    const norms = measureGradientNorms(parameters, kernels, this.gradientNormBuffer);
+    let minNorm = Infinity;
+    let minName = names[0];
+    let zeroGradientParameters = 0;
+    norms.perParameter.forEach((norm, i) => {
+      if (norm === 0) zeroGradientParameters++;
+      if (norm < minNorm || Number.isNaN(norm)) {
+        minNorm = norm;
+        minName = names[i];
+      }
+    });
+    const gradientNorms: Record<string, ReturnType<typeof encodeNumber>> = {};
+    names.forEach((name, i) => (gradientNorms[name] = encodeNumber(norms.perParameter[i])));
+    const scored = scoredPredictions(result, this.accuracyFromStep, batch.batchSize);
+    const record: BatchRecord = {
+      epoch: epoch.number,
+      batch: batchIndex,
+      batchSize: batch.batchSize,
+      loss: encodeNumber(result.loss),
+      accuracy: data.loss === 'cross_entropy' ? scored.correct / scored.counted : null,
+      gradientNorms,
+      totalGradientNorm: encodeNumber(norms.total),
+      minLayerGradientNorm: encodeNumber(minNorm),
+      minLayerParameter: minName,
+      zeroGradientParameters,
+      rescaleFactor: 1,
+      updateToWeightRatio: {},
+      saturatedFraction: result.saturatedFraction,
+      activationRms: result.activationRms.map(encodeNumber),
+    };
+    if (recordThrough) {
+      const through = recordThroughTime(result);
+      record.hiddenGradientNorms = through.hiddenGradientNorms;
+      record.inputGradientNorms = through.inputGradientNorms;
+      if (result.lastStepProbe !== null) record.lastStepProbe = recordThroughTime(result.lastStepProbe);
+    }
+    // Before clipping and the update: the gradient as backpropagation made it, the weights it was taken at.
+    if ((batchIndex - 1) % this.histogramEvery === 0) record.histograms = weightHistograms(parameters);
+    const progress = { epoch: epoch.number, batch: batchIndex, batchesPerEpoch: data.batchesPerEpoch };
+    const diverged = (reason: string): BatchRecord => {
+      this.divergence = { epoch: epoch.number, batch: batchIndex, reason };
+      if (this.keepBatches) this.batches.push(record);
+      this.listener.onBatch?.(record, progress);
+      return record;
+    };
+    const reason = nonFiniteReason(result.loss, norms.perParameter, names);
+    if (reason !== null) {
+      for (const name of names) record.updateToWeightRatio[name] = 0;
+      return diverged(reason);
+    }
+    record.rescaleFactor = rescaleGradients(parameters, kernels, norms.total, { maxNorm: this.options.clipMaxNorm, minNorm: this.options.clipMinNorm });
+    optimizer.step();
+    let nonFiniteWeight: string | null = null;
+    parameters.forEach((p, i) => {
+      // Relative to the weights BEFORE the step: after a huge step the new weights are the step itself.
+      const before = optimizer.lastNormsBefore[i];
+      if (!Number.isFinite(optimizer.lastNormsAfter[i]) && nonFiniteWeight === null) nonFiniteWeight = p.name;
+      record.updateToWeightRatio[p.name] = encodeNumber(before > 0 ? optimizer.lastUpdateNorms[i] / before : 0);
+    });
+    if (nonFiniteWeight !== null) return diverged(`weights of ${nonFiniteWeight} are not finite after the update`);
+    if (this.keepBatches) this.batches.push(record);
+    epoch.batches.push(record);
+    this.listener.onBatch?.(record, progress);
+    return record;
+  }
 }
 
 /** Puts `state` into the parameters, the optimiser and the batch source; throws, naming the misfit, before changing anything when it does not fit them. */
-function restoreTrainingState(state: TrainingState, parameters: readonly Parameter[], optimizer: ReturnType<typeof createOptimizer>, data: BatchSource): void {
+function restoreTrainingState(state: TrainingState, parameters: readonly Parameter[], optimizer: Optimizer, data: BatchSource): void {
   if (state.weights.length !== parameters.length) throw new Error(`resume: ${state.weights.length} weight arrays for ${parameters.length} parameters`);
   parameters.forEach((p, i) => {
     const saved = state.weights[i];

@@ -10,7 +10,7 @@ import type { SequenceBatch } from '../../src/model/model.js';
 import { SeededRandom } from '../../src/random.js';
 import { tsKernels } from '../../src/kernels/ts-kernels.js';
 import type { BatchSource } from '../../src/train/trainer.js';
-import { trainExperiment } from '../../src/train/trainer.js';
+import { Training, trainExperiment } from '../../src/train/trainer.js';
 import { decodeNumber } from '../../src/record/metrics.js';
 import { defaultKernels } from '../../src/kernels/select.js';
 
@@ -177,4 +177,32 @@ test('the same seed and data give bit-identical records', () => {
   const b = run();
   assert.deepEqual(JSON.stringify(a.batches), JSON.stringify(b.batches));
   assert.deepEqual(JSON.stringify(a.epochs.map((e) => ({ ...e, seconds: 0 }))), JSON.stringify(b.epochs.map((e) => ({ ...e, seconds: 0 }))));
+});
+
+test('training one batch at a time gives the same records as the whole loop, diverged runs included', () => {
+  const withoutTimes = (value: unknown): string => JSON.stringify(value, (key, field: unknown) => (key === 'seconds' ? 0 : field));
+  for (const poisoned of [false, true]) {
+    // Poisoned: a weight turned NaN after epoch 2's second update, so the run diverges at its third batch.
+    const poison = (model: ReturnType<typeof createModel>) => (_record: unknown, progress: { epoch: number; batch: number }): void => {
+      if (poisoned && progress.epoch === 2 && progress.batch === 2) model.parameters()[1].data[0] = NaN;
+    };
+    const options = { optimizer: { type: 'sgd' as const, learningRate: 0.05, momentum: 0.5 }, epochs: 3, clipMaxNorm: null, clipMinNorm: null, histogramEvery: 2 };
+    const wholeModel = createModel(modelOptions);
+    const whole = trainExperiment(wholeModel, source(syntheticBatches(4, 5), syntheticBatches(1, 6)), options, { onBatch: poison(wholeModel) });
+    const epochsSeen: number[] = [];
+    const steppedModel = createModel(modelOptions);
+    const training = new Training(steppedModel, source(syntheticBatches(4, 5), syntheticBatches(1, 6)), options, { onBatch: poison(steppedModel), onEpoch: (record) => epochsSeen.push(record.epoch) });
+    const stepped = [];
+    for (let record = training.step(); record !== null; record = training.step()) {
+      stepped.push(record);
+    }
+    assert.equal(training.done, true);
+    assert.equal(training.step(), null);
+    const outcome = training.outcome();
+    assert.equal(withoutTimes(stepped), withoutTimes(whole.batches), `poisoned ${poisoned}: batch records`);
+    assert.equal(withoutTimes(outcome), withoutTimes(whole), `poisoned ${poisoned}: outcome`);
+    assert.deepEqual(epochsSeen, whole.epochs.map((epoch) => epoch.epoch));
+    if (poisoned) assert.deepEqual(whole.divergence, { epoch: 2, batch: 3, reason: 'loss is NaN' });
+    else assert.equal(whole.epochs.length, 3);
+  }
 });

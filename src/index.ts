@@ -15,7 +15,9 @@ export type {
 } from './model/config.js';
 export type { Parameter, Dtype } from './model/parameters.js';
 
-export type { Kernels, KernelSettings, FloatArray, Activation, RnnSequence, RnnSequenceGradients, FusedLoops } from './kernels/kernels.js';
+export type {
+  Kernels, KernelSettings, FloatArray, Activation, FusedLoops, LayerSequenceGradients, RnnSequence, RnnSequenceGradients, LstmSequence, LstmSequenceGradients, GruSequence, GruSequenceGradients,
+} from './kernels/kernels.js';
 export { tsKernels } from './kernels/ts-kernels.js';
 export { defaultKernels, chooseKernels, setDefaultKernelThreads, defaultKernelThreads, maxKernelThreads, kernelsName, kernelsNotice } from './kernels/select.js';
 

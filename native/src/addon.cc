@@ -182,7 +182,7 @@ class Call {
   }
 
  private:
-  static constexpr size_t kMaxArgs = 40;
+  static constexpr size_t kMaxArgs = 48;
 
   void* typed(size_t index, int64_t extent, napi_typedarray_type expected, const char* typeName) {
     if (failed_) return nullptr;
@@ -531,6 +531,134 @@ napi_value RnnBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/**
+ * The fields the LSTM and GRU sequences share, at the start of their arguments:
+ * (T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o), with G = gatesPerUnit·H gate rows.
+ */
+struct GatedSequenceFields {
+  int64_t steps, batch, inputSize, hidden, gates;
+  const float *input, *weightInput, *weightHidden, *biasInput, *biasHidden;
+  float* hiddenStates;
+};
+bool readGatedSequence(Call& call, int64_t gatesPerUnit, GatedSequenceFields& s) {
+  const int64_t T = call.integer(0), B = call.integer(1), I = call.integer(2), H = call.integer(3);
+  if (!call.sizes({T, B, I, H, T * B, gatesPerUnit * H, gatesPerUnit * H * H})) return false;
+  const int64_t G = gatesPerUnit * H;
+  s.steps = T;
+  s.batch = B;
+  s.inputSize = I;
+  s.hidden = H;
+  s.gates = G;
+  s.input = call.floats(4, T * B * I);
+  s.weightInput = call.floats(6, G * I);
+  s.weightHidden = call.floats(8, G * H);
+  s.biasInput = call.floats(10, G);
+  s.biasHidden = call.floats(12, G);
+  s.hiddenStates = call.floats(14, T * B * H);
+  return !call.failed();
+}
+
+/**
+ * What every backward pass writes, from argument `at` on:
+ * (dOutput, o, norms, o, gW_ih, o, gW_hh, o, gb_ih, o, gb_hh, o, dInput|null, o, accumulateInput).
+ */
+LayerGradients readLayerGradients(Call& call, const GatedSequenceFields& s, size_t at) {
+  const int64_t T = s.steps, B = s.batch, I = s.inputSize, H = s.hidden, G = s.gates;
+  LayerGradients g{};
+  g.dOutput = call.floats(at, T * B * H);
+  g.hiddenGradientNorms = call.doubles(at + 2, T);
+  g.gradWeightInput = call.floats(at + 4, G * I);
+  g.gradWeightHidden = call.floats(at + 6, G * H);
+  g.gradBiasInput = call.floats(at + 8, G);
+  g.gradBiasHidden = call.floats(at + 10, G);
+  g.dInput = call.optionalFloats(at + 12, T * B * I);
+  g.accumulateInput = call.boolean(at + 14);
+  return g;
+}
+
+/** (… the shared fields, c, o, tanhC, o, gates, o): the LSTM's sequence, 22 arguments. */
+bool readLstmSequence(Call& call, GatedSequenceFields& fields, LstmSequence& s) {
+  if (!readGatedSequence(call, 4, fields)) return false;
+  const int64_t rows = fields.steps * fields.batch;
+  s = LstmSequence{fields.steps, fields.batch, fields.inputSize, fields.hidden, fields.input, fields.weightInput, fields.weightHidden,
+                   fields.biasInput, fields.biasHidden, fields.hiddenStates, nullptr, nullptr, nullptr};
+  s.cellStates = call.floats(16, rows * fields.hidden);
+  s.tanhCell = call.floats(18, rows * fields.hidden);
+  s.gates = call.floats(20, rows * fields.gates);
+  return !call.failed();
+}
+
+// lstmForward(T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, c, o, tanhC, o, gates, o, threads)
+napi_value LstmForward(napi_env env, napi_callback_info info) {
+  Call call(env, info, 23);
+  GatedSequenceFields fields{};
+  LstmSequence sequence{};
+  if (!readLstmSequence(call, fields, sequence)) return nullptr;
+  const int threads = call.threads(22);
+  if (call.failed()) return nullptr;
+  if (!lstmForward(sequence, RunMode{threads, flushDenormalsOnThisThread})) call.error("lstmForward: could not allocate its buffers (out of memory)");
+  return nullptr;
+}
+
+// lstmBackward(T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, c, o, tanhC, o, gates, o,
+//              dOutput, o, norms, o, gW_ih, o, gW_hh, o, gb_ih, o, gb_hh, o, dInput|null, o, accumulateInput, dGates, o, threads)
+napi_value LstmBackward(napi_env env, napi_callback_info info) {
+  Call call(env, info, 40);
+  GatedSequenceFields fields{};
+  LstmSequence sequence{};
+  if (!readLstmSequence(call, fields, sequence)) return nullptr;
+  vanishing::LstmBackward backward{};
+  backward.layer = readLayerGradients(call, fields, 22);
+  backward.dGates = call.floats(37, fields.steps * fields.batch * fields.gates);
+  const int threads = call.threads(39);
+  if (call.failed()) return nullptr;
+  if (!lstmBackward(sequence, backward, RunMode{threads, flushDenormalsOnThisThread})) call.error("lstmBackward: could not allocate its buffers (out of memory)");
+  return nullptr;
+}
+
+/** (… the shared fields, inputGates, o, hiddenGates, o, gateActivations, o): the GRU's sequence, 22 arguments. */
+bool readGruSequence(Call& call, GatedSequenceFields& fields, GruSequence& s) {
+  if (!readGatedSequence(call, 3, fields)) return false;
+  const int64_t gateRows = fields.steps * fields.batch * fields.gates;
+  s = GruSequence{fields.steps, fields.batch, fields.inputSize, fields.hidden, fields.input, fields.weightInput, fields.weightHidden,
+                  fields.biasInput, fields.biasHidden, fields.hiddenStates, nullptr, nullptr, nullptr};
+  s.inputGates = call.floats(16, gateRows);
+  s.hiddenGates = call.floats(18, gateRows);
+  s.gateActivations = call.floats(20, gateRows);
+  return !call.failed();
+}
+
+// gruForward(T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, inputGates, o, hiddenGates, o, gateActivations, o, threads)
+napi_value GruForward(napi_env env, napi_callback_info info) {
+  Call call(env, info, 23);
+  GatedSequenceFields fields{};
+  GruSequence sequence{};
+  if (!readGruSequence(call, fields, sequence)) return nullptr;
+  const int threads = call.threads(22);
+  if (call.failed()) return nullptr;
+  if (!gruForward(sequence, RunMode{threads, flushDenormalsOnThisThread})) call.error("gruForward: could not allocate its buffers (out of memory)");
+  return nullptr;
+}
+
+// gruBackward(T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, inputGates, o, hiddenGates, o, gateActivations, o,
+//             dOutput, o, norms, o, gW_ih, o, gW_hh, o, gb_ih, o, gb_hh, o, dInput|null, o, accumulateInput,
+//             dInputGates, o, dHiddenGates, o, threads)
+napi_value GruBackward(napi_env env, napi_callback_info info) {
+  Call call(env, info, 42);
+  GatedSequenceFields fields{};
+  GruSequence sequence{};
+  if (!readGruSequence(call, fields, sequence)) return nullptr;
+  vanishing::GruBackward backward{};
+  backward.layer = readLayerGradients(call, fields, 22);
+  const int64_t gateRows = fields.steps * fields.batch * fields.gates;
+  backward.dInputGates = call.floats(37, gateRows);
+  backward.dHiddenGates = call.floats(39, gateRows);
+  const int threads = call.threads(41);
+  if (call.failed()) return nullptr;
+  if (!gruBackward(sequence, backward, RunMode{threads, flushDenormalsOnThisThread})) call.error("gruBackward: could not allocate its buffers (out of memory)");
+  return nullptr;
+}
+
 // setDenormalMode(flush): whether this thread's later calls flush denormals to zero.
 napi_value SetDenormalMode(napi_env env, napi_callback_info info) {
   Call call(env, info, 1);
@@ -598,6 +726,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"squaredError", nullptr, SquaredError, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"rnnForward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"rnnBackward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gruForward", nullptr, GruForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gruBackward", nullptr, GruBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setDenormalMode", nullptr, SetDenormalMode, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"measureRoofline", nullptr, MeasureRoofline, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };

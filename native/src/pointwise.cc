@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cells.h"
 #include "simd.h"
 
 namespace vanishing {
@@ -156,103 +157,36 @@ long countZero(const float* x, long n) {
 }
 
 // gates is B×4H (i, f, g, o); cPrev, c, tanhC, h are B×H.
-// The arithmetic of src/model/lstm-layer.ts's equations (2)-(4); the derivation lives there.
+// The arithmetic of src/model/lstm-layer.ts's equations (2)-(4) (cells.h); the derivation lives there.
 void lstmPointwiseForward(long batch, long hidden, float* gates, const float* cPrev, float* c, float* tanhC, float* h) {
   const long H = hidden;
-  for (long b = 0; b < batch; ++b) {
-    float* g = gates + b * 4 * H;
-    const long row = b * H;
-    chunks(H, [&](long j, int n) {
-      const vf inputGate = vsigmoid(load(g + j, n));
-      const vf forgetGate = vsigmoid(load(g + H + j, n));
-      const vf candidate = vtanh(load(g + 2 * H + j, n));
-      const vf outputGate = vsigmoid(load(g + 3 * H + j, n));
-      store(g + j, inputGate, n);
-      store(g + H + j, forgetGate, n);
-      store(g + 2 * H + j, candidate, n);
-      store(g + 3 * H + j, outputGate, n);
-      const vf cell = forgetGate * load(cPrev + row + j, n) + inputGate * candidate;
-      const vf tanhCell = vtanh(cell);
-      store(c + row + j, cell, n);
-      store(tanhC + row + j, tanhCell, n);
-      store(h + row + j, outputGate * tanhCell, n);
-    });
-  }
+  for (long b = 0; b < batch; ++b) cell::lstmForwardRow(H, 0, H, gates + b * 4 * H, cPrev + b * H, c + b * H, tanhC + b * H, h + b * H);
 }
 
-// The arithmetic of src/model/lstm-layer.ts's equations (5)-(8); the derivation lives there.
+// The arithmetic of src/model/lstm-layer.ts's equations (5)-(8) (cells.h); the derivation lives there.
 void lstmPointwiseBackward(long batch, long hidden, const float* gates, const float* cPrev, const float* tanhC, const float* dh, float* dc,
                            float* dGates) {
   const long H = hidden;
-  for (long b = 0; b < batch; ++b) {
-    const float* g = gates + b * 4 * H;
-    float* d = dGates + b * 4 * H;
-    const long row = b * H;
-    chunks(H, [&](long j, int n) {
-      const vf inputGate = load(g + j, n), forgetGate = load(g + H + j, n);
-      const vf candidate = load(g + 2 * H + j, n), outputGate = load(g + 3 * H + j, n);
-      const vf tanhCell = load(tanhC + row + j, n);
-      const vf dhValue = load(dh + row + j, n);
-      // forward: h = o·tanh(c), so dc gains dh·o·(1 − tanh²c) on top of what step t+1 sent.
-      const vf dcTotal = load(dc + row + j, n) + dhValue * outputGate * (1.0f - tanhCell * tanhCell);
-      store(d + j, dcTotal * candidate * inputGate * (1.0f - inputGate), n);
-      store(d + H + j, dcTotal * load(cPrev + row + j, n) * forgetGate * (1.0f - forgetGate), n);
-      store(d + 2 * H + j, dcTotal * inputGate * (1.0f - candidate * candidate), n);
-      store(d + 3 * H + j, dhValue * tanhCell * outputGate * (1.0f - outputGate), n);
-      store(dc + row + j, dcTotal * forgetGate, n);
-    });
-  }
+  for (long b = 0; b < batch; ++b)
+    cell::lstmBackwardRow(H, 0, H, gates + b * 4 * H, cPrev + b * H, tanhC + b * H, dh + b * H, dc + b * H, dGates + b * 4 * H);
 }
 
 // inputGates, hiddenGates, gateActivations are B×3H (r, z, n); hPrev and h are B×H.
-// The arithmetic of src/model/gru-layer.ts's equations (3)-(5); the derivation lives there.
+// The arithmetic of src/model/gru-layer.ts's equations (3)-(5) (cells.h); the derivation lives there.
 void gruPointwiseForward(long batch, long hidden, const float* inputGates, const float* hiddenGates, const float* hPrev,
                          float* gateActivations, float* h) {
   const long H = hidden;
-  for (long b = 0; b < batch; ++b) {
-    const float* ig = inputGates + b * 3 * H;
-    const float* hg = hiddenGates + b * 3 * H;
-    float* act = gateActivations + b * 3 * H;
-    const long row = b * H;
-    chunks(H, [&](long j, int n) {
-      const vf reset = vsigmoid(load(ig + j, n) + load(hg + j, n));
-      const vf update = vsigmoid(load(ig + H + j, n) + load(hg + H + j, n));
-      const vf candidate = vtanh(load(ig + 2 * H + j, n) + reset * load(hg + 2 * H + j, n));
-      store(act + j, reset, n);
-      store(act + H + j, update, n);
-      store(act + 2 * H + j, candidate, n);
-      store(h + row + j, (1.0f - update) * candidate + update * load(hPrev + row + j, n), n);
-    });
-  }
+  for (long b = 0; b < batch; ++b)
+    cell::gruForwardRow(H, 0, H, inputGates + b * 3 * H, hiddenGates + b * 3 * H, hPrev + b * H, gateActivations + b * 3 * H, h + b * H);
 }
 
-// The arithmetic of src/model/gru-layer.ts's equations (6)-(9) (not the W_hh term); the derivation lives there.
+// The arithmetic of src/model/gru-layer.ts's equations (6)-(9) (not the W_hh term; cells.h); the derivation lives there.
 void gruPointwiseBackward(long batch, long hidden, const float* hiddenGates, const float* hPrev, const float* gateActivations,
                           const float* dh, float* dInputGates, float* dHiddenGates, float* dhPrev) {
   const long H = hidden;
-  for (long b = 0; b < batch; ++b) {
-    const float* hg = hiddenGates + b * 3 * H;
-    const float* act = gateActivations + b * 3 * H;
-    float* di = dInputGates + b * 3 * H;
-    float* dhg = dHiddenGates + b * 3 * H;
-    const long row = b * H;
-    chunks(H, [&](long j, int n) {
-      const vf reset = load(act + j, n), update = load(act + H + j, n), candidate = load(act + 2 * H + j, n);
-      const vf dhValue = load(dh + row + j, n);
-      // forward: h = (1−z)·n + z·hPrev
-      const vf dCandidatePre = dhValue * (1.0f - update) * (1.0f - candidate * candidate);
-      const vf dUpdatePre = dhValue * (load(hPrev + row + j, n) - candidate) * update * (1.0f - update);
-      // forward: n = tanh(i_n + r·h_n), so d(i_n) = dn_pre, d(h_n) = dn_pre·r, dr = dn_pre·h_n
-      const vf dResetPre = dCandidatePre * load(hg + 2 * H + j, n) * reset * (1.0f - reset);
-      store(di + j, dResetPre, n);
-      store(di + H + j, dUpdatePre, n);
-      store(di + 2 * H + j, dCandidatePre, n);
-      store(dhg + j, dResetPre, n);
-      store(dhg + H + j, dUpdatePre, n);
-      store(dhg + 2 * H + j, dCandidatePre * reset, n);
-      store(dhPrev + row + j, dhValue * update, n);
-    });
-  }
+  for (long b = 0; b < batch; ++b)
+    cell::gruBackwardRow(H, 0, H, hiddenGates + b * 3 * H, hPrev + b * H, gateActivations + b * 3 * H, dh + b * H, dInputGates + b * 3 * H,
+                         dHiddenGates + b * 3 * H, dhPrev + b * H);
 }
 
 double softmaxCrossEntropy(long rows, long classes, const float* logits, const int32_t* targets, float* dLogits, double gradientScale,

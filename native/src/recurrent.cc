@@ -19,6 +19,7 @@
 #include "gemm_kernel.h"
 #include "parallel.h"
 #include "simd.h"
+#include "time_loop.h"
 
 namespace vanishing {
 namespace {
@@ -27,6 +28,10 @@ using kernel::GrowBuffer;
 using kernel::loadn;
 using kernel::NR;
 using kernel::storen;
+using loop::firstLanes;
+using loop::stepProduct;
+using loop::sumOfSquaresLanes;
+using loop::withoutProduct;
 
 /** Each thread's buffer for the shares of products it computes (gemmShare packs B into it). */
 thread_local GrowBuffer shareBuffer;
@@ -35,25 +40,6 @@ thread_local GrowBuffer recurrentPack;
 /** The caller's per-step, per-panel sums of squares, and b_ih + b_hh. */
 thread_local std::vector<double> squaresByPanel;
 thread_local std::vector<float> combinedBias;
-
-typedef double vd __attribute__((vector_size(VEC * 8)));
-
-/** Lanes [0, n) of v, the others zero (a padded tile's spare lanes may hold 0·Inf = NaN). */
-inline vf firstLanes(vf v, int n) {
-  if (n == VEC) return v;
-  vi index;
-  for (int l = 0; l < VEC; ++l) index[l] = l;
-  return index < n ? v : vf{};
-}
-
-/** Σ v[l]² over the lanes, in double: float squares of gradients that vanish would underflow. */
-inline double sumOfSquaresLanes(vf a, vf b) {
-  const vd da = __builtin_convertvector(a, vd), db = __builtin_convertvector(b, vd);
-  const vd squares = da * da + db * db;
-  double sum = 0;
-  for (int l = 0; l < VEC; ++l) sum += squares[l];
-  return sum;
-}
 
 template <Activation ACT>
 inline vf activate(vf x) {
@@ -69,26 +55,6 @@ inline vf derivativeFromOutput(vf y) {
   if constexpr (ACT == Activation::Relu) return keep_nan(y, y > 0.0f ? splat(1.0f) : vf{});
   return splat(1.0f);
 }
-
-/** The input projection's write-out: C = x W_ihᵀ, plus the combined bias once the sum is complete. */
-struct BiasWriteOut {
-  float* c;
-  long ldc;
-  const float* bias;
-  inline void row(long i, long j, vf a0, vf a1, int n0, int n1, bool first, bool last) const {
-    float* p = c + i * ldc + j;
-    if (!first) {
-      a0 += loadn(p, n0);
-      a1 += loadn(p + VEC, n1);
-    }
-    if (last) {
-      a0 += loadn(bias + j, n0);
-      a1 += loadn(bias + j + VEC, n1);
-    }
-    storen(p, a0, n0);
-    storen(p + VEC, a1, n1);
-  }
-};
 
 /** Forward step: C holds pre_t; C = act(pre_t + h_{t-1} W_hhᵀ) once the sum is complete. */
 template <Activation ACT>
@@ -137,37 +103,6 @@ struct BackwardStepWriteOut {
   }
 };
 
-/** Rows [0, rows) × panels [pBegin, pEnd) through `out` with a zero product (the steps without a recurrent term). */
-template <class WriteOut>
-void withoutProduct(long rows, long N, long pBegin, long pEnd, const WriteOut& out) {
-  for (long i = 0; i < rows; ++i) {
-    for (long p = pBegin; p < pEnd; ++p) {
-      const int nValid = static_cast<int>(std::min<long>(NR, N - p * NR));
-      out.row(i, p * NR, vf{}, vf{}, std::min(nValid, VEC), std::max(nValid - VEC, 0), true, true);
-    }
-  }
-}
-
-/** One step's product A·op(B) over this worker's panels, B packed whole (every K block). */
-template <class WriteOut>
-void stepProduct(long rows, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out, float* aPack) {
-  for (long k0 = 0; k0 < K; k0 += kernel::KC) {
-    const long kc = std::min(kernel::KC, K - k0);
-    auto panelOf = [&](long p) -> std::pair<const float*, long> { return {kernel::packedPanel(packed, N, k0, kc, p), static_cast<long>(NR)}; };
-    kernel::sweepBlock<false>(0, rows, pBegin, pEnd, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, aPack);
-  }
-}
-
-/** out[c] += Σ_r src[r, c] for columns [c0, c1) of a rows×cols block, rows in order. */
-void columnSums(float* out, const float* src, long rows, long cols, long c0, long c1) {
-  for (long c = c0; c < c1; c += VEC) {
-    const int n = static_cast<int>(std::min<long>(VEC, c1 - c));
-    vf sum = loadn(out + c, n);
-    for (long r = 0; r < rows; ++r) sum += loadn(src + r * cols + c, n);
-    storen(out + c, sum, n);
-  }
-}
-
 template <Activation ACT>
 bool forwardLoop(const RnnSequence& s, RunMode mode) {
   const long T = s.steps, B = s.batch, I = s.inputSize, H = s.hidden;
@@ -189,16 +124,8 @@ bool forwardLoop(const RnnSequence& s, RunMode mode) {
     // W_hh's panels of this worker, packed as op(B) = W_hhᵀ for every step's h_{t-1} W_hhᵀ.
     kernel::packPanels(true, s.weightHidden, H, H, pBegin, pEnd, packed);
     // pre = x W_ihᵀ + b_ih + b_hh for all steps at once, written straight into h.
-    const kernel::Share share = kernel::shareOf(T * B, H, worker, count);
-    if (I > 0) {
-      if (!kernel::gemmShare(false, true, T * B, H, I, s.input, s.weightInput, BiasWriteOut{s.hiddenStates, H, bias}, share.rowBegin, share.rowEnd,
-                             share.pBegin, share.pEnd, shareBuffer))
-        failed = true;
-      aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));  // gemmShare may have moved it
-    } else {
-      for (long r = share.rowBegin; r < share.rowEnd; ++r)
-        for (long j = share.pBegin * NR; j < std::min(H, share.pEnd * NR); ++j) s.hiddenStates[r * H + j] = bias[j];
-    }
+    if (!loop::inputProjection(T * B, H, I, s.input, s.weightInput, bias, s.hiddenStates, worker, count, shareBuffer)) failed = true;
+    aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));  // inputProjection may have moved it
     team.barrier();
     if (failed) return;  // read by every worker after the same barrier: all stop together
     withoutProduct(B, H, pBegin, pEnd, ForwardStepWriteOut<ACT>{s.hiddenStates, H});
@@ -244,32 +171,11 @@ bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
       team.barrier();
     }
     // The weight gradients: sums over all steps and sequences, one product each.
-    const long rows = T * B;
-    const kernel::Share inputShare = kernel::shareOf(H, I, worker, workers);
-    if (!kernel::gemmShare(true, false, H, I, rows, g.dPreActivation, s.input, kernel::StoreWriteOut{g.gradWeightInput, I, true}, inputShare.rowBegin,
-                           inputShare.rowEnd, inputShare.pBegin, inputShare.pEnd, shareBuffer))
-      failed = true;
-    if (T > 1) {
-      const kernel::Share hiddenShare = kernel::shareOf(H, H, worker, workers);
-      if (!kernel::gemmShare(true, false, H, H, rows - B, g.dPreActivation + block, s.hiddenStates, kernel::StoreWriteOut{g.gradWeightHidden, H, true},
-                             hiddenShare.rowBegin, hiddenShare.rowEnd, hiddenShare.pBegin, hiddenShare.pEnd, shareBuffer))
-        failed = true;
-    }
-    const auto columns = kernel::columnsOf(H, worker, workers);
-    columnSums(g.gradBiasInput, g.dPreActivation, rows, H, columns.first, columns.second);
-    columnSums(g.gradBiasHidden, g.dPreActivation, rows, H, columns.first, columns.second);
-    if (g.dInput != nullptr && I > 0) {
-      const kernel::Share dInputShare = kernel::shareOf(rows, I, worker, workers);
-      if (!kernel::gemmShare(false, false, rows, I, H, g.dPreActivation, s.weightInput, kernel::StoreWriteOut{g.dInput, I, g.accumulateInput},
-                             dInputShare.rowBegin, dInputShare.rowEnd, dInputShare.pBegin, dInputShare.pEnd, shareBuffer))
-        failed = true;
-    }
+    const loop::ParameterGradients parameters{T, B, I, H, H, s.input, s.weightInput, s.hiddenStates, g.dPreActivation, g.dPreActivation,
+                                              g.gradWeightInput, g.gradWeightHidden, g.gradBiasInput, g.gradBiasHidden, g.dInput, g.accumulateInput};
+    if (!loop::parameterGradients(parameters, worker, workers, shareBuffer)) failed = true;
   });
-  for (long t = 0; t < T; ++t) {
-    double sum = 0;
-    for (long p = 0; p < panels; ++p) sum += squares[t * panels + p];
-    g.hiddenGradientNorms[t] = std::sqrt(sum);
-  }
+  loop::normsFromSquares(squares, T, panels, g.hiddenGradientNorms);
   return !failed;
 }
 

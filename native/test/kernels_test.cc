@@ -1,5 +1,6 @@
-// Standalone test of the native kernels (native/src/gemm.cc, pointwise.cc) against plain scalar
-// references in double precision, without Node: the kernels' own arithmetic on whichever
+// Standalone test of the native kernels (native/src/gemm.cc, pointwise.cc, and the fused time
+// loops of recurrent.cc and gated_recurrent.cc) against plain scalar references in double
+// precision, without Node: the kernels' own arithmetic on whichever
 // instruction set this file is compiled for. test/kernels/native-standalone.test.ts builds it
 // with each variant's flags from native/binding.gyp, runs the variants this CPU supports, and
 // cross-builds the arm64 (NEON) variant to run under qemu-aarch64.
@@ -723,6 +724,203 @@ long testRnnLoops() {
   return group.finish();
 }
 
+// ---------------------------------------------------------------------------------------------
+// The fused LSTM and GRU time loops (recurrent.h, gated_recurrent.cc) against unrolled
+// double-precision references of src/model/lstm-layer.ts's and gru-layer.ts's equations, on 1 and
+// 2 threads (which must agree bit for bit), with a NaN or ±Inf in W_hh or in dL/dh from above.
+
+struct GatedCase {
+  bool lstm;  // else GRU
+  long T, B, I, H;
+};
+
+/** What a gated layer's forward and backward give, in double (stored states rounded to float, as the kernels store them). */
+struct GatedReference {
+  std::vector<double> hidden, cell, tanhCell, gates;  // gates: LSTM i, f, g, o; GRU r, z, n
+  std::vector<double> norms, gWIh, gWHh, gBIh, gBHh, dX;
+};
+
+GatedReference referenceGated(const GatedCase& c, const float* x, const float* wIh, const float* wHh, const float* bIh, const float* bHh,
+                              const float* dOut) {
+  const long T = c.T, B = c.B, I = c.I, H = c.H, G = (c.lstm ? 4 : 3) * H;
+  GatedReference r;
+  auto at = [](std::vector<double>& v, long i) -> double& { return v[static_cast<size_t>(i)]; };
+  r.hidden.assign(static_cast<size_t>(T * B * H), 0.0);
+  r.cell = r.tanhCell = r.hidden;
+  r.gates.assign(static_cast<size_t>(T * B * G), 0.0);
+  std::vector<double> hiddenGates(static_cast<size_t>(T * B * G), 0.0);  // GRU: h_{t-1} W_hhᵀ + b_hh
+  for (long t = 0; t < T; ++t)
+    for (long b = 0; b < B; ++b) {
+      const long row = t * B + b;
+      std::vector<double> fromInput(static_cast<size_t>(G)), fromHidden(static_cast<size_t>(G));
+      for (long q = 0; q < G; ++q) {
+        double in = bIh[q], hid = bHh[q];
+        for (long i = 0; i < I; ++i) in += static_cast<double>(x[row * I + i]) * wIh[q * I + i];
+        if (t > 0)
+          for (long k = 0; k < H; ++k) hid += at(r.hidden, (row - B) * H + k) * wHh[q * H + k];
+        fromInput[static_cast<size_t>(q)] = in;
+        fromHidden[static_cast<size_t>(q)] = hid;
+        hiddenGates[static_cast<size_t>(row * G + q)] = f32(hid);
+      }
+      for (long j = 0; j < H; ++j) {
+        const double previous = t > 0 ? at(r.hidden, (row - B) * H + j) : 0.0;
+        double* g = r.gates.data() + row * G;
+        if (c.lstm) {
+          auto pre = [&](long q) { return fromInput[static_cast<size_t>(q * H + j)] + fromHidden[static_cast<size_t>(q * H + j)]; };
+          const double i = f32(sigmoid(pre(0))), f = f32(sigmoid(pre(1))), cand = f32(std::tanh(pre(2))), o = f32(sigmoid(pre(3)));
+          g[j] = i, g[H + j] = f, g[2 * H + j] = cand, g[3 * H + j] = o;
+          const double cellPrevious = t > 0 ? at(r.cell, (row - B) * H + j) : 0.0;
+          const double cell = f32(f * cellPrevious + i * cand);
+          at(r.cell, row * H + j) = cell;
+          at(r.tanhCell, row * H + j) = f32(std::tanh(cell));
+          at(r.hidden, row * H + j) = f32(o * at(r.tanhCell, row * H + j));
+        } else {
+          const double reset = f32(sigmoid(fromInput[static_cast<size_t>(j)] + f32(fromHidden[static_cast<size_t>(j)])));
+          const double update = f32(sigmoid(fromInput[static_cast<size_t>(H + j)] + f32(fromHidden[static_cast<size_t>(H + j)])));
+          const double cand = f32(std::tanh(fromInput[static_cast<size_t>(2 * H + j)] + reset * f32(fromHidden[static_cast<size_t>(2 * H + j)])));
+          g[j] = reset, g[H + j] = update, g[2 * H + j] = cand;
+          at(r.hidden, row * H + j) = f32((1 - update) * cand + update * previous);
+        }
+      }
+    }
+  // Backward: dInputGates and dHiddenGates (the same but for the GRU's n), the carry to step t−1.
+  std::vector<double> dIn(static_cast<size_t>(T * B * G), 0.0), dHid(dIn), carry(static_cast<size_t>(B * H), 0.0);
+  r.norms.assign(static_cast<size_t>(T), 0.0);
+  for (long t = T - 1; t >= 0; --t) {
+    double squares = 0;
+    for (long b = 0; b < B; ++b)
+      for (long j = 0; j < H; ++j) {
+        const long row = t * B + b;
+        double dh = dOut[row * H + j];
+        if (t < T - 1) {
+          if (!c.lstm) dh += carry[static_cast<size_t>(b * H + j)];
+          for (long q = 0; q < G; ++q) dh += dHid[static_cast<size_t>((row + B) * G + q)] * wHh[q * H + j];
+        }
+        squares += dh * dh;
+        const double* g = r.gates.data() + row * G;
+        double* di = dIn.data() + row * G;
+        double* dhg = dHid.data() + row * G;
+        double& carried = carry[static_cast<size_t>(b * H + j)];
+        if (c.lstm) {
+          const double i = g[j], f = g[H + j], cand = g[2 * H + j], o = g[3 * H + j], tc = at(r.tanhCell, row * H + j);
+          const double cellPrevious = t > 0 ? at(r.cell, (row - B) * H + j) : 0.0;
+          const double dCell = carried + dh * o * (1 - tc * tc);
+          di[j] = dCell * cand * i * (1 - i);
+          di[H + j] = dCell * cellPrevious * f * (1 - f);
+          di[2 * H + j] = dCell * i * (1 - cand * cand);
+          di[3 * H + j] = dh * tc * o * (1 - o);
+          for (long q = 0; q < 4; ++q) dhg[q * H + j] = di[q * H + j];
+          carried = dCell * f;
+        } else {
+          const double reset = g[j], update = g[H + j], cand = g[2 * H + j];
+          const double previous = t > 0 ? at(r.hidden, (row - B) * H + j) : 0.0;
+          const double dCandidate = dh * (1 - update) * (1 - cand * cand);
+          const double dUpdate = dh * (previous - cand) * update * (1 - update);
+          const double dReset = dCandidate * hiddenGates[static_cast<size_t>(row * G + 2 * H + j)] * reset * (1 - reset);
+          di[j] = dhg[j] = dReset;
+          di[H + j] = dhg[H + j] = dUpdate;
+          di[2 * H + j] = dCandidate;
+          dhg[2 * H + j] = dCandidate * reset;
+          carried = dh * update;
+        }
+      }
+    r.norms[static_cast<size_t>(t)] = std::sqrt(squares);
+  }
+  r.gWIh.assign(static_cast<size_t>(G * I), 0.0);
+  r.gWHh.assign(static_cast<size_t>(G * H), 0.0);
+  r.gBIh.assign(static_cast<size_t>(G), 0.0);
+  r.gBHh = r.gBIh;
+  r.dX.assign(static_cast<size_t>(T * B * I), 0.0);
+  for (long row = 0; row < T * B; ++row)
+    for (long q = 0; q < G; ++q) {
+      const double di = dIn[static_cast<size_t>(row * G + q)], dhg = dHid[static_cast<size_t>(row * G + q)];
+      at(r.gBIh, q) += di;
+      at(r.gBHh, q) += dhg;
+      for (long i = 0; i < I; ++i) {
+        at(r.gWIh, q * I + i) += di * x[row * I + i];
+        at(r.dX, row * I + i) += di * wIh[q * I + i];
+      }
+      if (row >= B)
+        for (long k = 0; k < H; ++k) at(r.gWHh, q * H + k) += dhg * at(r.hidden, (row - B) * H + k);
+    }
+  return r;
+}
+
+long testGatedLoops() {
+  Group group("lstm, gru time loops");
+  Random random(10);
+  // H = 9 and 37: ragged vectors; 40: an odd number of vectors of units with AVX2 and AVX-512 (the
+  // GRU pairs them); 70 and 90: the backward product's 4H = 280 and 3H = 270 need two K blocks;
+  // 260: the forward product's K = H does too.
+  const GatedCase cases[] = {{true, 5, 3, 4, 9},  {true, 4, 7, 3, 37},  {true, 1, 2, 2, 5},  {true, 3, 4, 3, 70},  {true, 2, 2, 3, 260},
+                             {false, 5, 3, 4, 9}, {false, 4, 7, 3, 37}, {false, 3, 5, 2, 40}, {false, 1, 2, 2, 5}, {false, 3, 4, 3, 90},
+                             {false, 2, 2, 3, 260}};
+  for (const GatedCase& c : cases) {
+    // -1: nothing planted; 0-2: NaN, +Inf, −Inf in W_hh; 3-5: the same in dL/dh from above.
+    for (int planted = -1; planted < 6; ++planted) {
+      // The large cases (millions of checks, slow under qemu) once plain and once with +Inf in W_hh.
+      if (c.H > 256 && planted != -1 && planted != 1) continue;
+      const long T = c.T, B = c.B, I = c.I, H = c.H, G = (c.lstm ? 4 : 3) * H;
+      Buffer x(random, T * B * I), wIh(random, G * I, -0.5, 0.5), wHh(random, G * H, -0.3, 0.3), bIh(random, G), bHh(random, G), dOut(random, T * B * H);
+      if (planted >= 0 && planted < 3) wHh[(G * H) / 2 + 1] = kSpecials[planted];
+      if (planted >= 3) dOut[(T * B * H) / 2 + 1] = kSpecials[planted - 3];
+      const GatedReference expected = referenceGated(c, x.data(), wIh.data(), wHh.data(), bIh.data(), bHh.data(), dOut.data());
+      const std::string what = std::string(c.lstm ? "lstm" : "gru") + " T=" + std::to_string(T) + " B=" + std::to_string(B) + " H=" + std::to_string(H) +
+                               (planted < 0 ? "" : " " + special(kSpecials[planted % 3]) + (planted < 3 ? " in W_hh" : " in dL/dh"));
+      std::vector<float> firstRun;
+      for (int threads : {1, 2}) {
+        const std::string run = what + ", " + std::to_string(threads) + " threads";
+        Buffer hidden(random, T * B * H), cell(random, T * B * H), tanhCell(random, T * B * H), gates(random, T * B * G), gates2(random, T * B * G),
+            gates3(random, T * B * G), dGates(random, T * B * G), dGates2(random, T * B * G), gradWIh(random, G * I), gradWHh(random, G * H),
+            gradBIh(random, G), gradBHh(random, G), dInput(random, T * B * I);
+        const std::vector<float> before[] = {std::vector<float>(gradWIh.data(), gradWIh.data() + G * I), std::vector<float>(gradWHh.data(), gradWHh.data() + G * H),
+                                             std::vector<float>(gradBIh.data(), gradBIh.data() + G), std::vector<float>(gradBHh.data(), gradBHh.data() + G)};
+        std::vector<double> norms(static_cast<size_t>(T));
+        const RunMode mode{threads, false};
+        const LayerGradients layer{dOut.data(), norms.data(), gradWIh.data(), gradWHh.data(), gradBIh.data(), gradBHh.data(), dInput.data(), false};
+        // The activations the kernels store: LSTM gates (i, f, g, o) in `gates`; GRU r, z, n in `gates3`.
+        Buffer& activations = c.lstm ? gates : gates3;
+        if (c.lstm) {
+          const LstmSequence sequence{T, B, I, H, x.data(), wIh.data(), wHh.data(), bIh.data(), bHh.data(), hidden.data(), cell.data(), tanhCell.data(), gates.data()};
+          group.truth(lstmForward(sequence, mode), run + ": forward ran");
+          group.values(cell, expected.cell, 2e-5, 2e-6, run + " c");
+          group.values(tanhCell, expected.tanhCell, 2e-5, 2e-6, run + " tanh c");
+          group.truth(lstmBackward(sequence, LstmBackward{layer, dGates.data()}, mode), run + ": backward ran");
+        } else {
+          const GruSequence sequence{T, B, I, H, x.data(), wIh.data(), wHh.data(), bIh.data(), bHh.data(), hidden.data(), gates.data(), gates2.data(), gates3.data()};
+          group.truth(gruForward(sequence, mode), run + ": forward ran");
+          group.truth(gruBackward(sequence, GruBackward{layer, dGates.data(), dGates2.data()}, mode), run + ": backward ran");
+        }
+        group.values(hidden, expected.hidden, 2e-5, 2e-6, run + " h");
+        group.values(activations, expected.gates, 2e-5, 2e-6, run + " gate activations");
+        for (long t = 0; t < T; ++t) group.value(norms[static_cast<size_t>(t)], expected.norms[static_cast<size_t>(t)], 5e-5, 1e-6, run + " norm t=" + std::to_string(t));
+        Buffer* accumulated[] = {&gradWIh, &gradWHh, &gradBIh, &gradBHh};
+        const std::vector<double>* sums[] = {&expected.gWIh, &expected.gWHh, &expected.gBIh, &expected.gBHh};
+        const char* names[] = {" dW_ih", " dW_hh", " db_ih", " db_hh"};
+        for (int p = 0; p < 4; ++p) {
+          std::vector<double> total(*sums[p]);
+          for (size_t i = 0; i < total.size(); ++i) total[i] += before[p][i];
+          group.values(*accumulated[p], total, 5e-5, 5e-5, run + names[p]);
+        }
+        group.values(dInput, expected.dX, 5e-5, 5e-5, run + " dx");
+        // What does not depend on the random starting values of the accumulated gradients.
+        std::vector<float> values(hidden.data(), hidden.data() + T * B * H);
+        const std::vector<Buffer*> written = c.lstm ? std::vector<Buffer*>{&cell, &tanhCell, &gates, &dGates, &dInput}
+                                                    : std::vector<Buffer*>{&gates, &gates2, &gates3, &dGates, &dGates2, &dInput};
+        for (Buffer* buffer : written) values.insert(values.end(), buffer->data(), buffer->data() + buffer->n);
+        for (double norm : norms) values.push_back(static_cast<float>(norm));
+        if (threads == 1) {
+          firstRun = values;
+        } else {
+          ++group.checks;
+          if (std::memcmp(values.data(), firstRun.data(), values.size() * sizeof(float)) != 0) group.fail(what + ": 2 threads differ from 1");
+        }
+      }
+    }
+  }
+  return group.finish();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -731,7 +929,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::printf("kernels_test: variant %s (%s), %d floats per vector, GEMM tile %dx%d\n", VANISHING_VARIANT, VANISHING_ISA, VEC, gemmTileRows(), gemmTileCols());
-  const long failures = testGemm() + testActivations() + testElementwise() + testLstm() + testGru() + testLosses() + testRnnLoops();
+  const long failures = testGemm() + testActivations() + testElementwise() + testLstm() + testGru() + testLosses() + testRnnLoops() + testGatedLoops();
   std::printf(failures == 0 ? "kernels_test: all checks passed\n" : "kernels_test: %ld checks failed\n", failures);
   return failures == 0 ? 0 : 1;
 }

@@ -60,15 +60,13 @@ export interface RnnSequence {
   readonly hidden: Float32Array;
 }
 
-/** What backpropagation through an RNN layer's time loop reads and writes besides its sequence. */
-export interface RnnSequenceGradients {
+/** What backpropagation through any layer's time loop reads and writes besides its sequence and its gate gradients. */
+export interface LayerSequenceGradients {
   /** dL/dh_t from the layer above or the head, without the recurrent path, [T, B, H]. */
   readonly dOutput: Float32Array;
-  /** Scratch for dL/d(pre-activation) of every step, [T, B, H]. */
-  readonly dPreActivation: Float32Array;
   /** Written: ‖dL/dh_t‖ over the batch, the total derivative, [T]. */
   readonly hiddenGradientNorms: Float64Array;
-  /** Accumulated: dL/dW_ih, dL/dW_hh, dL/db_ih, dL/db_hh. */
+  /** Accumulated: dL/dW_ih, dL/dW_hh, dL/db_ih, dL/db_hh (G gate rows: H, 4H or 3H). */
   readonly gradWeightInput: Float32Array;
   readonly gradWeightHidden: Float32Array;
   readonly gradBiasInput: Float32Array;
@@ -78,17 +76,88 @@ export interface RnnSequenceGradients {
   readonly accumulateInput: boolean;
 }
 
+/** What backpropagation through an RNN layer's time loop reads and writes besides its sequence. */
+export interface RnnSequenceGradients extends LayerSequenceGradients {
+  /** Scratch for dL/d(pre-activation) of every step, [T, B, H]. */
+  readonly dPreActivation: Float32Array;
+}
+
+/** An LSTM layer's sequence as a fused time loop reads it (equations and shapes in model/lstm-layer.ts). */
+export interface LstmSequence {
+  readonly steps: number;
+  readonly batch: number;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  /** x, [T, B, I]. */
+  readonly input: Float32Array;
+  /** W_ih [4H, I], W_hh [4H, H], b_ih [4H], b_hh [4H]. */
+  readonly weightInput: Float32Array;
+  readonly weightHidden: Float32Array;
+  readonly biasInput: Float32Array;
+  readonly biasHidden: Float32Array;
+  /** Written by the forward loop, read by the backward loop: h, c and tanh(c), [T, B, H]; the gate activations i, f, g, o, [T, B, 4H]. */
+  readonly hidden: Float32Array;
+  readonly cell: Float32Array;
+  readonly tanhCell: Float32Array;
+  readonly gates: Float32Array;
+}
+
+/** What backpropagation through an LSTM layer's time loop reads and writes besides its sequence. */
+export interface LstmSequenceGradients extends LayerSequenceGradients {
+  /** Written: dL/d(gate pre-activations) of every step, [T, B, 4H]. */
+  readonly dGates: Float32Array;
+}
+
+/** A GRU layer's sequence as a fused time loop reads it (equations and shapes in model/gru-layer.ts). */
+export interface GruSequence {
+  readonly steps: number;
+  readonly batch: number;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  /** x, [T, B, I]. */
+  readonly input: Float32Array;
+  /** W_ih [3H, I], W_hh [3H, H], b_ih [3H], b_hh [3H]. */
+  readonly weightInput: Float32Array;
+  readonly weightHidden: Float32Array;
+  readonly biasInput: Float32Array;
+  readonly biasHidden: Float32Array;
+  /**
+   * Written by the forward loop, read by the backward loop: h, [T, B, H]; x_t W_ihᵀ + b_ih,
+   * h_{t-1} W_hhᵀ + b_hh and the gate activations r, z, n, each [T, B, 3H].
+   */
+  readonly hidden: Float32Array;
+  readonly inputGates: Float32Array;
+  readonly hiddenGates: Float32Array;
+  readonly gateActivations: Float32Array;
+}
+
+/** What backpropagation through a GRU layer's time loop reads and writes besides its sequence. */
+export interface GruSequenceGradients extends LayerSequenceGradients {
+  /** Written: dL/d(inputGates) and dL/d(hiddenGates) of every step, [T, B, 3H]. */
+  readonly dInputGates: Float32Array;
+  readonly dHiddenGates: Float32Array;
+}
+
 /**
  * A layer's whole time loop in one call, offered by kernel sets that gain from it (the native
  * ones: no crossing into JavaScript per step, W_hh packed once, the elementwise work done on each
- * product's finished tile). The layers' own loops over the kernels below are the reference: a
- * fused loop computes the same values within float32 rounding, NaN and ±Inf included.
+ * product's finished tile, or block of rows, while it is in cache). The layers' own loops over
+ * the kernels below are the reference: a fused loop computes the same values within float32
+ * rounding, NaN and ±Inf included.
  */
 export interface FusedLoops {
   /** h_t = act(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh) for every step, into `sequence.hidden`. */
   rnnForward(sequence: RnnSequence): void;
   /** Backpropagation through time of `rnnForward`, with the weight gradients and ‖dL/dh_t‖. */
   rnnBackward(sequence: RnnSequence, gradients: RnnSequenceGradients): void;
+  /** The LSTM's gates, c_t, tanh(c_t) and h_t for every step (model/lstm-layer.ts (1)-(4)), into the sequence's buffers. */
+  lstmForward(sequence: LstmSequence): void;
+  /** Backpropagation through time of `lstmForward`, with the weight gradients and ‖dL/dh_t‖. */
+  lstmBackward(sequence: LstmSequence, gradients: LstmSequenceGradients): void;
+  /** The GRU's gate pre-activations, r, z, n and h_t for every step (model/gru-layer.ts (1)-(5)), into the sequence's buffers. */
+  gruForward(sequence: GruSequence): void;
+  /** Backpropagation through time of `gruForward`, with the weight gradients and ‖dL/dh_t‖. */
+  gruBackward(sequence: GruSequence, gradients: GruSequenceGradients): void;
 }
 
 export interface Kernels {

@@ -63,6 +63,42 @@ export interface NativeAddon {
     gradBiasInput: Float32Array, gradBiasInputOffset: number, gradBiasHidden: Float32Array, gradBiasHiddenOffset: number,
     dInput: Float32Array | null, dInputOffset: number, accumulateInput: boolean, threads: number,
   ): void;
+  lstmForward(
+    steps: number, batch: number, inputSize: number, hidden: number,
+    input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
+    biasInput: Float32Array, biasInputOffset: number, biasHidden: Float32Array, biasHiddenOffset: number, hiddenStates: Float32Array, hiddenStatesOffset: number,
+    cell: Float32Array, cellOffset: number, tanhCell: Float32Array, tanhCellOffset: number, gates: Float32Array, gatesOffset: number,
+    threads: number,
+  ): void;
+  lstmBackward(
+    steps: number, batch: number, inputSize: number, hidden: number,
+    input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
+    biasInput: Float32Array, biasInputOffset: number, biasHidden: Float32Array, biasHiddenOffset: number, hiddenStates: Float32Array, hiddenStatesOffset: number,
+    cell: Float32Array, cellOffset: number, tanhCell: Float32Array, tanhCellOffset: number, gates: Float32Array, gatesOffset: number,
+    dOutput: Float32Array, dOutputOffset: number, norms: Float64Array, normsOffset: number,
+    gradWeightInput: Float32Array, gradWeightInputOffset: number, gradWeightHidden: Float32Array, gradWeightHiddenOffset: number,
+    gradBiasInput: Float32Array, gradBiasInputOffset: number, gradBiasHidden: Float32Array, gradBiasHiddenOffset: number,
+    dInput: Float32Array | null, dInputOffset: number, accumulateInput: boolean,
+    dGates: Float32Array, dGatesOffset: number, threads: number,
+  ): void;
+  gruForward(
+    steps: number, batch: number, inputSize: number, hidden: number,
+    input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
+    biasInput: Float32Array, biasInputOffset: number, biasHidden: Float32Array, biasHiddenOffset: number, hiddenStates: Float32Array, hiddenStatesOffset: number,
+    inputGates: Float32Array, inputGatesOffset: number, hiddenGates: Float32Array, hiddenGatesOffset: number, gateActivations: Float32Array, gateActivationsOffset: number,
+    threads: number,
+  ): void;
+  gruBackward(
+    steps: number, batch: number, inputSize: number, hidden: number,
+    input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
+    biasInput: Float32Array, biasInputOffset: number, biasHidden: Float32Array, biasHiddenOffset: number, hiddenStates: Float32Array, hiddenStatesOffset: number,
+    inputGates: Float32Array, inputGatesOffset: number, hiddenGates: Float32Array, hiddenGatesOffset: number, gateActivations: Float32Array, gateActivationsOffset: number,
+    dOutput: Float32Array, dOutputOffset: number, norms: Float64Array, normsOffset: number,
+    gradWeightInput: Float32Array, gradWeightInputOffset: number, gradWeightHidden: Float32Array, gradWeightHiddenOffset: number,
+    gradBiasInput: Float32Array, gradBiasInputOffset: number, gradBiasHidden: Float32Array, gradBiasHiddenOffset: number,
+    dInput: Float32Array | null, dInputOffset: number, accumulateInput: boolean,
+    dInputGates: Float32Array, dInputGatesOffset: number, dHiddenGates: Float32Array, dHiddenGatesOffset: number, threads: number,
+  ): void;
   /** Whether this thread's later calls flush denormals to zero (the addon keeps one flag per thread). */
   setDenormalMode(flush: boolean): void;
   /** One core's clock (Hz, 0 when unknown), this variant's measured FMA throughput (FLOP/s) and its vector width in float lanes. */
@@ -317,6 +353,25 @@ function wrap(addon: NativeAddon, settings: KernelSettings): Kernels {
       live().rnnBackward(code(s.activation), s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0,
         s.biasInput, 0, s.biasHidden, 0, s.hidden, 0, g.dOutput, 0, g.dPreActivation, 0, g.hiddenGradientNorms, 0,
         g.gradWeightInput, 0, g.gradWeightHidden, 0, g.gradBiasInput, 0, g.gradBiasHidden, 0, g.dInput, 0, g.accumulateInput, settings.threads);
+    },
+    lstmForward(s) {
+      live().lstmForward(s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0, s.biasInput, 0, s.biasHidden, 0,
+        s.hidden, 0, s.cell, 0, s.tanhCell, 0, s.gates, 0, settings.threads);
+    },
+    lstmBackward(s, g) {
+      live().lstmBackward(s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0, s.biasInput, 0, s.biasHidden, 0,
+        s.hidden, 0, s.cell, 0, s.tanhCell, 0, s.gates, 0, g.dOutput, 0, g.hiddenGradientNorms, 0,
+        g.gradWeightInput, 0, g.gradWeightHidden, 0, g.gradBiasInput, 0, g.gradBiasHidden, 0, g.dInput, 0, g.accumulateInput, g.dGates, 0, settings.threads);
+    },
+    gruForward(s) {
+      live().gruForward(s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0, s.biasInput, 0, s.biasHidden, 0,
+        s.hidden, 0, s.inputGates, 0, s.hiddenGates, 0, s.gateActivations, 0, settings.threads);
+    },
+    gruBackward(s, g) {
+      live().gruBackward(s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0, s.biasInput, 0, s.biasHidden, 0,
+        s.hidden, 0, s.inputGates, 0, s.hiddenGates, 0, s.gateActivations, 0, g.dOutput, 0, g.hiddenGradientNorms, 0,
+        g.gradWeightInput, 0, g.gradWeightHidden, 0, g.gradBiasInput, 0, g.gradBiasHidden, 0, g.dInput, 0, g.accumulateInput,
+        g.dInputGates, 0, g.dHiddenGates, 0, settings.threads);
     },
   };
   return {

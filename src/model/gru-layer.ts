@@ -25,8 +25,12 @@
  *
  * Shapes: x is [T, B, I], h is [T, B, H], gate buffers [T, B, 3H];
  * W_ih is [3H, I], W_hh is [3H, H], biases [3H].
+ *
+ * The loops below are the reference. Kernels that offer fused loops (the native ones, float32)
+ * run the same forward or backward pass in one call instead (kernels.ts, FusedLoops), writing the
+ * same buffers (h, both gate pre-activations and r, z, n, which saturatedFraction reads).
  */
-import type { FloatArray, Kernels } from '../kernels/kernels.js';
+import type { FloatArray, GruSequence, Kernels } from '../kernels/kernels.js';
 import { RecurrentLayerBase } from './layer-skeleton.js';
 import type { Dtype } from './parameters.js';
 import { allocate } from './parameters.js';
@@ -80,8 +84,30 @@ export class GruLayer extends RecurrentLayerBase {
     this.zeroState = allocate(this.dtype, batch * H);
   }
 
+  /** This layer's buffers as a fused loop reads them, or null when they are not all float32. */
+  private fusedSequence(input: FloatArray, steps: number, batch: number): GruSequence | null {
+    const { data: weightInput } = this.weightInput;
+    const { data: weightHidden } = this.weightHidden;
+    const { data: biasInput } = this.biasInput;
+    const { data: biasHidden } = this.biasHidden;
+    const { hidden, inputGates, hiddenGates, gateActivations } = this;
+    if (!(input instanceof Float32Array && weightInput instanceof Float32Array && weightHidden instanceof Float32Array &&
+      biasInput instanceof Float32Array && biasHidden instanceof Float32Array && hidden instanceof Float32Array &&
+      inputGates instanceof Float32Array && hiddenGates instanceof Float32Array && gateActivations instanceof Float32Array)) return null;
+    return {
+      steps, batch, inputSize: this.inputSize, hiddenSize: this.hiddenSize,
+      input, weightInput, weightHidden, biasInput, biasHidden, hidden, inputGates, hiddenGates, gateActivations,
+    };
+  }
+
   forward(input: FloatArray, steps: number, batch: number): void {
     this.reserve(steps, batch);
+    const fused = this.kernels.fusedLoops;
+    const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
+    if (fused !== null && sequence !== null) {
+      fused.gruForward(sequence);
+      return;
+    }
     const k = this.kernels;
     const H = this.hiddenSize;
     const G = 3 * H;
@@ -108,6 +134,21 @@ export class GruLayer extends RecurrentLayerBase {
     steps: number,
     batch: number,
   ): void {
+    const fused = this.kernels.fusedLoops;
+    const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
+    const { grad: gradWeightInput } = this.weightInput;
+    const { grad: gradWeightHidden } = this.weightHidden;
+    const { grad: gradBiasInput } = this.biasInput;
+    const { grad: gradBiasHidden } = this.biasHidden;
+    const { dInputGates, dHiddenGates } = this;
+    if (fused !== null && sequence !== null && dOutput instanceof Float32Array && dInputGates instanceof Float32Array &&
+      dHiddenGates instanceof Float32Array && gradWeightInput instanceof Float32Array && gradWeightHidden instanceof Float32Array &&
+      gradBiasInput instanceof Float32Array && gradBiasHidden instanceof Float32Array && (dInput === null || dInput instanceof Float32Array)) {
+      fused.gruBackward(sequence, {
+        dOutput, dInputGates, dHiddenGates, hiddenGradientNorms, gradWeightInput, gradWeightHidden, gradBiasInput, gradBiasHidden, dInput, accumulateInput,
+      });
+      return;
+    }
     const k = this.kernels;
     const H = this.hiddenSize;
     const G = 3 * H;

@@ -23,8 +23,12 @@
  *
  * Shapes: x is [T, B, I], h and c are [T, B, H], gates are [T, B, 4H];
  * W_ih is [4H, I], W_hh is [4H, H], biases [4H].
+ *
+ * The loops below are the reference. Kernels that offer fused loops (the native ones, float32)
+ * run the same forward or backward pass in one call instead (kernels.ts, FusedLoops), writing the
+ * same buffers (h, c, tanh c and the gates, which saturatedFraction reads).
  */
-import type { FloatArray, Kernels } from '../kernels/kernels.js';
+import type { FloatArray, Kernels, LstmSequence } from '../kernels/kernels.js';
 import { RecurrentLayerBase } from './layer-skeleton.js';
 import type { Dtype } from './parameters.js';
 import { allocate } from './parameters.js';
@@ -77,8 +81,30 @@ export class LstmLayer extends RecurrentLayerBase {
     this.zeroState = allocate(this.dtype, batch * H);
   }
 
+  /** This layer's buffers as a fused loop reads them, or null when they are not all float32. */
+  private fusedSequence(input: FloatArray, steps: number, batch: number): LstmSequence | null {
+    const { data: weightInput } = this.weightInput;
+    const { data: weightHidden } = this.weightHidden;
+    const { data: biasInput } = this.biasInput;
+    const { data: biasHidden } = this.biasHidden;
+    const { hidden, cell, tanhCell, gates } = this;
+    if (!(input instanceof Float32Array && weightInput instanceof Float32Array && weightHidden instanceof Float32Array &&
+      biasInput instanceof Float32Array && biasHidden instanceof Float32Array && hidden instanceof Float32Array &&
+      cell instanceof Float32Array && tanhCell instanceof Float32Array && gates instanceof Float32Array)) return null;
+    return {
+      steps, batch, inputSize: this.inputSize, hiddenSize: this.hiddenSize,
+      input, weightInput, weightHidden, biasInput, biasHidden, hidden, cell, tanhCell, gates,
+    };
+  }
+
   forward(input: FloatArray, steps: number, batch: number): void {
     this.reserve(steps, batch);
+    const fused = this.kernels.fusedLoops;
+    const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
+    if (fused !== null && sequence !== null) {
+      fused.lstmForward(sequence);
+      return;
+    }
     const k = this.kernels;
     const H = this.hiddenSize;
     const G = 4 * H;
@@ -105,6 +131,21 @@ export class LstmLayer extends RecurrentLayerBase {
     steps: number,
     batch: number,
   ): void {
+    const fused = this.kernels.fusedLoops;
+    const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
+    const { grad: gradWeightInput } = this.weightInput;
+    const { grad: gradWeightHidden } = this.weightHidden;
+    const { grad: gradBiasInput } = this.biasInput;
+    const { grad: gradBiasHidden } = this.biasHidden;
+    const dGates = this.dGates;
+    if (fused !== null && sequence !== null && dOutput instanceof Float32Array && dGates instanceof Float32Array &&
+      gradWeightInput instanceof Float32Array && gradWeightHidden instanceof Float32Array && gradBiasInput instanceof Float32Array &&
+      gradBiasHidden instanceof Float32Array && (dInput === null || dInput instanceof Float32Array)) {
+      fused.lstmBackward(sequence, {
+        dOutput, dGates, hiddenGradientNorms, gradWeightInput, gradWeightHidden, gradBiasInput, gradBiasHidden, dInput, accumulateInput,
+      });
+      return;
+    }
     const k = this.kernels;
     const H = this.hiddenSize;
     const G = 4 * H;

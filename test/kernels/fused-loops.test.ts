@@ -2,9 +2,14 @@
  * The fused time loops (kernels.ts FusedLoops: a layer's whole forward or backward pass in one
  * native call) against the layers' own reference loops on the TypeScript kernels, for every build
  * variant this machine runs:
- * - loss, every gradient, ‖dL/dh_t‖ and ‖dL/dx_t‖ agree within float32 rounding for tanh, relu and
- *   linear Elman layers, vanilla and residual stacks, at sizes that leave ragged vector tails and
- *   one (H = 300) whose products need more than one K block;
+ * - loss, every gradient, ‖dL/dh_t‖, ‖dL/dx_t‖ and the saturated fractions agree within float32
+ *   rounding for tanh, relu and linear Elman layers, LSTM and GRU layers, vanilla and residual
+ *   stacks, at sizes that leave ragged vector tails, an odd number of vectors of units (the GRU
+ *   pairs them), and ones whose products need more than one K block (H = 300; 4H = 280 and
+ *   3H = 270 in the LSTM's and GRU's backward product);
+ * - LSTM and GRU layers with a NaN, +Inf or −Inf planted in the input, a weight, a bias or the
+ *   incoming gradient give, element by element, the same kind of value (NaN, ±Inf, finite) as the
+ *   reference in h, every parameter gradient, dL/dx and ‖dL/dh_t‖, and close finite ones;
  * - any number of threads gives bit-identical results (each value is computed by the same
  *   operations whichever thread computes it, and the norms are summed in a fixed order);
  * - denormals: with `denormals: 'ieee'` a gradient decaying through the denormal range (below
@@ -14,16 +19,21 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Kernels } from '../../src/kernels/kernels.js';
+import type { FloatArray, FusedLoops, Kernels } from '../../src/kernels/kernels.js';
 import { loadNativeVariant, nativeVariantStatuses } from '../../src/kernels/native-kernels.js';
 import { tsKernels } from '../../src/kernels/ts-kernels.js';
-import type { Architecture, ModelOptions, Nonlinearity } from '../../src/model/config.js';
+import type { Architecture, CellType, ModelOptions, Nonlinearity } from '../../src/model/config.js';
+import { GruLayer } from '../../src/model/gru-layer.js';
+import { LstmLayer } from '../../src/model/lstm-layer.js';
 import type { LossAndGradients, SequenceBatch } from '../../src/model/model.js';
 import { createModel } from '../../src/model/model.js';
+import type { RecurrentLayer } from '../../src/model/recurrent-layer.js';
 import { SeededRandom } from '../../src/random.js';
 
 interface Case {
   label: string;
+  /** The Elman `rnn` when not given. */
+  cell?: CellType;
   architecture: Architecture;
   nonlinearity: Nonlinearity;
   inputSize: number;
@@ -39,11 +49,22 @@ const cases: Case[] = [
   { label: 'linear vanilla H=64', architecture: 'vanilla', nonlinearity: 'linear', inputSize: 1, hiddenSize: 64, numLayers: 2, steps: 4, batchSize: 9 },
   { label: 'tanh vanilla one step', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 2, hiddenSize: 17, numLayers: 2, steps: 1, batchSize: 2 },
   { label: 'tanh vanilla H=300 (two K blocks)', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 300, hiddenSize: 300, numLayers: 2, steps: 3, batchSize: 10 },
+  { label: 'lstm vanilla H=9', cell: 'lstm', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 3, hiddenSize: 9, numLayers: 2, steps: 5, batchSize: 3 },
+  { label: 'lstm residual H=37', cell: 'lstm', architecture: 'residual', nonlinearity: 'tanh', inputSize: 7, hiddenSize: 37, numLayers: 3, steps: 6, batchSize: 9 },
+  { label: 'lstm vanilla one step', cell: 'lstm', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 2, hiddenSize: 17, numLayers: 2, steps: 1, batchSize: 2 },
+  { label: 'lstm vanilla H=70 (4H = 280: two K blocks backward)', cell: 'lstm', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 5, hiddenSize: 70, numLayers: 2, steps: 4, batchSize: 10 },
+  { label: 'lstm vanilla H=300 (two K blocks)', cell: 'lstm', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 30, hiddenSize: 300, numLayers: 1, steps: 3, batchSize: 4 },
+  { label: 'gru vanilla H=9', cell: 'gru', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 3, hiddenSize: 9, numLayers: 2, steps: 5, batchSize: 3 },
+  { label: 'gru residual H=37', cell: 'gru', architecture: 'residual', nonlinearity: 'tanh', inputSize: 7, hiddenSize: 37, numLayers: 3, steps: 6, batchSize: 9 },
+  { label: 'gru vanilla H=40 (an odd number of vectors of units)', cell: 'gru', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 4, hiddenSize: 40, numLayers: 2, steps: 4, batchSize: 5 },
+  { label: 'gru vanilla one step', cell: 'gru', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 2, hiddenSize: 17, numLayers: 2, steps: 1, batchSize: 2 },
+  { label: 'gru vanilla H=90 (3H = 270: two K blocks backward)', cell: 'gru', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 5, hiddenSize: 90, numLayers: 2, steps: 4, batchSize: 10 },
+  { label: 'gru vanilla H=300 (two K blocks)', cell: 'gru', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 30, hiddenSize: 300, numLayers: 1, steps: 3, batchSize: 4 },
 ];
 
 function modelOptions(c: Case, kernels: Kernels, extra: Partial<ModelOptions> = {}): ModelOptions {
   return {
-    architecture: c.architecture, cell: 'rnn', nonlinearity: c.nonlinearity, inputSize: c.inputSize, hiddenSize: c.hiddenSize,
+    architecture: c.architecture, cell: c.cell ?? 'rnn', nonlinearity: c.nonlinearity, inputSize: c.inputSize, hiddenSize: c.hiddenSize,
     numLayers: c.numLayers, outputSize: 4, seed: 7, kernels, ...extra,
   };
 }
@@ -59,12 +80,13 @@ function batchFor(c: Case, seed = 11): SequenceBatch {
 }
 
 /** Copies of everything a pass returns (the gradients are the model's buffers, overwritten by the next call). */
-function snapshot(result: LossAndGradients): { loss: number; gradients: Map<string, Float32Array>; hidden: Float64Array[]; input: Float64Array } {
+function snapshot(result: LossAndGradients): { loss: number; gradients: Map<string, Float32Array>; hidden: Float64Array[]; input: Float64Array; saturated: number[] } {
   return {
     loss: result.loss,
     gradients: new Map([...result.gradients].map(([name, values]) => [name, Float32Array.from(values)])),
     hidden: result.hiddenGradientNorms.map((norms) => norms.slice()),
     input: result.inputGradientNorms.slice(),
+    saturated: [...result.saturatedFraction],
   };
 }
 
@@ -78,6 +100,60 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
     norm += expected[i] ** 2;
   }
   assert.ok(Math.sqrt(difference) <= tolerance * Math.sqrt(norm) + 1e-30, `${what}: relative difference ${(Math.sqrt(difference) / Math.sqrt(norm)).toExponential(2)}`);
+}
+
+/** ‖actual − expected‖ within float32 rounding over the finite elements, and the same kind (NaN, +Inf, −Inf, finite) element by element. */
+function assertSameElements(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  const kind = (value: number): string => (Number.isNaN(value) ? 'NaN' : value === Infinity ? '+Inf' : value === -Infinity ? '-Inf' : 'finite');
+  const finiteActual: number[] = [];
+  const finiteExpected: number[] = [];
+  for (let i = 0; i < expected.length; i++) {
+    assert.equal(kind(actual[i]), kind(expected[i]), `${what}[${i}]: ${actual[i]} where the reference has ${expected[i]}`);
+    if (kind(expected[i]) === 'finite') {
+      finiteActual.push(actual[i]);
+      finiteExpected.push(expected[i]);
+    }
+  }
+  assertClose(finiteActual, finiteExpected, what, 1e-4);
+}
+
+/** Where a non-finite value is planted in the layer tests. */
+const plantSites = ['the input', 'W_ih', 'W_hh', 'b_ih', 'b_hh', 'dL/dh from above'] as const;
+type PlantSite = (typeof plantSites)[number];
+
+/**
+ * One LSTM or GRU layer (H = 19: ragged tails on every variant; 4 steps, batch 3) on `kernels`,
+ * forward and backward, with `special` planted in one element of `where`; returns h, every
+ * parameter gradient, dL/dx, ‖dL/dh_t‖ and the saturated fraction.
+ */
+function runLayer(cell: 'lstm' | 'gru', kernels: Kernels, where: PlantSite, special: number): Map<string, ArrayLike<number>> {
+  const steps = 4, batch = 3, inputSize = 5, hiddenSize = 19;
+  const layer: RecurrentLayer = cell === 'lstm'
+    ? new LstmLayer(inputSize, hiddenSize, `${cell}.`, 'l0', 'float32', kernels)
+    : new GruLayer(inputSize, hiddenSize, `${cell}.`, 'l0', 'float32', kernels);
+  const random = new SeededRandom(23);
+  for (const parameter of layer.parameters) parameter.data.forEach((_, i, data) => { data[i] = 0.4 * random.normal(); });
+  const input = new Float32Array(steps * batch * inputSize).map(() => random.normal());
+  const dOutput = new Float32Array(steps * batch * hiddenSize).map(() => random.normal());
+  const [weightInput, weightHidden, biasInput, biasHidden] = layer.parameters;
+  const planted: Record<PlantSite, FloatArray> = {
+    'the input': input, 'W_ih': weightInput.data, 'W_hh': weightHidden.data, 'b_ih': biasInput.data, 'b_hh': biasHidden.data, 'dL/dh from above': dOutput,
+  };
+  const target = planted[where];
+  // Past the first step's rows (so the recurrence carries it) and off the first vector.
+  target[Math.floor(target.length / 2) + 1] = special;
+  const dInput = new Float32Array(steps * batch * inputSize);
+  const norms = new Float64Array(steps);
+  layer.forward(input, steps, batch);
+  layer.backward(input, dOutput, dInput, false, norms, steps, batch);
+  return new Map<string, ArrayLike<number>>([
+    ['h', Float32Array.from(layer.output.subarray(0, steps * batch * hiddenSize))],
+    ...layer.parameters.map((parameter): [string, ArrayLike<number>] => [`grad ${parameter.name}`, Float32Array.from(parameter.grad)]),
+    ['dL/dx', dInput],
+    ['‖dL/dh_t‖', norms],
+    ['saturated fraction', [layer.saturatedFraction(steps, batch)]],
+  ]);
 }
 
 const statuses = nativeVariantStatuses();
@@ -102,6 +178,8 @@ for (const status of statuses) {
         for (const [name, expected] of reference.gradients) assertClose(fused.gradients.get(name)!, expected, name);
         reference.hidden.forEach((expected, layer) => assertClose(fused.hidden[layer], expected, `‖dL/dh_t‖ layer ${layer}`));
         assertClose(fused.input, reference.input, '‖dL/dx_t‖');
+        // A unit within float32 rounding of the 0.99 threshold may fall on either side of it.
+        reference.saturated.forEach((expected, layer) => assert.ok(Math.abs(fused.saturated[layer] - expected) <= 0.01, `saturated fraction layer ${layer}: ${fused.saturated[layer]} vs ${expected}`));
       });
 
       test(`${c.label}: 1, 2 and 3 threads give bit-identical results`, () => {
@@ -112,8 +190,64 @@ for (const status of statuses) {
           for (const [name, values] of results[0].gradients) assert.deepEqual(other.gradients.get(name), values, name);
           assert.deepEqual(other.hidden, results[0].hidden);
           assert.deepEqual(other.input, results[0].input);
+          assert.deepEqual(other.saturated, results[0].saturated);
         }
       });
+    }
+
+    test('the LSTM and GRU loops\' binding refuses a buffer too short, a wrong array type and a thread count outside 1–64', () => {
+      const { addon } = load;
+      const [T, B, I, H] = [2, 3, 4, 5];
+      const f = (n: number): Float32Array => new Float32Array(n);
+      const lstm = (h: Float32Array, threads: number): void => addon.lstmForward(T, B, I, H, f(T * B * I), 0, f(4 * H * I), 0, f(4 * H * H), 0, f(4 * H), 0, f(4 * H), 0,
+        h, 0, f(T * B * H), 0, f(T * B * H), 0, f(T * B * 4 * H), 0, threads);
+      const gru = (gates: Float32Array): void => addon.gruForward(T, B, I, H, f(T * B * I), 0, f(3 * H * I), 0, f(3 * H * H), 0, f(3 * H), 0, f(3 * H), 0,
+        f(T * B * H), 0, f(T * B * 3 * H), 0, f(T * B * 3 * H), 0, gates, 0, 1);
+      lstm(f(T * B * H), 1);
+      gru(f(T * B * 3 * H));
+      assert.throws(() => lstm(f(T * B * H - 1), 1), /exceeds its length/);
+      assert.throws(() => gru(f(T * B * 3 * H - 1)), /exceeds its length/);
+      assert.throws(() => lstm(new Float64Array(T * B * H) as unknown as Float32Array, 1), /must be a Float32Array/);
+      assert.throws(() => lstm(f(T * B * H), 0), /threads must be 1 to 64/);
+    });
+
+    test('LSTM and GRU layers run the fused loops on float32 buffers and their own loops on float64 ones', () => {
+      const calls: string[] = [];
+      const loops = native.fusedLoops!;
+      const counting: FusedLoops = {
+        rnnForward: (s) => { calls.push('rnnForward'); loops.rnnForward(s); },
+        rnnBackward: (s, g) => { calls.push('rnnBackward'); loops.rnnBackward(s, g); },
+        lstmForward: (s) => { calls.push('lstmForward'); loops.lstmForward(s); },
+        lstmBackward: (s, g) => { calls.push('lstmBackward'); loops.lstmBackward(s, g); },
+        gruForward: (s) => { calls.push('gruForward'); loops.gruForward(s); },
+        gruBackward: (s, g) => { calls.push('gruBackward'); loops.gruBackward(s, g); },
+      };
+      const kernels: Kernels = { ...native, fusedLoops: counting };
+      const batch = batchFor(cases[0]);
+      for (const cell of ['lstm', 'gru'] as const) {
+        for (const dtype of ['float32', 'float64'] as const) {
+          calls.length = 0;
+          createModel({ ...modelOptions({ ...cases[0], cell }, kernels), dtype }).lossAndGradients(batch);
+          assert.deepEqual(calls, dtype === 'float32' ? [`${cell}Forward`, `${cell}Forward`, `${cell}Backward`, `${cell}Backward`] : [], `${cell} ${dtype}`);
+        }
+      }
+    });
+
+    for (const cell of ['lstm', 'gru'] as const) {
+      for (const where of plantSites) {
+        test(`${cell} layer: NaN, +Inf and −Inf in ${where} give the reference's kind of value in every element`, () => {
+          for (const special of [NaN, Infinity, -Infinity]) {
+            const reference = runLayer(cell, tsKernels, where, special);
+            const fused = runLayer(cell, native, where, special);
+            for (const [name, expected] of reference) {
+              const what = `${cell}, ${special} in ${where}: ${name}`;
+              // A unit within float32 rounding of the 0.99 threshold may fall on either side of it.
+              if (name === 'saturated fraction') assert.ok(Math.abs(fused.get(name)![0] - expected[0]) <= 0.02, `${what}: ${fused.get(name)![0]} vs ${expected[0]}`);
+              else assertSameElements(fused.get(name)!, expected, what);
+            }
+          }
+        });
+      }
     }
 
     test('threads outside 1–64 are refused', () => {

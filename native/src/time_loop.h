@@ -1,0 +1,165 @@
+// The parts every fused time loop (recurrent.cc: Elman RNN; gated_recurrent.cc: LSTM, GRU) is
+// built from: write-outs and sweeps over the micro-kernel of gemm_kernel.h, the input projection
+// of all steps before the loop, and the parameter gradients after the backward loop.
+//
+// Letters: T steps, B batch, I input size, H hidden size, G gate columns (H, 4H or 3H).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "gemm_kernel.h"
+#include "simd.h"
+
+namespace vanishing {
+namespace loop {
+
+using kernel::GrowBuffer;
+using kernel::loadn;
+using kernel::NR;
+using kernel::storen;
+
+typedef double vd __attribute__((vector_size(VEC * 8)));
+
+/** Lanes [0, n) of v, the others zero (a padded tile's spare lanes may hold 0·Inf = NaN). */
+inline vf firstLanes(vf v, int n) {
+  if (n == VEC) return v;
+  vi index;
+  for (int l = 0; l < VEC; ++l) index[l] = l;
+  return index < n ? v : vf{};
+}
+
+/** Σ v[l]² over the lanes, in double: float squares of gradients that vanish would underflow. */
+inline double sumOfSquaresLanes(vf a, vf b) {
+  const vd da = __builtin_convertvector(a, vd), db = __builtin_convertvector(b, vd);
+  const vd squares = da * da + db * db;
+  double sum = 0;
+  for (int l = 0; l < VEC; ++l) sum += squares[l];
+  return sum;
+}
+
+/** The input projection's write-out: C = x W_ihᵀ, plus the bias once the sum is complete. */
+struct BiasWriteOut {
+  float* c;
+  long ldc;
+  const float* bias;
+  inline void row(long i, long j, vf a0, vf a1, int n0, int n1, bool first, bool last) const {
+    float* p = c + i * ldc + j;
+    if (!first) {
+      a0 += loadn(p, n0);
+      a1 += loadn(p + VEC, n1);
+    }
+    if (last) {
+      a0 += loadn(bias + j, n0);
+      a1 += loadn(bias + j + VEC, n1);
+    }
+    storen(p, a0, n0);
+    storen(p + VEC, a1, n1);
+  }
+};
+
+/** Rows [0, rows) × panels [pBegin, pEnd) through `out` with a zero product (the steps without a recurrent term). */
+template <class WriteOut>
+void withoutProduct(long rows, long N, long pBegin, long pEnd, const WriteOut& out) {
+  for (long i = 0; i < rows; ++i) {
+    for (long p = pBegin; p < pEnd; ++p) {
+      const int nValid = static_cast<int>(std::min<long>(NR, N - p * NR));
+      out.row(i, p * NR, vf{}, vf{}, std::min(nValid, VEC), std::max(nValid - VEC, 0), true, true);
+    }
+  }
+}
+
+/** One step's product A·op(B) over this worker's panels, B packed whole (every K block, layout of kernel::packedPanel). */
+template <class WriteOut>
+void stepProduct(long rows, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out, float* aPack) {
+  for (long k0 = 0; k0 < K; k0 += kernel::KC) {
+    const long kc = std::min(kernel::KC, K - k0);
+    auto panelOf = [&](long p) -> std::pair<const float*, long> { return {kernel::packedPanel(packed, N, k0, kc, p), static_cast<long>(NR)}; };
+    kernel::sweepBlock<false>(0, rows, pBegin, pEnd, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, aPack);
+  }
+}
+
+/** out[c] += Σ_r src[r, c] for columns [c0, c1) of a rows×cols block, rows in order. */
+inline void columnSums(float* out, const float* src, long rows, long cols, long c0, long c1) {
+  for (long c = c0; c < c1; c += VEC) {
+    const int n = static_cast<int>(std::min<long>(VEC, c1 - c));
+    vf sum = loadn(out + c, n);
+    for (long r = 0; r < rows; ++r) sum += loadn(src + r * cols + c, n);
+    storen(out + c, sum, n);
+  }
+}
+
+/**
+ * Worker `worker` of `workers`'s share of the input projection of every step before the time
+ * loop: out[rows, G] = x W_ihᵀ + bias (x is [rows, I], W_ih [G, I]; the bias alone when I = 0).
+ * Returns false when `buffer` cannot grow.
+ */
+inline bool inputProjection(long rows, long G, long I, const float* x, const float* weightInput, const float* bias, float* out, int worker,
+                            int workers, GrowBuffer& buffer) {
+  const kernel::Share share = kernel::shareOf(rows, G, worker, workers);
+  if (I > 0)
+    return kernel::gemmShare(false, true, rows, G, I, x, weightInput, BiasWriteOut{out, G, bias}, share.rowBegin, share.rowEnd, share.pBegin,
+                             share.pEnd, buffer);
+  for (long r = share.rowBegin; r < share.rowEnd; ++r)
+    for (long j = share.pBegin * NR; j < std::min(G, share.pEnd * NR); ++j) out[r * G + j] = bias[j];
+  return true;
+}
+
+/**
+ * After the backward time loop, from the gate pre-activation gradients of every step (the same
+ * sums as RecurrentLayerBase.accumulateParameterGradients in src/model/layer-skeleton.ts, whose
+ * comments explain them): dW_ih += dInputGatesᵀ x, dW_hh += dHiddenGates[1..T-1]ᵀ h[0..T-2],
+ * db_ih += Σ dInputGates, db_hh += Σ dHiddenGates, and dx (=, or += when accumulateInput)
+ * dInputGates W_ih. dInputGates and dHiddenGates are [T, B, G] (the same buffer but in the GRU).
+ */
+struct ParameterGradients {
+  long steps, batch, inputSize, hidden, gates;
+  const float* input;         // x, [T, B, I]
+  const float* weightInput;   // W_ih, [G, I]
+  const float* hiddenStates;  // h, [T, B, H]
+  const float* dInputGates;
+  const float* dHiddenGates;
+  float* gradWeightInput;   // [G, I]
+  float* gradWeightHidden;  // [G, H]
+  float* gradBiasInput;     // [G]
+  float* gradBiasHidden;    // [G]
+  float* dInput;            // [T, B, I], or null
+  bool accumulateInput;
+};
+
+/** Worker `worker` of `workers`'s share of ParameterGradients; false when `buffer` cannot grow. */
+inline bool parameterGradients(const ParameterGradients& g, int worker, int workers, GrowBuffer& buffer) {
+  const long rows = g.steps * g.batch, I = g.inputSize, H = g.hidden, G = g.gates;
+  bool ok = true;
+  const kernel::Share inputShare = kernel::shareOf(G, I, worker, workers);
+  ok = kernel::gemmShare(true, false, G, I, rows, g.dInputGates, g.input, kernel::StoreWriteOut{g.gradWeightInput, I, true}, inputShare.rowBegin,
+                         inputShare.rowEnd, inputShare.pBegin, inputShare.pEnd, buffer) && ok;
+  if (g.steps > 1) {
+    const kernel::Share hiddenShare = kernel::shareOf(G, H, worker, workers);
+    ok = kernel::gemmShare(true, false, G, H, rows - g.batch, g.dHiddenGates + g.batch * G, g.hiddenStates,
+                           kernel::StoreWriteOut{g.gradWeightHidden, H, true}, hiddenShare.rowBegin, hiddenShare.rowEnd, hiddenShare.pBegin,
+                           hiddenShare.pEnd, buffer) && ok;
+  }
+  const auto columns = kernel::columnsOf(G, worker, workers);
+  columnSums(g.gradBiasInput, g.dInputGates, rows, G, columns.first, columns.second);
+  columnSums(g.gradBiasHidden, g.dHiddenGates, rows, G, columns.first, columns.second);
+  if (g.dInput != nullptr && I > 0) {
+    const kernel::Share dInputShare = kernel::shareOf(rows, I, worker, workers);
+    ok = kernel::gemmShare(false, false, rows, I, G, g.dInputGates, g.weightInput, kernel::StoreWriteOut{g.dInput, I, g.accumulateInput},
+                           dInputShare.rowBegin, dInputShare.rowEnd, dInputShare.pBegin, dInputShare.pEnd, buffer) && ok;
+  }
+  return ok;
+}
+
+/** ‖dL/dh_t‖ from per-step, per-panel sums of squares, the panels added in order (the same with any number of threads). */
+inline void normsFromSquares(const double* squares, long steps, long panels, double* norms) {
+  for (long t = 0; t < steps; ++t) {
+    double sum = 0;
+    for (long p = 0; p < panels; ++p) sum += squares[t * panels + p];
+    norms[t] = std::sqrt(sum);
+  }
+}
+
+}  // namespace loop
+}  // namespace vanishing

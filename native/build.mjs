@@ -6,7 +6,8 @@
 // say) is left out and the others are kept: make runs with -k so one failure stops nothing else.
 //
 // Never fails the install: without a C++ compiler, node-gyp or Node's headers it prints one
-// line and the models use the TypeScript kernels (src/kernels/select.ts says so at run time).
+// line and the models use the WebAssembly kernels (wasm/kernels.wasm, shipped built), or the
+// TypeScript kernels where Node lacks WebAssembly SIMD (src/kernels/select.ts says so at run time).
 // Uses the node-gyp that npm bundles and the headers of the running Node when they are on disk,
 // so nothing is downloaded. VANISHING_SKIP_NATIVE=1 skips the build.
 import { spawnSync } from 'node:child_process';
@@ -16,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 
 const nativeDir = dirname(fileURLToPath(import.meta.url));
 const say = (line) => console.log(`vanishing: ${line}`);
+/** What the models run on instead (src/kernels/select.ts). */
+const fallback = 'using the WebAssembly kernels (the TypeScript ones where Node has no WebAssembly SIMD)';
 
 /** The variants binding.gyp defines for each architecture, best first. */
 const variantsByArch = { x64: ['avx512', 'avx2', 'baseline'], arm64: ['neon'] };
@@ -30,12 +33,12 @@ function findNodeGyp() {
 }
 
 function main() {
-  if (process.env.VANISHING_SKIP_NATIVE === '1') return say('native kernels skipped (VANISHING_SKIP_NATIVE=1); using the TypeScript kernels');
+  if (process.env.VANISHING_SKIP_NATIVE === '1') return say(`native kernels skipped (VANISHING_SKIP_NATIVE=1); ${fallback}`);
   const variants = variantsByArch[process.arch];
-  if (variants === undefined) return say(`no native kernels for ${process.arch} (only x64 and arm64); using the TypeScript kernels`);
+  if (variants === undefined) return say(`no native kernels for ${process.arch} (only x64 and arm64); ${fallback}`);
   const compiler = process.env.CXX || 'g++';
   if (spawnSync(compiler, ['--version'], { stdio: 'ignore' }).status !== 0) {
-    return say(`no C++ compiler (${compiler}); using the TypeScript kernels`);
+    return say(`no C++ compiler (${compiler}); ${fallback}`);
   }
   const nodeGyp = findNodeGyp();
   const gypCommand = nodeGyp ? [process.execPath, nodeGyp] : ['node-gyp'];
@@ -53,7 +56,7 @@ function main() {
   const missing = variants.filter((variant) => !built.includes(variant));
   if (built.length === 0) {
     const reason = log.split('\n').find((line) => /error/i.test(line))?.trim() ?? `exit status ${result.status}`;
-    return say(`native kernels not built (${reason.slice(0, 160)}; see native/build/build.log); using the TypeScript kernels`);
+    return say(`native kernels not built (${reason.slice(0, 160)}; see native/build/build.log); ${fallback}`);
   }
   const left = missing.length > 0 ? `; not built: ${missing.join(', ')} (see native/build/build.log)` : '';
   say(`native kernels built: ${built.join(', ')}${left}; the best one this CPU runs is chosen when they load`);
@@ -62,5 +65,5 @@ function main() {
 try {
   main();
 } catch (error) {
-  say(`native kernels not built (${error instanceof Error ? error.message : String(error)}); using the TypeScript kernels`);
+  say(`native kernels not built (${error instanceof Error ? error.message : String(error)}); ${fallback}`);
 }

@@ -9,8 +9,16 @@
 
 namespace vanishing {
 namespace {
-/** One packing buffer per thread (worker threads share the addon), grown once and reused. */
+/**
+ * One packing buffer per thread (worker threads share the addon), grown once and reused. The
+ * WebAssembly build (wasm/build.mjs) has one thread and no thread-local storage without the
+ * atomics feature, so there it is a plain global.
+ */
+#if defined(__wasm__) && !defined(__wasm_atomics__)
+kernel::GrowBuffer packBuffer;
+#else
 thread_local kernel::GrowBuffer packBuffer;
+#endif
 }  // namespace
 
 int gemmTileRows() { return kernel::MR; }

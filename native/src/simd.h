@@ -30,6 +30,12 @@ constexpr int VEC = 4;
 constexpr int VEC = 4;
 #define VANISHING_VARIANT "baseline"
 #define VANISHING_ISA "SSE2"
+#elif defined(__wasm_simd128__)
+// WebAssembly SIMD (wasm/build.mjs, clang -msimd128): the vector extensions below lower to
+// v128 instructions directly, so the kernels need no wasm_simd128.h intrinsics.
+constexpr int VEC = 4;
+#define VANISHING_VARIANT "wasm"
+#define VANISHING_ISA "WebAssembly SIMD128"
 #else
 constexpr int VEC = 4;
 #define VANISHING_VARIANT "portable"

@@ -24,6 +24,7 @@ import { plural } from './plural.js';
 import { summaryTable } from './summary-table.js';
 import { expectationMismatches } from '../diagnose/expectation.js';
 import { buildComparisonReport, buildReport, ReportInputError, watchReport } from '../report/index.js';
+import { playgroundFolder, servePlayground } from '../playground/serve.js';
 
 /** The version in the package.json this file ships in (found upwards: src/cli under tsx, dist/src/cli when built). */
 function packageVersion(): string {
@@ -200,6 +201,22 @@ function program(): Command {
         : await buildComparisonReport(folders, { outFolder: options.out });
       for (const warning of report.warnings) process.stdout.write(`warning: ${warning}\n`);
       process.stdout.write(`Plots: ${plural(report.plots.length, 'PNG file')} in ${report.plotsDir}\nReport: ${report.report}\n`);
+    });
+  cli.command('playground')
+    .description('serve the RNN playground (change depth, cell, init, sequence length in the browser and watch gradients vanish) on this machine')
+    .addOption(new Option('--port <n>', 'the port (default 8766; 0: any free one)').argParser(wholeNumber('--port', 0, 65535)))
+    .option('--host <address>', 'the address to listen on (default 127.0.0.1, this machine only)')
+    .action(async (options: { port?: number; host?: string }) => {
+      const folder = playgroundFolder();
+      if (folder === null) throw new InputError(['playground: not built in this installation (run npm run playground in the package folder)']);
+      const port = options.port ?? 8766;
+      const server = await servePlayground(folder, { port, host: options.host ?? '127.0.0.1' }).catch((error: unknown) => {
+        const code = (error as { code?: unknown }).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new InputError([`playground: cannot listen on ${options.host ?? '127.0.0.1'}:${port} (${String(code)}; choose another with --port or --host)`]);
+        throw error;
+      });
+      process.stdout.write(`RNN playground at ${server.url} (Ctrl-C stops)\n`);
+      await new Promise<void>((stop) => process.once('SIGINT', () => { void server.close().then(stop); }));
     });
   return cli;
 }

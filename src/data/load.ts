@@ -8,7 +8,7 @@ import { DataError } from './dataset.js';
 import { maxClasses, maxHeldOutSamples, maxLeadingNoiseSteps, maxNoiseStd, maxSequenceLength, maxTrainSamples } from './limits.js';
 import { mnistDefaults, splitDefaults, syntheticLengthDefault, syntheticSampleDefaults, userDataDefaults } from './option-defaults.js';
 import type { MnistOptions } from './mnist.js';
-import { loadMnist } from './mnist.js';
+import { loadMnist } from './mnist-package.js';
 import type { AddingOptions, CopyOptions, TemporalOrderOptions } from './synthetic.js';
 import { generateAdding, generateCopy, generateTemporalOrder } from './synthetic.js';
 import type { CsvDataOptions, NpyDataOptions } from './user-data.js';

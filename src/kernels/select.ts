@@ -2,14 +2,19 @@
  * Chooses the kernel implementation the models run on.
  *
  * `VANISHING_KERNELS=ts` forces the reference TypeScript kernels, `VANISHING_KERNELS=native` the
- * C++ addon (an error if it is not built). Unset: the addon when it loads, else the reference.
+ * C++ addon (an error if it is not built), `VANISHING_KERNELS=wasm` the WebAssembly SIMD kernels
+ * (wasm/kernels.wasm; an error where they cannot run). Unset: the addon when it loads, else the
+ * WebAssembly kernels where this Node has WebAssembly SIMD, else the reference.
  * Among the addon's build variants the best one the CPU runs is used, unless
  * `VANISHING_NATIVE_ISA` forces one (an error when it cannot be had, never a quiet fallback).
  * `kernelsNotice()` says in one line which kernels and which variant run, and why.
  */
 import type { Kernels } from './kernels.js';
+import type { NativeLoad } from './native-kernels.js';
 import { loadNativeKernels } from './native-kernels.js';
 import { tsKernels } from './ts-kernels.js';
+import type { WasmLoad } from './wasm-kernels-node.js';
+import { loadWasmKernels } from './wasm-kernels-node.js';
 
 let active: Kernels | null = null;
 /** Threads per call for the default kernels of this thread (each worker thread has its own module state). */
@@ -42,30 +47,53 @@ export function defaultKernelThreads(): number {
 /** The most threads one kernel call may use. */
 export const maxKernelThreads = 64;
 
-/** Resolves a kernel choice: `ts`, `native`, or unset/empty for the fastest available. */
+/** Resolves a kernel choice: `ts`, `native`, `wasm`, or unset/empty for the fastest available. */
 export function chooseKernels(requested: string | undefined): Kernels {
+  return chooseKernelsFrom(requested, loadNativeKernels, loadWasmKernels);
+}
+
+/**
+ * `chooseKernels` given how to load the native and the WebAssembly kernels, so tests can ask
+ * what happens on machines without them. Loaders are called only when their kernels may be chosen.
+ */
+export function chooseKernelsFrom(requested: string | undefined, loadNative: () => NativeLoad, loadWasm: () => WasmLoad): Kernels {
   if (requested === 'ts') return tsKernels;
+  if (requested === 'wasm') {
+    const wasm = loadWasm();
+    if (wasm.ok) return wasm.kernels;
+    throw new Error(`VANISHING_KERNELS=wasm, but ${wasm.reason}`);
+  }
   if (requested === undefined || requested === '' || requested === 'native') {
-    const native = loadNativeKernels();
+    const native = loadNative();
     if (native.ok) return native.kernels;
     if (native.requested) throw new Error(native.reason);
     if (requested === 'native') throw new Error(`VANISHING_KERNELS=native, but the ${native.reason}`);
-    return tsKernels;
+    // No addon (no compiler at install, another architecture): WebAssembly SIMD is the next
+    // fastest, and the reference kernels run wherever even that is missing.
+    const wasm = loadWasm();
+    return wasm.ok ? wasm.kernels : tsKernels;
   }
-  throw new Error(`VANISHING_KERNELS must be "ts", "native" (or unset), got "${requested}"`);
+  throw new Error(`VANISHING_KERNELS must be "ts", "native", "wasm" (or unset), got "${requested}"`);
 }
 
 /** Which implementation `defaultKernels()` runs on. */
-export function kernelsName(): 'native' | 'ts' {
-  return defaultKernels().name.startsWith('native') ? 'native' : 'ts';
+export function kernelsName(): 'native' | 'wasm' | 'ts' {
+  const name = defaultKernels().name;
+  return name.startsWith('native') ? 'native' : name.startsWith('wasm') ? 'wasm' : 'ts';
 }
 
-/** One line for logs: which kernels and native variant run, and why not the native ones when they are not used. */
+/** One line for logs: which kernels (and native variant) run, and why not faster ones when they are not used. */
 export function kernelsNotice(): string {
   const kernels = defaultKernels();
-  if (kernels === tsKernels && process.env.VANISHING_KERNELS === 'ts') return 'kernels: ts (VANISHING_KERNELS=ts)';
+  const requested = process.env.VANISHING_KERNELS;
+  if (kernels === tsKernels && requested === 'ts') return 'kernels: ts (VANISHING_KERNELS=ts)';
   const native = loadNativeKernels();
-  if (!native.ok) return `kernels: ts (${native.reason})`;
-  const denormals = kernels.settings.denormals === 'flush' ? 'denormals flushed to zero (VANISHING_DENORMALS=flush)' : 'IEEE denormals';
-  return `kernels: native ${native.variant} (${native.isa}; ${denormals}; ${native.chosenBy})`;
+  if (native.ok && kernels.name.startsWith('native')) {
+    const denormals = kernels.settings.denormals === 'flush' ? 'denormals flushed to zero (VANISHING_DENORMALS=flush)' : 'IEEE denormals';
+    return `kernels: native ${native.variant} (${native.isa}; ${denormals}; ${native.chosenBy})`;
+  }
+  // Unasked, the WebAssembly kernels run only without native ones, and the reference only without either.
+  const wasm = loadWasmKernels();
+  if (wasm.ok && kernels === wasm.kernels) return `kernels: ${kernels.name} (${requested === 'wasm' ? 'VANISHING_KERNELS=wasm' : native.ok ? 'chosen' : native.reason})`;
+  return `kernels: ts (${native.ok ? 'native kernels not chosen' : native.reason}; ${wasm.ok ? 'wasm kernels not chosen' : wasm.reason})`;
 }

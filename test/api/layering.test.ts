@@ -28,6 +28,7 @@ const ranks: readonly (readonly string[])[] = [
   ['diagnose'],
   ['experiments'],
   ['report'],
+  ['playground'],
   ['index.ts'],
   ['cli'],
 ];

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadDataset } from '../../src/data/index.js';
-import { loadRawMnist } from '../../src/data/mnist.js';
+import { loadRawMnist } from '../../src/data/mnist-package.js';
 
 test('the raw set: 10,000 digits of every class (the package ships 863–1,127 per class), values in [0, 1]', () => {
   const raw = loadRawMnist();

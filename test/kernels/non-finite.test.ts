@@ -1,7 +1,8 @@
 /**
  * Kernels that never lie: a NaN or ±Inf anywhere in a model must reach the loss, the gradient
- * norms or the weights on every kernel set alike, the reference TypeScript kernels and each native
- * variant this machine runs (test/kernels/equivalence.test.ts checks the same kernel by kernel).
+ * norms or the weights on every kernel set alike, the reference TypeScript kernels, each native
+ * variant this machine runs and the WebAssembly kernels (test/kernels/equivalence.test.ts and
+ * wasm-kernels.test.ts check the same kernel by kernel).
  * Every cell (rnn tanh, rnn relu, lstm, gru) × architecture (vanilla, residual), 2 layers:
  * - a NaN in any element of any parameter (weights, biases, of both layers and the head) gives a
  *   NaN loss and NaN gradient norms;
@@ -25,6 +26,7 @@ import { test } from 'node:test';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { loadNativeVariant, nativeVariantStatuses } from '../../src/kernels/native-kernels.js';
 import { tsKernels } from '../../src/kernels/ts-kernels.js';
+import { loadWasmKernels } from '../../src/kernels/wasm-kernels-node.js';
 import type { Architecture, CellType, ModelOptions, Nonlinearity } from '../../src/model/config.js';
 import type { Model, SequenceBatch } from '../../src/model/model.js';
 import { createModel } from '../../src/model/model.js';
@@ -40,7 +42,9 @@ const nativeSets: Kernels[] = statuses.flatMap((status) => {
   const load = status.runnable ? loadNativeVariant(status.variant) : null;
   return load !== null && load.ok ? [load.kernels] : [];
 });
-const kernelSets: Kernels[] = [tsKernels, ...nativeSets];
+// The WebAssembly kernels (the browser's, and Node's without a C++ compiler) are held to the same.
+const wasm = loadWasmKernels();
+const kernelSets: Kernels[] = [tsKernels, ...nativeSets, ...(wasm.ok ? [wasm.kernels] : [])];
 const nativeMissing = statuses.filter((status) => !status.runnable).map((status) => `${status.variant}: ${status.why}`);
 
 const cells: { cell: CellType; nonlinearity: Nonlinearity; label: string }[] = [

@@ -19,6 +19,7 @@ import { test } from 'node:test';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { loadNativeKernels } from '../../src/kernels/native-kernels.js';
 import { tsKernels } from '../../src/kernels/ts-kernels.js';
+import { loadWasmKernels } from '../../src/kernels/wasm-kernels-node.js';
 import type { ModelOptions } from '../../src/model/config.js';
 import { createModel } from '../../src/model/model.js';
 import { measureGradientNorms, rescaleGradients } from '../../src/train/gradient-surgery.js';
@@ -51,6 +52,9 @@ function countAllocations(body: () => void): Record<Counted, number> {
 const kernelSets: { name: string; kernels: Kernels }[] = [{ name: 'ts', kernels: tsKernels }];
 const native = loadNativeKernels();
 if (native.ok) kernelSets.push({ name: native.kernels.name, kernels: native.kernels });
+// The WebAssembly kernels copy operands through one scratch area: its views are remade only when the module's memory grows.
+const wasm = loadWasmKernels();
+if (wasm.ok) kernelSets.push({ name: wasm.kernels.name, kernels: wasm.kernels });
 
 const batchSize = 3;
 const steps = 6;

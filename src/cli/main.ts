@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { DataError } from '../data/dataset.js';
 import { FileWriteError } from '../record/atomic-file.js';
 import { OutputFolderError } from '../record/output-folder.js';
-import { experimentFiles } from '../record/run-format.js';
+import { experimentFiles, runFiles } from '../record/run-format.js';
 import { InputError } from '../experiments/errors.js';
-import { runSuite } from '../experiments/run-suite.js';
+import { readSuiteRecord, runSuite } from '../experiments/run-suite.js';
 import type { Suite } from '../experiments/suite.js';
 import { loadSuite } from '../experiments/suite.js';
 import { maxKernelThreads } from '../kernels/select.js';
@@ -90,15 +90,19 @@ function interruptHandler(display: ProgressDisplay, install: boolean): { folder:
   return state;
 }
 
-async function run(target: string | undefined, options: RunOptions): Promise<number> {
+/** `vanishing run`, or (`command` sweep) `vanishing sweep`: the same run, of a suite that must have a sweep, reported as a table of points. */
+async function run(target: string | undefined, options: RunOptions, command: 'run' | 'sweep' = 'run'): Promise<number> {
   if (options.resume !== undefined && (target !== undefined || options.seed !== undefined || options.only !== undefined)) {
     throw new InputError(['--resume continues a run exactly as it started: give only the run folder (and --epochs N to extend it to N epochs; no suite, --seed or --only)']);
   }
   let suite: Suite | null = null;
   if (options.resume === undefined) {
-    if (target === undefined) throw new InputError(['run: name a preset (see `vanishing list`) or an experiment file']);
+    if (target === undefined) throw new InputError([`${command}: name a preset (see \`vanishing list\`) or an experiment file`]);
     const only = options.only?.split(',').map((name) => name.trim()).filter((name) => name !== '');
     suite = loadSuite(target, { epochs: options.epochs, seed: options.seed, only });
+    if (command === 'sweep' && suite.sweep === null) throw new InputError([`sweep: ${target} has no sweep: section (its axes, e.g. model.num_layers: [1, 2, 5]); \`vanishing run\` runs a suite without one`]);
+  } else if (command === 'sweep' && readSuiteRecord(options.resume).sweep === undefined) {
+    throw new InputError([`sweep --resume: ${options.resume} is not a sweep's run folder (\`vanishing run --resume\` continues it)`]);
   }
   const interactive = process.stderr.isTTY === true;
   // With --workers 0 this thread trains and cannot answer a signal: Ctrl-C keeps its default action.
@@ -120,7 +124,18 @@ async function run(target: string | undefined, options: RunOptions): Promise<num
     display.stop();
   }
   process.stdout.write(`\nRun folder: ${outcome.folder}\n`);
-  process.stdout.write(`\n${summaryTable(outcome.experiments, process.stdout.isTTY === true)}\n`);
+  if (command === 'sweep' && outcome.record.sweep !== undefined) {
+    const counts = new Map<string, number>();
+    for (const experiment of outcome.experiments) {
+      const verdict = experiment.summary?.verdict.kind ?? 'failed';
+      counts.set(verdict, (counts.get(verdict) ?? 0) + 1);
+    }
+    const axes = outcome.record.sweep.axes.map((axis) => `${axis.field} (${axis.values.length})`).join(' × ');
+    process.stdout.write(`\nSweep: ${plural(outcome.experiments.length, 'point')} over ${axes}; verdicts: ${[...counts].map(([verdict, count]) => `${verdict} ${count}`).join(', ')}\n`);
+    process.stdout.write(`Sweep table: ${join(outcome.folder, runFiles.sweepTable)}\n`);
+  } else {
+    process.stdout.write(`\n${summaryTable(outcome.experiments, process.stdout.isTTY === true)}\n`);
+  }
   const checked = outcome.experiments.filter((experiment) => experiment.summary?.expected != null);
   if (checked.length > 0) {
     const matching = checked.filter((experiment) => expectationMismatches(experiment.summary!.verdict, experiment.summary!.expected).length === 0);
@@ -173,6 +188,21 @@ function program(): Command {
     .option('--no-report', 'skip the plots and the HTML report')
     .action(async (target: string | undefined, options: RunOptions) => {
       process.exitCode = await run(target, options);
+    });
+  cli.command('sweep')
+    .description('run a suite with a sweep: section (every experiment at every point of its axes), then write sweep.csv and the phase diagrams')
+    .argument('[suite]', 'preset (phase) or experiment file with a sweep: section')
+    .addOption(new Option('--epochs <n>', 'override every point\'s epochs (with --resume: extend the run to n epochs)').argParser(wholeNumber('--epochs', 1)))
+    .addOption(new Option('--seed <n>', 'override every point\'s seed (unless the seed is an axis)').argParser(wholeNumber('--seed', 0)))
+    .option('--out <folder>', 'where run folders are created', 'runs')
+    .addOption(new Option('--workers <n>', 'points trained in parallel (default: one per core; 0: in this thread)').argParser(wholeNumber('--workers', 0)))
+    .addOption(new Option('--threads <n>', 'threads each point\'s kernel calls may use').argParser(wholeNumber('--threads', 1, maxKernelThreads)))
+    .option('--only <names>', 'run only these points (comma-separated experiment names)')
+    .option('--resume <run folder>', 'continue a sweep: keep finished points, continue the others from their last checkpoint')
+    .option('--plots <folder>', 'where the PNG plots go (default: plots/ in the run folder)')
+    .option('--no-report', 'skip the plots and the HTML report')
+    .action(async (target: string | undefined, options: RunOptions) => {
+      process.exitCode = await run(target, options, 'sweep');
     });
   cli.command('list')
     .description('show the presets, the datasets and their options')

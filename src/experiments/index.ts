@@ -9,6 +9,9 @@ export type {
 } from './suite.js';
 export { runSuite, readSuiteRecord } from './run-suite.js';
 export type { RunSuiteOptions, SuiteOutcome, SuiteRecord, SuitePlan, ExperimentPlan, ExperimentOutcome } from './run-suite.js';
+export type { SweepAxisRecord, SweepRecord } from '../record/run-format.js';
+export { sweepRows, sweepCsv } from '../record/sweep-table.js';
+export type { SweepRow } from '../record/sweep-table.js';
 export type { RecordEstimate } from './record-size.js';
 export { runExperiment } from './run-experiment.js';
 export type { ExperimentEvent, RunExperimentOptions } from './run-experiment.js';

@@ -18,7 +18,8 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { ExperimentSummary } from '../record/metrics.js';
 import { InputError, showValue } from './errors.js';
-import { readFinishedSummary, writeJson } from '../record/run-folder-write.js';
+import { readFinishedSummary, writeAtomically, writeJson } from '../record/run-folder-write.js';
+import { sweepCsv, sweepRows } from '../record/sweep-table.js';
 import type { SuiteRecord as SuiteFileRecord } from '../record/run-format.js';
 import { experimentFiles, runFiles, versioned } from '../record/run-format.js';
 import { readSuiteDocument, RunFolderError } from '../record/run-folder-read.js';
@@ -188,7 +189,25 @@ export function readSuiteRecord(folder: string): SuiteRecord {
   if (JSON.stringify(record.experiments) !== JSON.stringify(names)) {
     throw new InputError([`${path}: experiments: must list the configs' names in order (${names.join(', ')}), got ${showValue(record.experiments)}`]);
   }
+  const sweepProblem = record.sweep === undefined ? null : sweepRecordProblem(record.sweep, names);
+  if (sweepProblem !== null) throw new InputError([`${path}: sweep: ${sweepProblem}`]);
   return { ...(record as SuiteRecord), configs: resolved.experiments };
+}
+
+/** Why a suite record's sweep does not fit its experiments, or null. */
+function sweepRecordProblem(sweep: unknown, names: readonly string[]): string | null {
+  if (sweep === null || typeof sweep !== 'object' || Array.isArray(sweep)) return `must be an object with axes and points, got ${showValue(sweep)}`;
+  const { axes, points } = sweep as { axes?: unknown; points?: unknown };
+  if (!Array.isArray(axes) || !axes.every((axis) => axis !== null && typeof axis === 'object' && typeof (axis as { field?: unknown }).field === 'string' && Array.isArray((axis as { values?: unknown }).values))) {
+    return `axes: must be a list of { field, values }, got ${showValue(axes)}`;
+  }
+  if (!Array.isArray(points)) return `points: must be a list, got ${showValue(points)}`;
+  for (const point of points as unknown[]) {
+    const { experiment, values } = (point ?? {}) as { experiment?: unknown; values?: unknown };
+    if (typeof experiment !== 'string' || !names.includes(experiment)) return `points: ${showValue(experiment)} is not an experiment of the run`;
+    if (!Array.isArray(values) || values.length !== axes.length) return `points: ${experiment} needs one value per axis (${axes.length}), got ${showValue(values)}`;
+  }
+  return null;
 }
 
 function workerFile(): string {
@@ -276,7 +295,7 @@ export async function runSuite(suite: Suite | null, options: RunSuiteOptions = {
     checkOutputFolder(folder, '--resume');
     if (isAbsolute(record.plotsDir)) checkOutputFolder(record.plotsDir, `${suiteFile} plotsDir`);
     // The data may have moved or changed since the run started: bad data is an input error now, not a failure later.
-    checkSuiteData({ name: record.name, description: record.description, source: join(folder, suiteFile), experiments: record.configs });
+    checkSuiteData({ name: record.name, description: record.description, source: join(folder, suiteFile), experiments: record.configs, sweep: record.sweep ?? null });
     if (options.epochs !== undefined) {
       const longer = extendedRecord(folder, record, options.epochs);
       extended = JSON.stringify(longer.configs) !== JSON.stringify(record.configs);
@@ -302,13 +321,21 @@ export async function runSuite(suite: Suite | null, options: RunSuiteOptions = {
       experiments: suite.experiments.map((e) => e.name),
       plotsDir: options.plotsDir === undefined ? 'plots' : resolve(options.plotsDir),
       configs: suite.experiments,
+      ...(suite.sweep !== null ? { sweep: suite.sweep } : {}),
     };
     writeJson(join(folder, suiteFile), versioned(record));
   }
   const lock = lockRunFolder(folder);
   try {
     options.onFolder?.(folder);
-    return await trainPending(folder, record, options, onEvent, shapes, extended);
+    const outcome = await trainPending(folder, record, options, onEvent, shapes, extended);
+    // One row per point, from the summaries on the disk (kept ones of a resumed run included).
+    if (record.sweep !== undefined) {
+      const sweep = record.sweep;
+      const summaries = new Map(outcome.experiments.map((experiment) => [experiment.name, experiment.summary]));
+      writeAtomically(join(folder, runFiles.sweepTable), sweepCsv(sweep, sweepRows(sweep, (name) => summaries.get(name) ?? null)));
+    }
+    return outcome;
   } finally {
     lock.release();
   }

@@ -31,6 +31,30 @@ function sectionSchema(section: SectionName): JsonSchema {
 
 /** Names of experiments, suites and labels become folder and file names: keep them safe. */
 const safeName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$' };
+/** An experiment's name; a sweep's point names (base and point) may run longer, within what file systems take. */
+const experimentName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$' };
+
+/** `sweep:` field → a list of values, or a range `{ from, to, steps, scale }`. */
+const sweepSchema: JsonSchema = {
+  type: 'object',
+  minProperties: 1,
+  additionalProperties: {
+    anyOf: [
+      { type: 'array', minItems: 1, items: { type: ['number', 'string', 'boolean', 'null'] } },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['from', 'to', 'steps'],
+        properties: {
+          from: { type: 'number' },
+          to: { type: 'number' },
+          steps: { type: 'integer', minimum: 1, maximum: 1000 },
+          scale: { type: 'string', enum: ['linear', 'log'] },
+        },
+      },
+    ],
+  },
+};
 
 function experimentSchema(requireName: boolean): JsonSchema {
   return {
@@ -38,7 +62,7 @@ function experimentSchema(requireName: boolean): JsonSchema {
     additionalProperties: false,
     ...(requireName ? { required: ['name'] } : {}),
     properties: {
-      ...(requireName ? { name: safeName } : {}),
+      ...(requireName ? { name: experimentName } : {}),
       description: { type: 'string' },
       model_type: safeName,
       mitigation: safeName,
@@ -75,6 +99,7 @@ export const suiteSchema: JsonSchema = {
     name: safeName,
     description: { type: 'string' },
     defaults: experimentSchema(false),
+    sweep: sweepSchema,
     experiments: { type: 'array', minItems: 1, items: experimentSchema(true) },
   },
 };
@@ -139,7 +164,11 @@ function describe(error: ErrorObject, document: unknown): string | null {
     case 'minItems':
       return `${fieldPath(error.instancePath)}: needs at least ${String(params.limit)} item, ${got}`;
     case 'pattern':
-      return `${fieldPath(error.instancePath)}: must be a name of letters, digits, _ . - (up to 80, starting with a letter or digit), ${got}`;
+      return `${fieldPath(error.instancePath)}: must be a name of letters, digits, _ . - (up to ${/name$/.test(error.instancePath) && /experiments\/\d+\/name$/.test(error.instancePath) ? 200 : 80}, starting with a letter or digit), ${got}`;
+    case 'anyOf':
+      return /^\/sweep\//.test(error.instancePath) ? `${fieldPath(error.instancePath)}: an axis is a list of values or a range { from, to, steps, scale: linear | log }, ${got}` : `${fieldPath(error.instancePath)}: ${error.message ?? 'invalid'}, ${got}`;
+    case 'minProperties':
+      return `${fieldPath(error.instancePath)}: needs at least one axis, ${got}`;
     default:
       return `${fieldPath(error.instancePath)}: ${error.message ?? 'invalid'}, ${got}`;
   }
@@ -152,11 +181,25 @@ function knownKeys(schemaPointer: string): string {
   return properties === undefined ? '' : Object.keys(properties).join(', ');
 }
 
+/**
+ * A sweep axis is a list or a range, and ajv reports why it is neither of both: only the form the
+ * user wrote is described (a list's item, a range's steps), or the choice itself when it is neither.
+ */
+function sweepErrorApplies(error: ErrorObject, document: unknown): boolean {
+  const branch = /\/sweep\/additionalProperties\/anyOf(?:\/(\d))?/.exec(error.schemaPath);
+  if (branch === null) return true;
+  const axis = /^\/sweep\/[^/]+/.exec(error.instancePath);
+  const value = axis === null ? undefined : valueAt(document, axis[0]);
+  const form = Array.isArray(value) ? '0' : value !== null && typeof value === 'object' ? '1' : undefined;
+  return branch[1] === undefined ? form === undefined : branch[1] === form;
+}
+
 /** Problems with the file's structure and fields (except dataset options), one line each. */
 export function schemaProblems(document: unknown): string[] {
   if (validateSuite(document)) return [];
   const problems: string[] = [];
   for (const error of validateSuite.errors ?? []) {
+    if (!sweepErrorApplies(error, document)) continue;
     // A wrong type makes ajv also report the nullable union's enum; one line per field is enough.
     const line = describe(error, document);
     if (line !== null && !problems.includes(line)) problems.push(line);

@@ -17,6 +17,8 @@ import { presetPath } from './presets.js';
 import type { Expectation, LearningKind, VerdictKind } from '../record/metrics.js';
 import type { ModelOptions } from '../model/config.js';
 import { experimentNameProblem } from '../record/run-format.js';
+import type { SweepRecord } from '../record/run-format.js';
+import { expandSweep, relabelProblem } from './sweep.js';
 
 /**
  * `createModel`'s options from a file's model section: the one place the model fields change
@@ -57,6 +59,8 @@ export interface Suite {
   /** The file it came from (absolute), or `preset:<name>`. */
   source: string;
   experiments: ExperimentConfig[];
+  /** The sweep whose points the experiments are (sweep.ts), or null. */
+  sweep: SweepRecord | null;
 }
 
 export interface SuiteOverrides {
@@ -192,14 +196,26 @@ function suiteNameFromFile(fileName: string): string {
 
 /** Validates and resolves an already-parsed document; `path` names it in error lines. */
 export function resolveSuite(document: unknown, path: string, overrides: SuiteOverrides = {}): Suite {
-  const label = (line: string): string => `${path}: ${line}`;
-  if (!isObject(document)) throw new InputError([label(`must be a mapping with an experiments list, got ${showValue(document)}`)]);
-  const problems = schemaProblems(document);
-  if (problems.length > 0) {
+  const fileLabel = (line: string): string => `${path}: ${line}`;
+  if (!isObject(document)) throw new InputError([fileLabel(`must be a mapping with an experiments list, got ${showValue(document)}`)]);
+  const fileProblems = schemaProblems(document);
+  if (fileProblems.length > 0) {
     // Every problem in one pass: the dataset options are checked too wherever their section is readable.
-    const more = dataOptionProblems(document, dirname(path)).filter((line) => !problems.includes(line));
-    throw new InputError([...problems, ...more].map(label));
+    const more = dataOptionProblems(document, dirname(path)).filter((line) => !fileProblems.includes(line));
+    throw new InputError([...fileProblems, ...more].map(fileLabel));
   }
+  // A sweep's points become experiments of their own, validated as if written by hand, and named by their point in error lines.
+  const expansion = expandSweep(document);
+  if (expansion !== null && 'problems' in expansion) throw new InputError(expansion.problems.map(fileLabel));
+  const sweep = expansion?.record ?? null;
+  const pointLabels = expansion?.labels ?? [];
+  const label = (line: string): string => fileLabel(relabelProblem(line, pointLabels));
+  if (expansion !== null) {
+    document = expansion.document;
+    const pointProblems = schemaProblems(document);
+    if (pointProblems.length > 0) throw new InputError(pointProblems.map(label));
+  }
+  if (!isObject(document)) throw new InputError([fileLabel('a sweep expanded to no document')]);
 
   overrideProblems(overrides);
   const baseDir = dirname(path);
@@ -289,5 +305,6 @@ export function resolveSuite(document: unknown, path: string, overrides: SuiteOv
     description: typeof document.description === 'string' ? document.description : '',
     source: path,
     experiments: chosen,
+    sweep: sweep === null ? null : { axes: sweep.axes, points: sweep.points.filter((point) => chosen.some((experiment) => experiment.name === point.experiment)) },
   };
 }

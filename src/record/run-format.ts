@@ -52,6 +52,8 @@ export interface StreamSegment {
 /** Files of the run folder itself. */
 export const runFiles = {
   suite: 'suite.json',
+  /** One row per point of a sweep (sweep runs only). */
+  sweepTable: 'sweep.csv',
   report: 'report.html',
   plots: 'plots',
   lock: 'run.lock',
@@ -74,7 +76,7 @@ export const experimentFiles = {
  * `state.json` is not a file but the address `report --watch` serves the live state at, beside the
  * experiments' folders.
  */
-export const reservedNames: readonly string[] = [runFiles.suite, runFiles.report, runFiles.plots, runFiles.lock, 'state.json'];
+export const reservedNames: readonly string[] = [runFiles.suite, runFiles.sweepTable, runFiles.report, runFiles.plots, runFiles.lock, 'state.json'];
 
 /** Why an experiment name cannot be a folder of the run, or null when it can. */
 export function experimentNameProblem(name: string): string | null {
@@ -101,6 +103,18 @@ export interface ConfigRecord {
 }
 
 /** suite.json: the suite as resolved when the run started (what `--resume` continues). */
+/** One axis of a sweep: a field (`model.num_layers`) and the values it takes, in order. */
+export interface SweepAxisRecord {
+  field: string;
+  values: (number | string | boolean | null)[];
+}
+
+/** A sweep: its axes, and for each point the experiment that ran it (its folder), its base experiment and its values (one per axis). */
+export interface SweepRecord {
+  axes: SweepAxisRecord[];
+  points: { experiment: string; base: string; values: (number | string | boolean | null)[] }[];
+}
+
 export interface SuiteRecord<Config extends ConfigRecord = ConfigRecord> {
   /** The run format it was written in; absent in folders written before the field existed (format 1). */
   format_version?: number;
@@ -113,6 +127,8 @@ export interface SuiteRecord<Config extends ConfigRecord = ConfigRecord> {
   /** Where the PNG plots of this run go: relative to the run folder (`plots`), or absolute when asked for elsewhere. */
   plotsDir: string;
   configs: Config[];
+  /** The sweep the experiments are the points of; absent for a suite without one. */
+  sweep?: SweepRecord;
 }
 
 /**

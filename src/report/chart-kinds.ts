@@ -60,7 +60,7 @@ function logAxisLabels(domain: readonly [number, number]): { labelExpr?: string;
   return { ...(labelExpr === undefined ? {} : { labelExpr }), ...(values === null ? {} : { values }) };
 }
 
-function frame(text: ChartText, note: string, width = chartWidth, height = chartHeight): Frame {
+export function frame(text: ChartText, note: string, width = chartWidth, height = chartHeight): Frame {
   return {
     title: { text: text.title, subtitle: subtitleLines(text.subtitle, note) },
     width,

@@ -4,6 +4,8 @@
  */
 import { join, resolve } from 'node:path';
 import { comparisonCharts } from './comparison-charts.js';
+import { sweepCharts } from './sweep-charts.js';
+import { sweepRows } from '../record/sweep-table.js';
 import type { NamedChart } from './experiment-charts.js';
 import { experimentCharts, plotSuffixes } from './experiment-charts.js';
 import { reportFile, reportHtml } from './html-report.js';
@@ -17,7 +19,9 @@ import { checkOutputFolder, makeFolder } from '../record/output-folder.js';
 export { ReportInputError, readRunFolder } from './read-run.js';
 export type { RunContents, RunExperiment } from './read-run.js';
 // What RunContents holds of suite.json and config.json, as the run format defines them.
-export type { ConfigRecord, SuiteRecord } from '../record/run-format.js';
+export type { ConfigRecord, SuiteRecord, SweepAxisRecord, SweepRecord } from '../record/run-format.js';
+export { sweepCharts } from './sweep-charts.js';
+export type { Overlay } from './sweep-charts.js';
 export { experimentCharts, plotSuffixes } from './experiment-charts.js';
 export type { NamedChart } from './experiment-charts.js';
 export { comparisonCharts } from './comparison-charts.js';
@@ -79,6 +83,13 @@ export interface ReportPlan {
  * code fails here, before the plots folder or any file exists.
  */
 export function planReport(run: RunContents, plotsDir: string): ReportPlan {
+  const sweep = run.suite.sweep;
+  if (sweep !== undefined) {
+    // A sweep is read as a whole: its phase diagrams, not a page and five PNGs per point (a sweep has hundreds).
+    const summaries = new Map(run.experiments.map((experiment) => [experiment.summary.name, experiment.summary]));
+    const charts = sweepCharts(sweep, sweepRows(sweep, (name) => summaries.get(name) ?? null), run.suite.name);
+    return { plotsDir, charts, reportPath: join(run.folder, reportFile), html: reportHtml(run, plotsDir, charts, [], [], null) };
+  }
   const perExperiment: { name: string; charts: NamedChart[] }[] = [];
   const suffixes = plotSuffixes(run.experiments);
   for (const experiment of run.experiments) {

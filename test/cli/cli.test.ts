@@ -89,3 +89,32 @@ test('list shows the presets and datasets, list --fields only the fields; --help
     assert.match(help.stdout, /Usage: vanishing/);
   }
 });
+
+test('sweep: runs every point, prints the verdict counts and where sweep.csv is; a suite without axes or a plain run folder is refused', () => {
+  const grid = join(root, 'grid.yaml');
+  writeFileSync(grid, `name: grid
+defaults:
+  model: { hidden_size: 4, num_layers: 1, init: orthogonal }
+  data: { dataset: adding, length: 6, train_samples: 16, validation_samples: 8, test_samples: 8 }
+  training: { epochs: 1, batch_size: 8 }
+sweep:
+  model.recurrent_gain: [0.5, 2]
+  model.num_layers: [1, 2]
+experiments:
+  - name: tanh
+`);
+  const result = vanishing('sweep', grid, '--out', 'sweeps', '--workers', '0');
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /Sweep: 4 points over model\.recurrent_gain \(2\) × model\.num_layers \(2\); verdicts: /);
+  const folder = join(root, 'sweeps', readdirSync(join(root, 'sweeps'))[0]);
+  assert.match(result.stdout, new RegExp(`Sweep table: ${folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/sweep\\.csv`));
+  assert.ok(existsSync(join(folder, 'sweep.csv')));
+  assert.match(result.stdout, /Plots: 5 PNG files/);
+  const plain = vanishing('sweep', suite, '--out', 'sweeps');
+  assert.equal(plain.status, 2);
+  assert.match(plain.stderr, /^vanishing: sweep: .*tiny\.yaml has no sweep: section/);
+  assert.equal(vanishing('run', suite, '--out', 'plain-runs', '--workers', '0', '--no-report').status, 0);
+  const notSweep = vanishing('sweep', '--resume', join('plain-runs', readdirSync(join(root, 'plain-runs'))[0]));
+  assert.equal(notSweep.status, 2);
+  assert.match(notSweep.stderr, /is not a sweep's run folder/);
+});

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `vanishing` command line: run a suite, list what ships with the tool, rebuild a report.
+ * The `vanishing` command line: run a suite, list what ships with the tool, predict a suite's
+ * gradients from theory, rebuild a report.
  * Exit codes: 0 done, 2 bad input (nothing run, nothing overwritten), 1 internal error or an
  * experiment that failed.
  */
@@ -18,6 +19,7 @@ import type { Suite } from '../experiments/suite.js';
 import { loadSuite } from '../experiments/suite.js';
 import { maxKernelThreads } from '../kernels/select.js';
 import { listText } from './list.js';
+import { predictText } from './predict.js';
 import type { ProgressDisplay } from './progress.js';
 import { plainProgress, terminalProgress } from './progress.js';
 import { plural } from './plural.js';
@@ -209,6 +211,12 @@ function program(): Command {
     .option('--fields', 'show only the experiment fields, each with its default and range')
     .action((options: { fields?: boolean }) => {
       process.stdout.write(`${listText(options.fields === true)}\n`);
+    });
+  cli.command('predict')
+    .description('print the mean-field prediction at initialisation for every experiment (q*, χ, per-step and per-layer factors, ξ), before any training')
+    .argument('<suite>', 'preset (see `vanishing list`) or experiment file')
+    .action((target: string) => {
+      process.stdout.write(`${predictText(loadSuite(target))}\n`);
     });
   cli.command('report')
     .description('redraw the plots and report.html of a run folder from its saved metrics (no training); several run folders: one report comparing them')

@@ -8,7 +8,9 @@
  *
  * One placement needs a word: `record/` ranks below `train/`. The records (record/metrics.ts) are
  * the format the trainer emits, as `data/` is the format the model reads; the trainer imports
- * their types and the recorder never imports the trainer.
+ * their types and the recorder never imports the trainer. `theory/` (the mean-field prediction)
+ * sits after `diagnose/`: it reads its predicted profiles with the diagnosis's own rate fit, and
+ * it builds models to measure beside the prediction; the command line shows it.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -26,6 +28,7 @@ const ranks: readonly (readonly string[])[] = [
   ['record'],
   ['train'],
   ['diagnose'],
+  ['theory'],
   ['experiments'],
   ['report'],
   ['playground'],

@@ -13,6 +13,7 @@ import type { ExperimentConfig, Suite } from '../experiments/suite.js';
 import { modelOptionsFromFile } from '../experiments/suite.js';
 import type { FixedPointPrediction, MeanFieldPrediction } from '../theory/mean-field.js';
 import { noTheoryReason, predictMeanField } from '../theory/mean-field.js';
+import { inputSquaredNorm } from '../theory/prediction-record.js';
 
 /** Below this width the large-width limit is a rough guide (the deviations go as 1/√H). */
 const NARROW_WIDTH = 64;
@@ -25,19 +26,6 @@ function show(value: number): string {
   const magnitude = Math.abs(value);
   if (magnitude >= 1e4 || magnitude < 1e-3) return value.toExponential(2).replace('e+', 'e');
   return Number(value.toPrecision(3)).toString();
-}
-
-/** E‖x_t‖² per step over the training split: the drive the first layer sees at initialisation. */
-function inputSquaredNorm(dataset: SequenceDataset): number[] {
-  const { steps, inputSize, train } = dataset;
-  const sums = new Array<number>(steps).fill(0);
-  for (let sample = 0; sample < train.size; sample++) {
-    for (let t = 0; t < steps; t++) {
-      const from = (sample * steps + t) * inputSize;
-      for (let j = 0; j < inputSize; j++) sums[t] += train.inputs[from + j] ** 2;
-    }
-  }
-  return sums.map((sum) => sum / Math.max(1, train.size));
 }
 
 function describeModel(model: ResolvedModelConfig): string {

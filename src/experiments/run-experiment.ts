@@ -26,6 +26,7 @@ import type { BatchSource } from '../train/trainer.js';
 import type { Checkpoint } from './checkpoint.js';
 import { datasetFingerprint, readCheckpoint, streamPrefixProblem, writeCheckpoint } from './checkpoint.js';
 import { datasetShape, hiddenGradientEvery } from './record-size.js';
+import { predictionRecord } from '../theory/prediction-record.js';
 
 /** What a running experiment tells its caller (small and plain: it crosses thread boundaries). */
 export type ExperimentEvent =
@@ -230,6 +231,7 @@ export function runExperiment(config: ExperimentConfig, folder: string, onEvent:
     expected: config.expect,
     seconds: elapsed(),
     kernels: model.kernels.name,
+    prediction: predictionRecord(model.config, dataset, requiredLag.steps),
   };
   writer.finish(summary);
   // A finished run keeps its last checkpoint: `--resume --epochs N` continues from it. A diverged

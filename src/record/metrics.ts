@@ -201,6 +201,28 @@ export interface ExperimentSummary {
   seconds: number;
   /** Kernel implementation used, e.g. `native` or `ts`. */
   kernels: string;
+  /** The mean-field prediction at initialisation (theory/), beside the measured verdict; absent in runs before it was recorded. */
+  prediction?: PredictionRecord;
+}
+
+/**
+ * What mean-field theory predicts for the network at initialisation (src/theory/mean-field.ts),
+ * in the units the verdict measures: factors on the gradient norm, per step back through time and
+ * per layer down the stack. `applies` false: `reason` says why there is no theory.
+ */
+export interface PredictionRecord {
+  applies: boolean;
+  reason: string | null;
+  /** χ = σ_hh² E[φ′(h)²] of the top layer at its fixed point: 1 is the order–chaos boundary. */
+  chi: number | null;
+  /** √χ: the top layer's own recurrence, per step (the verdict's `initRecurrencePerStep`). */
+  recurrencePerStep: number | null;
+  /** The gradient arriving at the input, fitted per step over the required lag (the verdict's `initTimePerStep`). */
+  perStep: number | null;
+  /** Down the stack, fitted per layer (the verdict's `initDepthPerLayer`); null for one layer. */
+  perLayer: number | null;
+  /** True where the prediction is exact at any width (a linear cell with an orthogonal or identity W_hh). */
+  exact: boolean;
 }
 
 /** Everything recorded for one experiment, as read back from its folder. */

@@ -171,6 +171,14 @@ export const summarySchema: JsonSchema = {
     },
     seconds: { type: 'number', minimum: 0 },
     kernels: { type: 'string' },
+    prediction: {
+      type: 'object',
+      required: ['applies', 'reason', 'chi', 'recurrencePerStep', 'perStep', 'perLayer'],
+      properties: {
+        applies: { type: 'boolean' }, reason: { type: ['string', 'null'] }, chi: numberOrNull, recurrencePerStep: numberOrNull,
+        perStep: numberOrNull, perLayer: numberOrNull, exact: { type: 'boolean' },
+      },
+    },
   },
 };
 

@@ -31,6 +31,10 @@ export interface SweepRow {
   validationLoss: number | null;
   chanceLoss: number | null;
   validationLossOverChance: number | null;
+  /** Mean-field theory at initialisation (summary.prediction): χ of the top layer, the per-step and per-layer ratios it predicts; null where none applies. */
+  predictedChi: number | null;
+  predictedPerStep: number | null;
+  predictedPerLayer: number | null;
 }
 
 /** The columns of sweep.csv after the axes, and the row field each holds. */
@@ -49,6 +53,9 @@ export const sweepColumns: readonly [string, keyof SweepRow][] = [
   ['validation_loss', 'validationLoss'],
   ['chance_loss', 'chanceLoss'],
   ['validation_loss_over_chance', 'validationLossOverChance'],
+  ['predicted_chi', 'predictedChi'],
+  ['predicted_per_step_at_initialisation', 'predictedPerStep'],
+  ['predicted_per_layer_at_initialisation', 'predictedPerLayer'],
 ];
 
 function measure(summary: ExperimentSummary, name: string): number | null {
@@ -69,6 +76,7 @@ export function sweepRows(sweep: SweepRecord, summaryOf: (experiment: string) =>
         experiment: point.experiment, base: point.base, values: point.values, status: 'failed', verdict: null, verdictAtInitialisation: null, learning: null,
         perStepRatio: null, perStepRatioAtInitialisation: null, recurrencePerStep: null, recurrencePerStepAtInitialisation: null,
         perLayerRatio: null, perLayerRatioAtInitialisation: null, finalLoss: null, validationLoss: null, chanceLoss: null, validationLossOverChance: null,
+        predictedChi: null, predictedPerStep: null, predictedPerLayer: null,
       };
     }
     const validationLoss = numberOrNull(summary.final.validationLoss);
@@ -91,6 +99,9 @@ export function sweepRows(sweep: SweepRecord, summaryOf: (experiment: string) =>
       validationLoss,
       chanceLoss,
       validationLossOverChance: validationLoss !== null && chanceLoss !== null && chanceLoss > 0 ? validationLoss / chanceLoss : null,
+      predictedChi: summary.prediction?.chi ?? null,
+      predictedPerStep: summary.prediction?.perStep ?? null,
+      predictedPerLayer: summary.prediction?.perLayer ?? null,
     };
   });
 }

@@ -103,6 +103,26 @@ pre { background: #f1f1f1; padding: 10px; overflow-x: auto; font-size: 12px; }
 `;
 
 /** "halves every 3.2 steps": how far back the gradient loses half, from the fitted rate per step. */
+/**
+ * Theory beside the measurement: what mean-field theory predicted for the network at
+ * initialisation (summary.prediction) and what the diagnosis measured then and after training,
+ * in the same units; or why no theory applies.
+ */
+function predictionParagraph(s: ExperimentSummary): string {
+  const p = s.prediction;
+  if (p === undefined) return '';
+  if (!p.applies) return `<p class="meta">Mean-field theory: ${escapeHtml(p.reason ?? 'no prediction')}.</p>`;
+  const measured = (name: string): string => {
+    const value = s.verdict.measures[name];
+    return value === null || value === undefined ? '—' : `×${formatNumber(decodeNumber(value))}`;
+  };
+  const parts: string[] = [];
+  if (p.perStep !== null) parts.push(`per step back through time ×${formatNumber(p.perStep)} predicted; measured ${measured('initTimePerStep')} at initialisation, ${measured('timePerStep')} after training`);
+  if (p.perLayer !== null) parts.push(`per layer down the stack ×${formatNumber(p.perLayer)} predicted; measured ${measured('initDepthPerLayer')} at initialisation, ${measured('depthPerLayer')} after training`);
+  if (p.chi !== null) parts.push(`χ = ${formatNumber(p.chi)} at the top layer (1 is the order–chaos boundary)`);
+  return `<p class="meta">Mean-field theory at initialisation${p.exact ? ' (exact for this network)' : ''}: ${escapeHtml(parts.join('; '))}.</p>`;
+}
+
 function halvingDistance(perStep: RecordedNumber | null | undefined): string {
   if (perStep === null || perStep === undefined) return '—';
   const rate = decodeNumber(perStep);
@@ -210,6 +230,7 @@ ${description}
 <p><b>${escapeHtml(s.verdict.headline)}</b></p>
 ${s.verdict.atInitialisation !== null ? `<p>At initialisation, before any update: ${badge(s.verdict.atInitialisation.kind)} ${escapeHtml(s.verdict.atInitialisation.headline)}</p>` : ''}
 ${s.expected != null ? `<p class="meta">Expected: ${escapeHtml(describeExpectation(s.expected))} — ${escapeHtml(s.expected.why)}</p>` : ''}
+${predictionParagraph(s)}
 <ul class="evidence">${s.verdict.evidence.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>
 <p class="meta">${s.epochsCompleted} epoch${s.epochsCompleted === 1 ? '' : 's'}, ${s.numLayers} layer${s.numLayers === 1 ? '' : 's'}, ${s.steps} steps, ${s.parameterNames.length} parameters; final training loss ${number(s.final.loss)}, validation ${number(s.final.validationLoss)} / ${percent(s.final.validationAccuracy)}, test ${number(s.final.testLoss)} / ${percent(s.final.testAccuracy)}; ${s.seconds.toFixed(1)} s on ${escapeHtml(s.kernels)} kernels.</p>
 ${baseline}

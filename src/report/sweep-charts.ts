@@ -22,6 +22,8 @@ export const seedField = 'training.seed';
 
 interface Measure {
   key: keyof SweepRow;
+  /** The row's mean-field prediction of the same quantity (at initialisation), whose crossing of 1 the diagram draws. */
+  predicted?: 'predictedPerStep' | 'predictedPerLayer';
   file: string;
   title: string;
   colorTitle: string;
@@ -29,9 +31,9 @@ interface Measure {
 }
 
 const measures: Measure[] = [
-  { key: 'perStepRatioAtInitialisation', file: 'sweep_phase_per_step_at_init.png', title: 'Gradient ratio per step back through time, at initialisation', colorTitle: 'per-step ratio', kind: 'ratio' },
-  { key: 'perStepRatio', file: 'sweep_phase_per_step.png', title: 'Gradient ratio per step back through time, after training', colorTitle: 'per-step ratio', kind: 'ratio' },
-  { key: 'perLayerRatioAtInitialisation', file: 'sweep_phase_per_layer_at_init.png', title: 'Gradient ratio per layer down the stack, at initialisation', colorTitle: 'per-layer ratio', kind: 'ratio' },
+  { key: 'perStepRatioAtInitialisation', predicted: 'predictedPerStep', file: 'sweep_phase_per_step_at_init.png', title: 'Gradient ratio per step back through time, at initialisation', colorTitle: 'per-step ratio', kind: 'ratio' },
+  { key: 'perStepRatio', predicted: 'predictedPerStep', file: 'sweep_phase_per_step.png', title: 'Gradient ratio per step back through time, after training', colorTitle: 'per-step ratio', kind: 'ratio' },
+  { key: 'perLayerRatioAtInitialisation', predicted: 'predictedPerLayer', file: 'sweep_phase_per_layer_at_init.png', title: 'Gradient ratio per layer down the stack, at initialisation', colorTitle: 'per-layer ratio', kind: 'ratio' },
   { key: 'validationLossOverChance', file: 'sweep_phase_loss.png', title: 'Validation loss over the chance level, after training', colorTitle: 'loss / chance', kind: 'loss' },
 ];
 
@@ -86,19 +88,52 @@ function wantsLog(values: readonly number[]): boolean {
   return values.every((value) => value > 0) && Math.max(...values) / Math.min(...values) > 8;
 }
 
-/** A line the diagram draws over the grid (e.g. theory's χ = 1 boundary): x values and their y range, or a vertical rule. */
+/** A line the diagram draws over the grid (theory's χ = 1 boundary), in the drawn axes' units. */
 export interface Overlay {
   label: string;
-  /** Points of the line in the drawn axes' units; one point with `vertical` draws a rule at that x. */
   points: { x: number; y: number }[];
-  vertical?: boolean;
 }
 
 /**
- * The phase diagrams (two drawn axes) or the line plots (one) of a sweep. `overlay` adds a line
- * over every phase diagram, e.g. the mean-field boundary.
+ * Where mean-field theory puts the boundary on the grid: for each value of the y axis, the x where
+ * the predicted ratio (`predicted`, recorded in each point's summary; for one layer √χ, so ratio 1
+ * is χ = 1, the order–chaos boundary) crosses 1, interpolated in its logarithm between
+ * neighbouring grid values (linearly in x, or in ln x on a log axis). The prediction varies
+ * smoothly with the gain, so this is theory's own line, not a fit to the measurement. Null when
+ * the points carry no prediction or it does not cross 1 in the grid.
  */
-export function sweepCharts(sweep: SweepRecord, rows: readonly SweepRow[], suiteName: string, overlay: Overlay | null = null): NamedChart[] {
+export function predictedBoundary(xAxis: SweepAxisRecord, yAxis: SweepAxisRecord, cells: readonly { x: number | string; y: number | string | null; rows: readonly SweepRow[] }[], predicted: 'predictedChi' | 'predictedPerStep' | 'predictedPerLayer'): Overlay | null {
+  if (!numericAxis(xAxis) || !numericAxis(yAxis)) return null;
+  const xLog = wantsLog(xAxis.values as number[]);
+  const yEdges = edges(yAxis.values as number[], wantsLog(yAxis.values as number[]));
+  const points: { x: number; y: number }[] = [];
+  for (const y of yAxis.values as number[]) {
+    const line = cells
+      .filter((cell) => cell.y === y)
+      .map((cell) => ({ x: cell.x as number, chi: aggregate(cell.rows, predicted, 'ratio')?.mean ?? null }))
+      .filter((point): point is { x: number; chi: number } => point.chi !== null)
+      .sort((a, b) => a.x - b.x);
+    for (let i = 1; i < line.length; i++) {
+      const [a, b] = [Math.log(line[i - 1].chi), Math.log(line[i].chi)];
+      if (a === b || Math.sign(a) === Math.sign(b)) continue;
+      const fraction = a / (a - b);
+      const [xa, xb] = [line[i - 1].x, line[i].x];
+      const x = xLog ? Math.exp(Math.log(xa) + fraction * (Math.log(xb) - Math.log(xa))) : xa + fraction * (xb - xa);
+      // Across the whole row of cells: a staircase where the boundary moves with y.
+      const [low, high] = yEdges.get(y)!;
+      points.push({ x, y: low }, { x, y: high });
+      break;
+    }
+  }
+  const what = predicted === 'predictedPerLayer' ? 'a ratio of 1 per layer' : predicted === 'predictedPerStep' ? 'a ratio of 1 per step' : 'χ = 1';
+  return points.length === 0 ? null : { label: `where mean-field theory predicts ${what} at initialisation`, points };
+}
+
+/**
+ * The phase diagrams (two drawn axes) or the line plots (one) of a sweep. Over the ratio diagrams
+ * a dashed line marks where mean-field theory puts χ = 1, when the points carry a prediction.
+ */
+export function sweepCharts(sweep: SweepRecord, rows: readonly SweepRow[], suiteName: string): NamedChart[] {
   const drawn = sweep.axes.map((axis, index) => ({ axis, index })).filter(({ axis }) => axis.field !== seedField && axis.values.length > 1);
   if (drawn.length === 0 || rows.length === 0) return [];
   const [xAxis, yAxis] = drawn;
@@ -117,7 +152,8 @@ export function sweepCharts(sweep: SweepRecord, rows: readonly SweepRow[], suite
   if (yAxis === undefined) return [lineChart(xAxis.axis, [...cells.values()], suiteName, base, note)];
   const charts = measures
     .filter((measure) => [...cells.values()].some((cell) => aggregate(cell.rows, measure.key, measure.kind) !== null))
-    .map((measure) => phaseDiagram(measure, xAxis.axis, yAxis.axis, [...cells.values()], suiteName, base, note, overlay));
+    .map((measure) => phaseDiagram(measure, xAxis.axis, yAxis.axis, [...cells.values()], suiteName, base, note,
+      measure.predicted === undefined ? null : predictedBoundary(xAxis.axis, yAxis.axis, [...cells.values()], measure.predicted)));
   charts.push(verdictDiagram(xAxis.axis, yAxis.axis, [...cells.values()], suiteName, base, note));
   return charts;
 }
@@ -207,9 +243,9 @@ function phaseDiagram(measure: Measure, xAxis: SweepAxisRecord, yAxis: SweepAxis
   ];
   if (overlay !== null && numericAxis(xAxis) && numericAxis(yAxis) && measure.kind === 'ratio') {
     layers.push({
-      data: { values: overlay.points.map((point) => ({ ox: point.x, oy: point.y })) },
+      data: { values: overlay.points.map((point, order) => ({ ox: point.x, oy: point.y, order })) },
       mark: { type: 'line', color: '#000000', strokeWidth: 2.5, strokeDash: [8, 5] },
-      encoding: { x: { ...(encodeX.x as object), field: 'ox' }, y: { ...(encodeY.y as object), field: 'oy' } },
+      encoding: { x: { ...(encodeX.x as object), field: 'ox' }, y: { ...(encodeY.y as object), field: 'oy' }, order: { field: 'order', type: 'quantitative' } },
     });
   }
   return {

@@ -13,7 +13,7 @@ import { runSuite } from '../../src/experiments/run-suite.js';
 import { loadSuite, resolveSuite } from '../../src/experiments/suite.js';
 import { rangeValues } from '../../src/experiments/sweep.js';
 import { buildReport } from '../../src/report/index.js';
-import { sweepCharts } from '../../src/report/sweep-charts.js';
+import { predictedBoundary, sweepCharts } from '../../src/report/sweep-charts.js';
 import type { SweepRow } from '../../src/record/sweep-table.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'vanishing-sweep-'));
@@ -96,9 +96,13 @@ test('a sweep runs into one folder with sweep.csv (a row per point), resumes, an
   const rows = csv.slice(1).map((line) => Object.fromEntries(line.split(',').map((cell, i) => [header[i], cell])));
   assert.deepEqual(rows.map((row) => row.experiment), suite.experiments.map((e) => e.name));
   for (const row of rows) {
-    const summary = JSON.parse(readFileSync(join(outcome.folder, row.experiment, 'summary.json'), 'utf8')) as { verdict: { kind: string; measures: Record<string, number | null> } };
+    const summary = JSON.parse(readFileSync(join(outcome.folder, row.experiment, 'summary.json'), 'utf8')) as { verdict: { kind: string; measures: Record<string, number | null> }; prediction: { applies: boolean; perStep: number; chi: number } };
     assert.equal(row.verdict, summary.verdict.kind);
     assert.equal(Number(row.per_step_ratio_at_initialisation), summary.verdict.measures.initTimePerStep);
+    // Theory beside the measurement: the summary's prediction, in the row.
+    assert.equal(summary.prediction.applies, true);
+    assert.equal(Number(row.predicted_per_step_at_initialisation), summary.prediction.perStep);
+    assert.equal(Number(row.predicted_chi), summary.prediction.chi);
   }
   // The gain is what the point says: below 1 the gradient shrinks per step at initialisation, above 1 it grows.
   const perStep = (gain: string): number[] => rows.filter((row) => row['model.recurrent_gain'] === gain).map((row) => Number(row.per_step_ratio_at_initialisation));
@@ -114,14 +118,16 @@ test('a sweep runs into one folder with sweep.csv (a row per point), resumes, an
   const files = readdirSync(report.plotsDir).sort();
   assert.deepEqual(files, ['sweep_phase_loss.png', 'sweep_phase_per_layer_at_init.png', 'sweep_phase_per_step.png', 'sweep_phase_per_step_at_init.png', 'sweep_phase_verdict.png']);
   assert.ok(existsSync(report.report));
-  assert.match(readFileSync(report.report, 'utf8'), /sweep_phase_per_step_at_init\.png/);
+  const html = readFileSync(report.report, 'utf8');
+  assert.match(html, /sweep_phase_per_step_at_init\.png/);
+  assert.match(html, /dashed: where mean-field theory predicts a ratio of 1 per step at initialisation/, 'the predicted boundary is drawn: the gains 0.5 and 1.5 lie on both sides of it');
 });
 
 test('one drawn axis gives lines with a band across seeds; a point that failed is a row without numbers', () => {
   const row = (gain: number, seed: number, ratio: number | null): SweepRow => ({
     experiment: `t__g_${gain}__s_${seed}`, base: 't', values: [gain, seed], status: ratio === null ? 'failed' : 'finished', verdict: ratio === null ? null : 'healthy', verdictAtInitialisation: null, learning: null,
     perStepRatio: ratio, perStepRatioAtInitialisation: ratio, recurrencePerStep: null, recurrencePerStepAtInitialisation: null, perLayerRatio: null, perLayerRatioAtInitialisation: null,
-    finalLoss: null, validationLoss: null, chanceLoss: null, validationLossOverChance: null,
+    finalLoss: null, validationLoss: null, chanceLoss: null, validationLossOverChance: null, predictedChi: null, predictedPerStep: null, predictedPerLayer: null,
   });
   const sweep = { axes: [{ field: 'model.recurrent_gain', values: [0.5, 1] }, { field: 'training.seed', values: [0, 1] }], points: [] };
   const charts = sweepCharts(sweep, [row(0.5, 0, 0.4), row(0.5, 1, 0.6), row(1, 0, 1), row(1, 1, null)], 'lines');
@@ -131,4 +137,20 @@ test('one drawn axis gives lines with a band across seeds; a point that failed i
   assert.ok(Math.abs(atHalf.mean - Math.sqrt(0.4 * 0.6)) < 1e-12, 'the geometric mean across seeds');
   assert.deepEqual([atHalf.low, atHalf.high], [0.4, 0.6]);
   assert.equal(values.find((value) => value.x === 1 && /at initialisation/.test(value.measure))!.mean, 1, 'the failed seed is left out, not counted as 0');
+});
+
+test('the predicted boundary crosses where the recorded prediction passes 1, row by row, as a staircase over the cells', () => {
+  const row = (gain: number, layers: number, predicted: number): SweepRow => ({
+    experiment: `t__g_${gain}__l_${layers}`, base: 't', values: [gain, layers], status: 'finished', verdict: 'healthy', verdictAtInitialisation: 'healthy', learning: null,
+    perStepRatio: 1, perStepRatioAtInitialisation: 1, recurrencePerStep: null, recurrencePerStepAtInitialisation: null, perLayerRatio: null, perLayerRatioAtInitialisation: null,
+    finalLoss: null, validationLoss: null, chanceLoss: null, validationLossOverChance: null, predictedChi: predicted ** 2, predictedPerStep: predicted, predictedPerLayer: null,
+  });
+  const xAxis = { field: 'model.recurrent_gain', values: [1, 2, 3] };
+  const yAxis = { field: 'model.num_layers', values: [1, 2] };
+  // Layer 1 crosses 1 halfway (in ln) between gains 1 and 2; layer 2 between 2 and 3.
+  const rows = [row(1, 1, 0.5), row(2, 1, 2), row(3, 1, 4), row(1, 2, 0.25), row(2, 2, 0.5), row(3, 2, 2)];
+  const cells = rows.map((r) => ({ x: r.values[0] as number, y: r.values[1] as number, rows: [r] }));
+  const boundary = predictedBoundary(xAxis, yAxis, cells, 'predictedPerStep')!;
+  assert.deepEqual(boundary.points.map((p) => [p.x, p.y]), [[1.5, 0.5], [1.5, 1.5], [2.5, 1.5], [2.5, 2.5]]);
+  assert.equal(predictedBoundary(xAxis, yAxis, cells, 'predictedPerLayer'), null, 'no prediction recorded: no line');
 });

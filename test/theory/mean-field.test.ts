@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InitScheme } from '../../src/model/config.js';
 import { createModel } from '../../src/model/model.js';
+import { resolveModelConfig } from '../../src/model/config.js';
+import { generateAdding } from '../../src/data/synthetic.js';
+import { predictionRecord } from '../../src/theory/prediction-record.js';
 import { tsKernels } from '../../src/kernels/ts-kernels.js';
 import { SeededRandom } from '../../src/random.js';
 import type { MeanFieldModel, MeanFieldPrediction } from '../../src/theory/mean-field.js';
@@ -160,4 +163,16 @@ test('5-layer stacks at width 256: the predicted per-step and per-layer rates ar
     assert.ok(Math.abs(measured.perStep / prediction.time!.perStep - 1) < 0.1, `${what}: ×/step predicted ${prediction.time!.perStep}, measured ${measured.perStep}`);
     assert.ok(Math.abs(measured.perLayer! / prediction.depth!.perLayer - 1) < 0.1, `${what}: ×/layer predicted ${prediction.depth!.perLayer}, measured ${measured.perLayer}`);
   }
+});
+
+test('a run records the prediction in the units the verdict measures, or why there is none', () => {
+  const dataset = generateAdding({ name: 'adding', length: 30, trainSamples: 64, validationSamples: 8, testSamples: 8 }, new SeededRandom(0));
+  const linear = predictionRecord(resolveModelConfig({ inputSize: 2, hiddenSize: 32, outputSize: 1, nonlinearity: 'linear', init: 'orthogonal', recurrentGain: 0.9 }), dataset, 29);
+  assert.equal(linear.applies, true);
+  assert.equal(linear.exact, true);
+  assert.ok(Math.abs(linear.recurrencePerStep! - 0.9) < 1e-12 && Math.abs(linear.chi! - 0.81) < 1e-12, JSON.stringify(linear));
+  assert.equal(linear.perLayer, null, 'one layer: nothing down the stack');
+  const lstm = predictionRecord(resolveModelConfig({ inputSize: 2, hiddenSize: 32, outputSize: 1, cell: 'lstm' }), dataset, 29);
+  assert.deepEqual({ ...lstm, reason: null }, { applies: false, reason: null, chi: null, recurrencePerStep: null, perStep: null, perLayer: null, exact: false });
+  assert.match(lstm.reason ?? '', /no mean-field prediction for the LSTM cell/);
 });

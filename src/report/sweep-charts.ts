@@ -176,10 +176,10 @@ function placements(xAxis: SweepAxisRecord, yAxis: SweepAxisRecord, cells: reado
   const xTitle = xAxis.field;
   const yTitle = yAxis.field;
   const encodeX = numericX
-    ? { x: { field: 'x0', type: 'quantitative', title: xTitle, scale: { type: xLog ? 'log' : 'linear', zero: false, nice: false, domain: [Math.min(...[...xEdges!.values()].map((e) => e[0])), Math.max(...[...xEdges!.values()].map((e) => e[1]))] }, axis: { values: xAxis.values, grid: false, labelExpr: "format(datum.value, '.4~g')" } }, x2: { field: 'x1' } }
+    ? { x: { field: 'x0', type: 'quantitative', title: xTitle, scale: { type: xLog ? 'log' : 'linear', ...(xLog ? {} : { zero: false }), nice: false, domain: [Math.min(...[...xEdges!.values()].map((e) => e[0])), Math.max(...[...xEdges!.values()].map((e) => e[1]))] }, axis: { values: xAxis.values, grid: false, labelExpr: "format(datum.value, '.4~g')" } }, x2: { field: 'x1' } }
     : { x: { field: 'x', type: 'ordinal', title: xTitle, sort: xAxis.values.map(String) } };
   const encodeY = numericY
-    ? { y: { field: 'y0', type: 'quantitative', title: yTitle, scale: { type: yLog ? 'log' : 'linear', zero: false, nice: false, domain: [Math.min(...[...yEdges!.values()].map((e) => e[0])), Math.max(...[...yEdges!.values()].map((e) => e[1]))] }, axis: { values: yAxis.values, grid: false, labelExpr: "format(datum.value, '.4~g')" } }, y2: { field: 'y1' } }
+    ? { y: { field: 'y0', type: 'quantitative', title: yTitle, scale: { type: yLog ? 'log' : 'linear', ...(yLog ? {} : { zero: false }), nice: false, domain: [Math.min(...[...yEdges!.values()].map((e) => e[0])), Math.max(...[...yEdges!.values()].map((e) => e[1]))] }, axis: { values: yAxis.values, grid: false, labelExpr: "format(datum.value, '.4~g')" } }, y2: { field: 'y1' } }
     : { y: { field: 'y', type: 'ordinal', title: yTitle, sort: yAxis.values.map(String) } };
   void cells;
   return {
@@ -297,7 +297,7 @@ function lineChart(axis: SweepAxisRecord, cells: readonly Cell[], suiteName: str
     return stats === null ? null : { x: cell.x, measure: measure.title, mean: stats.mean, low: stats.low, high: stats.high };
   }).filter((value) => value !== null));
   const x = numeric
-    ? { field: 'x', type: 'quantitative', title: axis.field, scale: { type: wantsLog(axis.values as number[]) ? 'log' : 'linear', zero: false } }
+    ? { field: 'x', type: 'quantitative', title: axis.field, scale: wantsLog(axis.values as number[]) ? { type: 'log' } : { type: 'linear', zero: false } }
     : { field: 'x', type: 'ordinal', title: axis.field, sort: axis.values.map(String) };
   const colour = { field: 'measure', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1 } };
   return {

@@ -77,7 +77,7 @@ export function playgroundDataset(setup: PlaygroundSetup, digits: RawMnist | nul
   }
 }
 
-/** `createModel`'s options for a setup. */
+/** The network a setup describes, on `kernels` (the worker passes the WebAssembly ones). */
 export function playgroundModel(setup: PlaygroundSetup, dataset: SequenceDataset, kernels: Kernels): Model {
   const cell = setup.cell === 'lstm' || setup.cell === 'gru' ? setup.cell : 'rnn';
   return createModel({

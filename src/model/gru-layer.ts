@@ -31,7 +31,7 @@
  * same buffers (h, both gate pre-activations and r, z, n, which saturatedFraction reads).
  */
 import type { FloatArray, GruSequence, Kernels } from '../kernels/kernels.js';
-import { RecurrentLayerBase } from './layer-skeleton.js';
+import { allFloat32, RecurrentLayerBase } from './layer-skeleton.js';
 import type { Dtype } from './parameters.js';
 import { allocate } from './parameters.js';
 import { backpropagate, project } from './products.js';
@@ -86,19 +86,10 @@ export class GruLayer extends RecurrentLayerBase {
 
   /** This layer's buffers as a fused loop reads them, or null when they are not all float32. */
   private fusedSequence(input: FloatArray, steps: number, batch: number): GruSequence | null {
-    const { data: weightInput } = this.weightInput;
-    const { data: weightHidden } = this.weightHidden;
-    const { data: biasInput } = this.biasInput;
-    const { data: biasHidden } = this.biasHidden;
-    const { hidden, inputGates, hiddenGates, gateActivations } = this;
-    if (!(input instanceof Float32Array && weightInput instanceof Float32Array && weightHidden instanceof Float32Array &&
-      biasInput instanceof Float32Array && biasHidden instanceof Float32Array && hidden instanceof Float32Array &&
-      inputGates instanceof Float32Array && hiddenGates instanceof Float32Array && gateActivations instanceof Float32Array)) return null;
-    return {
-      steps, batch, inputSize: this.inputSize, hiddenSize: this.hiddenSize,
-      input, weightInput, weightHidden, biasInput, biasHidden, hidden, inputGates, hiddenGates, gateActivations,
-    };
+    const buffers = allFloat32({ input, ...this.weights(), hidden: this.hidden, inputGates: this.inputGates, hiddenGates: this.hiddenGates, gateActivations: this.gateActivations });
+    return buffers === null ? null : { steps, batch, inputSize: this.inputSize, hiddenSize: this.hiddenSize, ...buffers };
   }
+
 
   forward(input: FloatArray, steps: number, batch: number): void {
     this.reserve(steps, batch);
@@ -136,17 +127,9 @@ export class GruLayer extends RecurrentLayerBase {
   ): void {
     const fused = this.kernels.fusedLoops;
     const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
-    const { grad: gradWeightInput } = this.weightInput;
-    const { grad: gradWeightHidden } = this.weightHidden;
-    const { grad: gradBiasInput } = this.biasInput;
-    const { grad: gradBiasHidden } = this.biasHidden;
-    const { dInputGates, dHiddenGates } = this;
-    if (fused !== null && sequence !== null && dOutput instanceof Float32Array && dInputGates instanceof Float32Array &&
-      dHiddenGates instanceof Float32Array && gradWeightInput instanceof Float32Array && gradWeightHidden instanceof Float32Array &&
-      gradBiasInput instanceof Float32Array && gradBiasHidden instanceof Float32Array && (dInput === null || dInput instanceof Float32Array)) {
-      fused.gruBackward(sequence, {
-        dOutput, dInputGates, dHiddenGates, hiddenGradientNorms, gradWeightInput, gradWeightHidden, gradBiasInput, gradBiasHidden, dInput, accumulateInput,
-      });
+    const gradients = sequence === null ? null : allFloat32({ dOutput, dInputGates: this.dInputGates, dHiddenGates: this.dHiddenGates, ...this.weightGradients(), dInput });
+    if (fused !== null && sequence !== null && gradients !== null) {
+      fused.gruBackward(sequence, { ...gradients, hiddenGradientNorms, accumulateInput });
       return;
     }
     const k = this.kernels;

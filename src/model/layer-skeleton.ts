@@ -10,6 +10,18 @@ import { createParameter } from './parameters.js';
 import { accumulateWeightGradient, backpropagate } from './products.js';
 import type { RecurrentLayer } from './recurrent-layer.js';
 
+/** `arrays` with every FloatArray narrowed to Float32Array (null stays null). */
+export type Float32Arrays<T> = { [K in keyof T]: null extends T[K] ? Float32Array | null : Float32Array };
+
+/**
+ * `arrays` as Float32Arrays when every one of them is, else null: the fused loops take float32
+ * only, and a float64 layer (the finite-difference tests) runs the reference loop instead.
+ */
+export function allFloat32<T extends Record<string, FloatArray | null>>(arrays: T): Float32Arrays<T> | null {
+  for (const array of Object.values(arrays)) if (array !== null && !(array instanceof Float32Array)) return null;
+  return arrays as unknown as Float32Arrays<T>;
+}
+
 export abstract class RecurrentLayerBase implements RecurrentLayer {
   readonly parameters: readonly Parameter[];
   protected readonly weightInput: Parameter;
@@ -39,6 +51,16 @@ export abstract class RecurrentLayerBase implements RecurrentLayer {
     this.biasInput = createParameter(`${namePrefix}bias_ih_${layerSuffix}`, [G], dtype);
     this.biasHidden = createParameter(`${namePrefix}bias_hh_${layerSuffix}`, [G], dtype);
     this.parameters = [this.weightInput, this.weightHidden, this.biasInput, this.biasHidden];
+  }
+
+  /** The four parameters' values, as a fused loop reads them. */
+  protected weights(): { weightInput: FloatArray; weightHidden: FloatArray; biasInput: FloatArray; biasHidden: FloatArray } {
+    return { weightInput: this.weightInput.data, weightHidden: this.weightHidden.data, biasInput: this.biasInput.data, biasHidden: this.biasHidden.data };
+  }
+
+  /** The four parameters' gradients, which a fused backward loop accumulates into. */
+  protected weightGradients(): { gradWeightInput: FloatArray; gradWeightHidden: FloatArray; gradBiasInput: FloatArray; gradBiasHidden: FloatArray } {
+    return { gradWeightInput: this.weightInput.grad, gradWeightHidden: this.weightHidden.grad, gradBiasInput: this.biasInput.grad, gradBiasHidden: this.biasHidden.grad };
   }
 
   abstract get output(): FloatArray;

@@ -29,7 +29,7 @@
  * same buffers (h, c, tanh c and the gates, which saturatedFraction reads).
  */
 import type { FloatArray, Kernels, LstmSequence } from '../kernels/kernels.js';
-import { RecurrentLayerBase } from './layer-skeleton.js';
+import { allFloat32, RecurrentLayerBase } from './layer-skeleton.js';
 import type { Dtype } from './parameters.js';
 import { allocate } from './parameters.js';
 import { backpropagate, project } from './products.js';
@@ -83,19 +83,10 @@ export class LstmLayer extends RecurrentLayerBase {
 
   /** This layer's buffers as a fused loop reads them, or null when they are not all float32. */
   private fusedSequence(input: FloatArray, steps: number, batch: number): LstmSequence | null {
-    const { data: weightInput } = this.weightInput;
-    const { data: weightHidden } = this.weightHidden;
-    const { data: biasInput } = this.biasInput;
-    const { data: biasHidden } = this.biasHidden;
-    const { hidden, cell, tanhCell, gates } = this;
-    if (!(input instanceof Float32Array && weightInput instanceof Float32Array && weightHidden instanceof Float32Array &&
-      biasInput instanceof Float32Array && biasHidden instanceof Float32Array && hidden instanceof Float32Array &&
-      cell instanceof Float32Array && tanhCell instanceof Float32Array && gates instanceof Float32Array)) return null;
-    return {
-      steps, batch, inputSize: this.inputSize, hiddenSize: this.hiddenSize,
-      input, weightInput, weightHidden, biasInput, biasHidden, hidden, cell, tanhCell, gates,
-    };
+    const buffers = allFloat32({ input, ...this.weights(), hidden: this.hidden, cell: this.cell, tanhCell: this.tanhCell, gates: this.gates });
+    return buffers === null ? null : { steps, batch, inputSize: this.inputSize, hiddenSize: this.hiddenSize, ...buffers };
   }
+
 
   forward(input: FloatArray, steps: number, batch: number): void {
     this.reserve(steps, batch);
@@ -133,17 +124,9 @@ export class LstmLayer extends RecurrentLayerBase {
   ): void {
     const fused = this.kernels.fusedLoops;
     const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
-    const { grad: gradWeightInput } = this.weightInput;
-    const { grad: gradWeightHidden } = this.weightHidden;
-    const { grad: gradBiasInput } = this.biasInput;
-    const { grad: gradBiasHidden } = this.biasHidden;
-    const dGates = this.dGates;
-    if (fused !== null && sequence !== null && dOutput instanceof Float32Array && dGates instanceof Float32Array &&
-      gradWeightInput instanceof Float32Array && gradWeightHidden instanceof Float32Array && gradBiasInput instanceof Float32Array &&
-      gradBiasHidden instanceof Float32Array && (dInput === null || dInput instanceof Float32Array)) {
-      fused.lstmBackward(sequence, {
-        dOutput, dGates, hiddenGradientNorms, gradWeightInput, gradWeightHidden, gradBiasInput, gradBiasHidden, dInput, accumulateInput,
-      });
+    const gradients = sequence === null ? null : allFloat32({ dOutput, dGates: this.dGates, ...this.weightGradients(), dInput });
+    if (fused !== null && sequence !== null && gradients !== null) {
+      fused.lstmBackward(sequence, { ...gradients, hiddenGradientNorms, accumulateInput });
       return;
     }
     const k = this.kernels;

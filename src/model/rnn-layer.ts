@@ -20,7 +20,7 @@
  * run the same forward or backward pass in one call instead (kernels.ts, FusedLoops).
  */
 import type { Activation, FloatArray, Kernels, RnnSequence } from '../kernels/kernels.js';
-import { RecurrentLayerBase } from './layer-skeleton.js';
+import { allFloat32, RecurrentLayerBase } from './layer-skeleton.js';
 import type { Dtype } from './parameters.js';
 import { allocate } from './parameters.js';
 import { backpropagate, project } from './products.js';
@@ -66,17 +66,8 @@ export class RnnLayer extends RecurrentLayerBase {
 
   /** This layer's buffers as a fused loop reads them, or null when they are not all float32. */
   private fusedSequence(input: FloatArray, steps: number, batch: number): RnnSequence | null {
-    const { data: weightInput } = this.weightInput;
-    const { data: weightHidden } = this.weightHidden;
-    const { data: biasInput } = this.biasInput;
-    const { data: biasHidden } = this.biasHidden;
-    const hidden = this.hidden;
-    if (!(input instanceof Float32Array && weightInput instanceof Float32Array && weightHidden instanceof Float32Array &&
-      biasInput instanceof Float32Array && biasHidden instanceof Float32Array && hidden instanceof Float32Array)) return null;
-    return {
-      activation: this.activation, steps, batch, inputSize: this.inputSize, hiddenSize: this.hiddenSize,
-      input, weightInput, weightHidden, biasInput, biasHidden, hidden,
-    };
+    const buffers = allFloat32({ input, ...this.weights(), hidden: this.hidden });
+    return buffers === null ? null : { activation: this.activation, steps, batch, inputSize: this.inputSize, hiddenSize: this.hiddenSize, ...buffers };
   }
 
   forward(input: FloatArray, steps: number, batch: number): void {
@@ -113,17 +104,9 @@ export class RnnLayer extends RecurrentLayerBase {
   ): void {
     const fused = this.kernels.fusedLoops;
     const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
-    const { grad: gradWeightInput } = this.weightInput;
-    const { grad: gradWeightHidden } = this.weightHidden;
-    const { grad: gradBiasInput } = this.biasInput;
-    const { grad: gradBiasHidden } = this.biasHidden;
-    const dPreActivation = this.dPreActivation;
-    if (fused !== null && sequence !== null && dOutput instanceof Float32Array && dPreActivation instanceof Float32Array &&
-      gradWeightInput instanceof Float32Array && gradWeightHidden instanceof Float32Array && gradBiasInput instanceof Float32Array &&
-      gradBiasHidden instanceof Float32Array && (dInput === null || dInput instanceof Float32Array)) {
-      fused.rnnBackward(sequence, {
-        dOutput, dPreActivation, hiddenGradientNorms, gradWeightInput, gradWeightHidden, gradBiasInput, gradBiasHidden, dInput, accumulateInput,
-      });
+    const gradients = sequence === null ? null : allFloat32({ dOutput, dPreActivation: this.dPreActivation, ...this.weightGradients(), dInput });
+    if (fused !== null && sequence !== null && gradients !== null) {
+      fused.rnnBackward(sequence, { ...gradients, hiddenGradientNorms, accumulateInput });
       return;
     }
     const k = this.kernels;

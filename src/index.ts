@@ -35,7 +35,7 @@ export type { GradientNorms, GradientRescaleOptions } from './train/gradient-sur
 
 // What the trainer records (types only: they appear in TrainingListener and TrainingOutcome).
 export type {
-  BatchRecord, EpochRecord, DivergenceRecord, GradientThroughTimeRecord, ExperimentSummary, RecordedNumber, Verdict, VerdictKind,
+  BatchRecord, EpochRecord, DivergenceRecord, GradientThroughTimeRecord, ExperimentSummary, PredictionRecord, RecordedNumber, Verdict, VerdictKind,
   LearningKind, Expectation,
 } from './record/metrics.js';
 export type { MagnitudeHistogram } from './record/histogram.js';

@@ -9,6 +9,7 @@ export type {
 } from './suite.js';
 export { runSuite, readSuiteRecord } from './run-suite.js';
 export type { RunSuiteOptions, SuiteOutcome, SuiteRecord, SuitePlan, ExperimentPlan, ExperimentOutcome } from './run-suite.js';
+export type { PendingWork, TrainPending } from './pending-work.js';
 export type { SweepAxisRecord, SweepRecord } from '../record/run-format.js';
 export { sweepRows, sweepCsv } from '../record/sweep-table.js';
 export type { SweepRow } from '../record/sweep-table.js';
@@ -22,7 +23,7 @@ export type { FieldSpec, FieldValue, FieldValueOf, SectionOf } from './fields.js
 
 // What a run records, and what the diagnosis makes of it.
 export type {
-  BatchRecord, EpochRecord, DivergenceRecord, GradientThroughTimeRecord, ExperimentSummary, ExperimentMetrics, RecordedNumber,
+  BatchRecord, EpochRecord, DivergenceRecord, GradientThroughTimeRecord, ExperimentSummary, ExperimentMetrics, PredictionRecord, RecordedNumber,
   Verdict, VerdictKind, LearningKind, Expectation,
 } from '../record/metrics.js';
 export type { MagnitudeHistogram } from '../record/histogram.js';

@@ -100,7 +100,7 @@ test('defaults merge under each experiment; another dataset does not inherit the
 
 test('every shipped preset is valid; quick holds the original three and the cures', () => {
   const presets = listPresets().map((preset) => preset.name);
-  assert.deepEqual(presets, ['classics', 'quick', 'seed', 'verdicts']);
+  assert.deepEqual(presets, ['classics', 'phase', 'quick', 'seed', 'verdicts']);
   for (const name of presets) assert.ok(loadSuite(name).experiments.length >= 3);
   const quick = loadSuite('quick');
   const names = quick.experiments.map((e) => e.name);

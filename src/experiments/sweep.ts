@@ -53,7 +53,7 @@ export function rangeValues(range: AxisRange): number[] {
 }
 
 /** The field an axis sets, checked against the field table; a problem line, or null. */
-function axisFieldProblem(key: string, document: Json): string | null {
+function axisFieldProblem(key: string): string | null {
   const [section, field, ...rest] = key.split('.');
   if (!(sweepSections as readonly string[]).includes(section) || field === undefined || rest.length > 0) {
     return `sweep.${key}: an axis names a field as section.field (sections: ${sweepSections.join(', ')}), e.g. model.num_layers`;
@@ -66,16 +66,15 @@ function axisFieldProblem(key: string, document: Json): string | null {
   }
   const fields = sectionFields[section as SectionName];
   if (!(field in fields)) return `sweep.${key}: unknown field (known in ${section}: ${Object.keys(fields).join(', ')})`;
-  void document;
   return null;
 }
 
 /** The axes of a sweep section: each field and its values, or the problems that stop it. */
-export function sweepAxes(sweep: Json, document: Json): { axes: SweepAxisRecord[]; problems: string[] } {
+export function sweepAxes(sweep: Json): { axes: SweepAxisRecord[]; problems: string[] } {
   const axes: SweepAxisRecord[] = [];
   const problems: string[] = [];
   for (const [key, spec] of Object.entries(sweep)) {
-    const problem = axisFieldProblem(key, document);
+    const problem = axisFieldProblem(key);
     if (problem !== null) {
       problems.push(problem);
       continue;
@@ -126,7 +125,7 @@ export interface ExpandedSweep {
  */
 export function expandSweep(document: Json): ExpandedSweep | { problems: string[] } | null {
   if (!isObject(document.sweep)) return null;
-  const { axes, problems } = sweepAxes(document.sweep, document);
+  const { axes, problems } = sweepAxes(document.sweep);
   if (problems.length > 0) return { problems };
   const experiments = document.experiments as Json[];
   const expanded: Json[] = [];
@@ -149,8 +148,8 @@ export function expandSweep(document: Json): ExpandedSweep | { problems: string[
       points.push({ experiment: String(copy.name), base: String(experiment.name), values });
     }
   });
-  const { sweep: _sweep, ...rest } = document;
-  void _sweep;
+  const rest = { ...document };
+  delete rest.sweep;
   return { document: { ...rest, experiments: expanded }, labels, record: { axes, points } };
 }
 

@@ -166,7 +166,7 @@ interface Placement {
   yValue: number | string;
 }
 
-function placements(xAxis: SweepAxisRecord, yAxis: SweepAxisRecord, cells: readonly Cell[]): { encodeX: Record<string, unknown>; encodeY: Record<string, unknown>; place: (cell: Cell) => Placement } {
+function placements(xAxis: SweepAxisRecord, yAxis: SweepAxisRecord): { encodeX: Record<string, unknown>; encodeY: Record<string, unknown>; place: (cell: Cell) => Placement } {
   const numericX = numericAxis(xAxis);
   const numericY = numericAxis(yAxis);
   const xLog = numericX && wantsLog(xAxis.values as number[]);
@@ -181,7 +181,6 @@ function placements(xAxis: SweepAxisRecord, yAxis: SweepAxisRecord, cells: reado
   const encodeY = numericY
     ? { y: { field: 'y0', type: 'quantitative', title: yTitle, scale: { type: yLog ? 'log' : 'linear', ...(yLog ? {} : { zero: false }), nice: false, domain: [Math.min(...[...yEdges!.values()].map((e) => e[0])), Math.max(...[...yEdges!.values()].map((e) => e[1]))] }, axis: { values: yAxis.values, grid: false, labelExpr: "format(datum.value, '.4~g')" } }, y2: { field: 'y1' } }
     : { y: { field: 'y', type: 'ordinal', title: yTitle, sort: yAxis.values.map(String) } };
-  void cells;
   return {
     encodeX,
     encodeY,
@@ -213,7 +212,7 @@ function centre(placement: Placement, xAxis: SweepAxisRecord, yAxis: SweepAxisRe
 }
 
 function phaseDiagram(measure: Measure, xAxis: SweepAxisRecord, yAxis: SweepAxisRecord, cells: readonly Cell[], suiteName: string, base: string, note: string | undefined, overlay: Overlay | null): NamedChart {
-  const { encodeX, encodeY, place } = placements(xAxis, yAxis, cells);
+  const { encodeX, encodeY, place } = placements(xAxis, yAxis);
   const values = cells.map((cell) => {
     const stats = aggregate(cell.rows, measure.key, measure.kind);
     const placement = place(cell);
@@ -260,7 +259,7 @@ function phaseDiagram(measure: Measure, xAxis: SweepAxisRecord, yAxis: SweepAxis
 }
 
 function verdictDiagram(xAxis: SweepAxisRecord, yAxis: SweepAxisRecord, cells: readonly Cell[], suiteName: string, base: string, note: string | undefined): NamedChart {
-  const { encodeX, encodeY, place } = placements(xAxis, yAxis, cells);
+  const { encodeX, encodeY, place } = placements(xAxis, yAxis);
   const values = cells.map((cell) => {
     const common = commonVerdict(cell.rows, 'verdict');
     const atInit = commonVerdict(cell.rows, 'verdictAtInitialisation');

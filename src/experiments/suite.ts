@@ -210,17 +210,16 @@ export function resolveSuite(document: unknown, path: string, overrides: SuiteOv
   const sweep = expansion?.record ?? null;
   const pointLabels = expansion?.labels ?? [];
   const label = (line: string): string => fileLabel(relabelProblem(line, pointLabels));
+  const suiteDocument: Json = expansion === null ? document : expansion.document;
   if (expansion !== null) {
-    document = expansion.document;
-    const pointProblems = schemaProblems(document);
+    const pointProblems = schemaProblems(suiteDocument);
     if (pointProblems.length > 0) throw new InputError(pointProblems.map(label));
   }
-  if (!isObject(document)) throw new InputError([fileLabel('a sweep expanded to no document')]);
 
   overrideProblems(overrides);
   const baseDir = dirname(path);
-  const defaults = isObject(document.defaults) ? document.defaults : {};
-  const experiments = document.experiments as Json[];
+  const defaults = isObject(suiteDocument.defaults) ? suiteDocument.defaults : {};
+  const experiments = suiteDocument.experiments as Json[];
   const defaultsDataset = datasetOf(defaults.data) ?? defaultDatasetName;
   const dataProblems: string[] = [];
   const defaultsData = checkData('defaults.data', isObject(defaults.data) ? defaults.data : {}, defaultsDataset, baseDir, dataProblems);
@@ -301,8 +300,8 @@ export function resolveSuite(document: unknown, path: string, overrides: SuiteOv
   if (dataProblems.length > 0) throw new InputError(dataProblems.map((line) => (line.startsWith('--') ? line : label(line))));
   const fileName = basename(path, extname(path));
   return {
-    name: typeof document.name === 'string' ? document.name : suiteNameFromFile(fileName),
-    description: typeof document.description === 'string' ? document.description : '',
+    name: typeof suiteDocument.name === 'string' ? suiteDocument.name : suiteNameFromFile(fileName),
+    description: typeof suiteDocument.description === 'string' ? suiteDocument.description : '',
     source: path,
     experiments: chosen,
     sweep: sweep === null ? null : { axes: sweep.axes, points: sweep.points.filter((point) => chosen.some((experiment) => experiment.name === point.experiment)) },

@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `vanishing` command line: run a suite, list what ships with the tool, predict a suite's
- * gradients from theory, rebuild a report.
+ * The `vanishing` command line: run a suite (here, or on a job queue's workers), be such a
+ * worker, list what ships with the tool, predict a suite's gradients from theory, rebuild a report.
  * Exit codes: 0 done, 2 bad input (nothing run, nothing overwritten), 1 internal error or an
  * experiment that failed.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataError } from '../data/dataset.js';
 import { FileWriteError } from '../record/atomic-file.js';
 import { OutputFolderError } from '../record/output-folder.js';
@@ -27,21 +26,9 @@ import { summaryTable } from './summary-table.js';
 import { expectationMismatches } from '../diagnose/expectation.js';
 import { buildComparisonReport, buildReport, ReportInputError, watchReport } from '../report/index.js';
 import { playgroundFolder, servePlayground } from '../playground/serve.js';
-
-/** The version in the package.json this file ships in (found upwards: src/cli under tsx, dist/src/cli when built). */
-function packageVersion(): string {
-  let folder = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const path = join(folder, 'package.json');
-    if (existsSync(path)) {
-      const manifest = JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown; version?: unknown };
-      if (manifest.name === 'vanishing' && typeof manifest.version === 'string') return manifest.version;
-    }
-    const parent = dirname(folder);
-    if (parent === folder) return 'unknown';
-    folder = parent;
-  }
-}
+import type { RedisTarget } from '../distributed/connection.js';
+import { parseRedisUrl, redactUrl } from '../distributed/connection.js';
+import { packageVersion } from '../distributed/package-version.js';
 
 function wholeNumber(name: string, minimum: number, maximum = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
@@ -64,6 +51,8 @@ interface RunOptions {
   resume?: string;
   plots?: string;
   report: boolean;
+  /** A Redis URL: train on the queue's workers instead of this machine. */
+  queue?: string;
 }
 
 /**
@@ -74,7 +63,7 @@ interface RunOptions {
  * with --workers 0 the default signal action stops the process at once, and the "Run folder"
  * line printed at the start says how to continue.
  */
-function interruptHandler(display: ProgressDisplay, install: boolean): { folder: string | null; remove(): void } {
+function interruptHandler(display: ProgressDisplay, install: boolean, interruptedLine: (folder: string) => string): { folder: string | null; remove(): void } {
   const state = {
     folder: null as string | null,
     remove: (): void => {
@@ -85,7 +74,7 @@ function interruptHandler(display: ProgressDisplay, install: boolean): { folder:
     display.stop();
     process.stderr.write(state.folder === null
       ? '\nvanishing: interrupted before anything was trained\n'
-      : `\nvanishing: interrupted; the epochs finished so far are kept: \`vanishing run --resume ${state.folder}\` continues from the last checkpoint\n`);
+      : `\n${interruptedLine(state.folder)}\n`);
     process.exit(130);
   }
   if (install) process.once('SIGINT', onInterrupt);
@@ -94,6 +83,13 @@ function interruptHandler(display: ProgressDisplay, install: boolean): { folder:
 
 /** `vanishing run`, or (`command` sweep) `vanishing sweep`: the same run, of a suite that must have a sweep, reported as a table of points. */
 async function run(target: string | undefined, options: RunOptions, command: 'run' | 'sweep' = 'run'): Promise<number> {
+  // Read first: a URL that is not one is bad input before anything is loaded or written.
+  const queue: RedisTarget | null = options.queue === undefined ? null : parseRedisUrl(options.queue);
+  if (queue !== null && (options.workers !== undefined || options.threads !== undefined)) {
+    throw new InputError([`--queue: the experiments train on the queue's workers (\`vanishing worker\`, its --concurrency), not here: give no --workers or --threads`]);
+  }
+  // The command that continues this run, as a line may show it (the queue's password as ***).
+  const resumeCommand = (folder: string): string => `vanishing ${command === 'sweep' ? 'sweep' : 'run'} --resume ${folder}${options.queue === undefined ? '' : ` --queue ${redactUrl(options.queue)}`}`;
   if (options.resume !== undefined && (target !== undefined || options.seed !== undefined || options.only !== undefined)) {
     throw new InputError(['--resume continues a run exactly as it started: give only the run folder (and --epochs N to extend it to N epochs; no suite, --seed or --only)']);
   }
@@ -110,7 +106,9 @@ async function run(target: string | undefined, options: RunOptions, command: 'ru
   // With --workers 0 this thread trains and cannot answer a signal: Ctrl-C keeps its default action.
   const handlesInterrupt = options.workers !== 0;
   const display: ProgressDisplay = interactive ? terminalProgress(process.stderr, { hideCursor: handlesInterrupt }) : plainProgress((line) => process.stdout.write(`${line}\n`));
-  const stopOnInterrupt = interruptHandler(display, handlesInterrupt);
+  const stopOnInterrupt = interruptHandler(display, handlesInterrupt, queue === null
+    ? (folder) => `vanishing: interrupted; the epochs finished so far are kept: \`vanishing run --resume ${folder}\` continues from the last checkpoint`
+    : (folder) => `vanishing: interrupted; the experiments finished so far are kept and the queued ones go on training on the workers: \`${resumeCommand(folder)}\` collects them`);
   let outcome;
   try {
     outcome = await runSuite(suite, {
@@ -118,8 +116,10 @@ async function run(target: string | undefined, options: RunOptions, command: 'ru
       onEvent: (event) => display.onEvent(event), onNotice: (line) => display.log(line), onPlan: (plan) => display.onPlan(plan),
       onFolder: (folder) => {
         stopOnInterrupt.folder = folder;
-        display.log(`Run folder: ${folder} (if stopped, \`vanishing run --resume ${folder}\` continues it)`);
+        display.log(`Run folder: ${folder} (if stopped, \`${queue === null ? `vanishing run --resume ${folder}` : resumeCommand(folder)}\` continues it)`);
       },
+      // BullMQ and ioredis load only for a run on the queue.
+      ...(queue !== null ? { train: (await import('../distributed/submit.js')).queueTrainer(queue) } : {}),
     });
   } finally {
     stopOnInterrupt.remove();
@@ -165,7 +165,7 @@ async function run(target: string | undefined, options: RunOptions, command: 'ru
       }
     }
   }
-  if (failed.length > 0) process.stderr.write(`vanishing: the finished experiments are kept; to train the others again (after freeing space if the disk was full): vanishing run --resume ${outcome.folder}\n`);
+  if (failed.length > 0) process.stderr.write(`vanishing: the finished experiments are kept; to train the others again (after freeing space if the disk was full): ${queue === null ? `vanishing run --resume ${outcome.folder}` : resumeCommand(outcome.folder)}\n`);
   return failed.length > 0 ? 1 : 0;
 }
 
@@ -188,6 +188,7 @@ function program(): Command {
     .option('--resume <run folder>', 'continue a run: keep finished experiments, continue unfinished ones from their last checkpoint (with --epochs N: extend every experiment to N epochs)')
     .option('--plots <folder>', 'where the PNG plots go (default: plots/ in the run folder; the original used plots/vanishing_gradient)')
     .option('--no-report', 'skip the plots and the HTML report')
+    .option('--queue <redis-url>', 'train on `vanishing worker`s anywhere through a job queue on this Redis (redis://[user:password@]host[:port][/db], rediss:// for TLS) instead of on this machine')
     .action(async (target: string | undefined, options: RunOptions) => {
       process.exitCode = await run(target, options);
     });
@@ -203,8 +204,29 @@ function program(): Command {
     .option('--resume <run folder>', 'continue a sweep: keep finished points, continue the others from their last checkpoint')
     .option('--plots <folder>', 'where the PNG plots go (default: plots/ in the run folder)')
     .option('--no-report', 'skip the plots and the HTML report')
+    .option('--queue <redis-url>', 'train the points on `vanishing worker`s anywhere through a job queue on this Redis instead of on this machine')
     .action(async (target: string | undefined, options: RunOptions) => {
       process.exitCode = await run(target, options, 'sweep');
+    });
+  cli.command('worker')
+    .description('train experiments from a job queue on Redis (submitted with `vanishing run|sweep … --queue <redis-url>`) until stopped; run one on every machine that should help')
+    .argument('<redis-url>', 'the queue\'s Redis: redis://[user:password@]host[:port][/db], rediss:// for TLS')
+    .addOption(new Option('--concurrency <n>', 'experiments trained at once (default: one per core)').argParser(wholeNumber('--concurrency', 1, 1024)))
+    .option('--name <label>', 'how this worker is named in the submitter\'s progress (default: the host name)')
+    .addOption(new Option('--stall-seconds <n>', 'how soon the experiments of a worker that stopped answering go to another (default 30)').argParser(wholeNumber('--stall-seconds', 1, 86_400)))
+    .action(async (url: string, options: { concurrency?: number; name?: string; stallSeconds?: number }) => {
+      const target = parseRedisUrl(url, 'worker');
+      const { startQueueWorker } = await import('../distributed/worker.js');
+      const worker = await startQueueWorker(target, { concurrency: options.concurrency, name: options.name, stallSeconds: options.stallSeconds });
+      // Until Ctrl-C or a TERM signal; what it was training goes back to the queue for another worker.
+      const signal = await new Promise<NodeJS.Signals>((stop) => {
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      process.stdout.write('vanishing worker: stopping; the experiments it was training go back to the queue\n');
+      await worker.stop();
+      // At once: a training thread being torn down must not keep the process (nor finish a job it no longer holds).
+      process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   cli.command('list')
     .description('show the presets, the datasets and their options')

@@ -278,6 +278,9 @@ export function terminalProgress(stream: NodeJS.WriteStream, options: TerminalPr
       const progress = tracker.onEvent(event);
       if (event.type === 'start' && progress !== null) {
         print(startLine(event));
+        // An experiment that starts again (a queue's job taken over by another worker) replaces its bar.
+        const earlier = bars.get(event.experiment);
+        if (earlier !== undefined) multibar.remove(earlier);
         bars.set(event.experiment, multibar.create(progress.total, progress.done, { name: label(event.experiment), detail: experimentDetail(progress, '—') }));
         updateOverall();
         refresh();

@@ -1,9 +1,10 @@
 /**
  * Runs a suite: creates the run folder `runs/<suite>-<time>/`, writes suite.json, and runs every
- * experiment not yet finished — in parallel on a worker pool (one worker per core by default)
- * or in this thread. Each experiment depends only on its own configuration and seed, so the
- * records are identical whatever the number of workers. A failure inside one experiment is
- * recorded and the suite goes on.
+ * experiment not yet finished — on this machine (./train-locally.ts: a worker pool, one worker per
+ * core by default, or this thread) or on whatever `options.train` hands them to (a job queue,
+ * src/distributed/). Each experiment depends only on its own configuration and seed, so the
+ * records are identical wherever they are trained. A failure inside one experiment is recorded
+ * and the suite goes on.
  *
  * `--resume` continues a run: finished experiments are kept, unfinished ones continue from their
  * last checkpoint (experiments/checkpoint.ts); with `--epochs N` finished ones are extended to N
@@ -11,30 +12,25 @@
  * estimated size, experiments/record-size.ts) goes to the caller.
  */
 import { mkdirSync, statfsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { MessageChannel } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import type { ExperimentSummary } from '../record/metrics.js';
 import { InputError, showValue } from './errors.js';
 import { readFinishedSummary, writeAtomically, writeJson } from '../record/run-folder-write.js';
 import { sweepCsv, sweepRows } from '../record/sweep-table.js';
 import type { SuiteRecord as SuiteFileRecord } from '../record/run-format.js';
-import { experimentFiles, runFiles, versioned } from '../record/run-format.js';
+import { runFiles, versioned } from '../record/run-format.js';
 import { readSuiteDocument, RunFolderError } from '../record/run-folder-read.js';
-import { asWriteError, FileWriteError, writeFileAtomically } from '../record/atomic-file.js';
+import { asWriteError, FileWriteError } from '../record/atomic-file.js';
 import { checkOutputFolder, makeFolder, OutputFolderError } from '../record/output-folder.js';
 import type { ExperimentEvent } from './run-experiment.js';
-import { datasetOptions, runExperiment } from './run-experiment.js';
+import { datasetOptions } from './run-experiment.js';
 import { DataError } from '../data/dataset.js';
 import { loadDataset } from '../data/load.js';
 import type { ExperimentConfig, Suite } from './suite.js';
 import { resolveSuite } from './suite.js';
 import { lockRunFolder } from './run-lock.js';
-import { defaultKernelThreads, maxKernelThreads, setDefaultKernelThreads } from '../kernels/select.js';
-import type { ExperimentTask } from './worker.js';
-import { endOfEvents } from './worker.js';
+import type { PendingWork, TrainPending } from './pending-work.js';
+import { trainLocally } from './train-locally.js';
 import { trainingFields, withDataSectionPath } from './fields.js';
 import type { DatasetShape, RecordEstimate } from './record-size.js';
 import { datasetShape, estimateRecords } from './record-size.js';
@@ -71,6 +67,11 @@ export interface RunSuiteOptions {
   onPlan?: (plan: SuitePlan) => void;
   /** Clock for the folder name (tests). */
   now?: Date;
+  /**
+   * How the pending experiments are trained. Default: on this machine (`workers`, `threads`;
+   * ./train-locally.ts); a run on a job queue passes the queue's (src/distributed/).
+   */
+  train?: TrainPending;
 }
 
 export interface ExperimentOutcome {
@@ -208,12 +209,6 @@ function sweepRecordProblem(sweep: unknown, names: readonly string[]): string | 
     if (!Array.isArray(values) || values.length !== axes.length) return `points: ${experiment} needs one value per axis (${axes.length}), got ${showValue(values)}`;
   }
   return null;
-}
-
-function workerFile(): string {
-  // Under tsx the sources run as .ts; built, as .js.
-  const here = fileURLToPath(import.meta.url);
-  return here.replace(/run-suite\.(ts|js)$/, (_, ext: string) => `worker.${ext}`);
 }
 
 /** The key of an experiment's dataset: the same data section and seed give the same data. */
@@ -375,72 +370,12 @@ async function trainPending(folder: string, record: SuiteRecord, options: RunSui
   if (extended) writeJson(join(folder, suiteFile), versioned(record));
   const resume = options.resume !== undefined;
 
-  const requested = options.workers ?? availableParallelism();
-  if (!Number.isInteger(requested) || requested < 0) throw new InputError([`--workers: must be a whole number ≥ 0, got ${showValue(requested)}`]);
-  const workers = Math.min(requested, pending.length);
-  const threads = options.threads ?? Math.max(1, Math.floor(availableParallelism() / Math.max(1, workers)));
-  if (!Number.isInteger(threads) || threads < 1 || threads > maxKernelThreads) {
-    throw new InputError([`--threads: must be a whole number from 1 to ${maxKernelThreads}, got ${showValue(threads)}`]);
-  }
-
-  if (workers === 0) {
-    const callersThreads = defaultKernelThreads();
-    setDefaultKernelThreads(threads);
-    try {
-      for (const outcome of pending) {
-        try {
-          outcome.summary = runExperiment(configOf(outcome.name), outcome.folder, onEvent, { resume });
-        } catch (error) {
-          recordFailure(outcome, error);
-        }
-      }
-    } finally {
-      setDefaultKernelThreads(callersThreads);
-    }
-  } else {
-    const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
-    try {
-      await Promise.all(pending.map(async (outcome) => {
-        const channel = new MessageChannel();
-        // Messages on a port arrive in order: the worker's final 'end' comes after all its events.
-        let ended = (): void => {};
-        const drained = new Promise<void>((done) => (ended = done));
-        channel.port1.on('message', (message: ExperimentEvent | typeof endOfEvents) => {
-          if (message === endOfEvents) ended();
-          else onEvent(message);
-        });
-        const task: ExperimentTask = { config: configOf(outcome.name), folder: outcome.folder, resume, threads, port: channel.port2 };
-        try {
-          outcome.summary = await pool.run(task, { transferList: [channel.port2] }) as ExperimentSummary;
-          await drained;
-        } catch (error) {
-          recordFailure(outcome, error);
-          // A worker that died may never send 'end'.
-          await Promise.race([drained, new Promise((done) => setTimeout(done, 1000))]);
-        } finally {
-          channel.port1.close();
-        }
-      }));
-    } finally {
-      await pool.destroy();
-    }
-  }
+  const train = options.train ?? ((work: PendingWork) => trainLocally(work, { workers: options.workers, threads: options.threads }));
+  await train({ folder, record, pending, configOf, resume, onEvent, onNotice: (line) => options.onNotice?.(line) });
   return { folder, record, experiments: outcomes };
 }
 
 /** "1 epoch", "3 epochs". */
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-function recordFailure(outcome: ExperimentOutcome, error: unknown): void {
-  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  outcome.error = error instanceof Error ? error.message : String(error);
-  try {
-    makeFolder(outcome.folder);
-    // Whole or absent: on a full disk there is no error.txt rather than an empty one.
-    writeFileAtomically(join(outcome.folder, experimentFiles.error), `${message}\n`);
-  } catch {
-    // The error is still returned to the caller; the file is a courtesy.
-  }
 }

@@ -10,7 +10,9 @@
  * the format the trainer emits, as `data/` is the format the model reads; the trainer imports
  * their types and the recorder never imports the trainer. `theory/` (the mean-field prediction)
  * sits after `diagnose/`: it reads its predicted profiles with the diagnosis's own rate fit, and
- * it builds models to measure beside the prediction; the command line shows it.
+ * it builds models to measure beside the prediction; the command line shows it. `distributed/`
+ * (the job queue) sits on the suite runner: it trains a run's experiments elsewhere, by the
+ * runner's own code.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -30,6 +32,7 @@ const ranks: readonly (readonly string[])[] = [
   ['diagnose'],
   ['theory'],
   ['experiments'],
+  ['distributed'],
   ['report'],
   ['playground'],
   ['index.ts'],

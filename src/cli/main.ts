@@ -176,38 +176,29 @@ function program(): Command {
     // A usage error is one line like every other input error (commander prints "error: …\n").
     .configureOutput({ outputError: (text, write) => write(`vanishing: ${oneLine(text.replace(/^error: /, '').trimEnd())} (--help shows the usage)\n`) })
     .exitOverride();
-  cli.command('run')
-    .description('train a suite of experiments (a preset name or a YAML/JSON file), record every gradient, diagnose, draw')
-    .argument('[suite]', 'preset (quick, seed, classics) or experiment file')
-    .addOption(new Option('--epochs <n>', 'override every experiment\'s epochs (with --resume: extend the run to n epochs)').argParser(wholeNumber('--epochs', 1)))
-    .addOption(new Option('--seed <n>', 'override every experiment\'s seed').argParser(wholeNumber('--seed', 0)))
-    .option('--out <folder>', 'where run folders are created', 'runs')
-    .addOption(new Option('--workers <n>', 'experiments trained in parallel (default: one per core; 0: in this thread)').argParser(wholeNumber('--workers', 0)))
-    .addOption(new Option('--threads <n>', `threads each experiment's kernel calls may use (default: the cores shared out among the experiments running; results do not depend on it)`).argParser(wholeNumber('--threads', 1, maxKernelThreads)))
-    .option('--only <names>', 'run only these experiments (comma-separated names)')
-    .option('--resume <run folder>', 'continue a run: keep finished experiments, continue unfinished ones from their last checkpoint (with --epochs N: extend every experiment to N epochs)')
-    .option('--plots <folder>', 'where the PNG plots go (default: plots/ in the run folder; the original used plots/vanishing_gradient)')
-    .option('--no-report', 'skip the plots and the HTML report')
-    .option('--queue <redis-url>', 'train on `vanishing worker`s anywhere through a job queue on this Redis (redis://[user:password@]host[:port][/db], rediss:// for TLS) instead of on this machine')
-    .action(async (target: string | undefined, options: RunOptions) => {
-      process.exitCode = await run(target, options);
-    });
-  cli.command('sweep')
-    .description('run a suite with a sweep: section (every experiment at every point of its axes), then write sweep.csv and the phase diagrams')
-    .argument('[suite]', 'preset (phase) or experiment file with a sweep: section')
-    .addOption(new Option('--epochs <n>', 'override every point\'s epochs (with --resume: extend the run to n epochs)').argParser(wholeNumber('--epochs', 1)))
-    .addOption(new Option('--seed <n>', 'override every point\'s seed (unless the seed is an axis)').argParser(wholeNumber('--seed', 0)))
-    .option('--out <folder>', 'where run folders are created', 'runs')
-    .addOption(new Option('--workers <n>', 'points trained in parallel (default: one per core; 0: in this thread)').argParser(wholeNumber('--workers', 0)))
-    .addOption(new Option('--threads <n>', 'threads each point\'s kernel calls may use').argParser(wholeNumber('--threads', 1, maxKernelThreads)))
-    .option('--only <names>', 'run only these points (comma-separated experiment names)')
-    .option('--resume <run folder>', 'continue a sweep: keep finished points, continue the others from their last checkpoint')
-    .option('--plots <folder>', 'where the PNG plots go (default: plots/ in the run folder)')
-    .option('--no-report', 'skip the plots and the HTML report')
-    .option('--queue <redis-url>', 'train the points on `vanishing worker`s anywhere through a job queue on this Redis instead of on this machine')
-    .action(async (target: string | undefined, options: RunOptions) => {
-      process.exitCode = await run(target, options, 'sweep');
-    });
+  // run and sweep take the same options; only what they call an experiment differs.
+  const trainingCommand = (name: 'run' | 'sweep', description: string, suiteHelp: string, unit: { one: string; many: string }): void => {
+    cli.command(name)
+      .description(description)
+      .argument('[suite]', suiteHelp)
+      .addOption(new Option('--epochs <n>', `override every ${unit.one}'s epochs (with --resume: extend the run to n epochs)`).argParser(wholeNumber('--epochs', 1)))
+      .addOption(new Option('--seed <n>', `override every ${unit.one}'s seed${name === 'sweep' ? ' (unless the seed is an axis)' : ''}`).argParser(wholeNumber('--seed', 0)))
+      .option('--out <folder>', 'where run folders are created', 'runs')
+      .addOption(new Option('--workers <n>', `${unit.many} trained in parallel (default: one per core; 0: in this thread)`).argParser(wholeNumber('--workers', 0)))
+      .addOption(new Option('--threads <n>', `threads each ${unit.one}'s kernel calls may use (default: the cores shared out among the ${unit.many} running; results do not depend on it)`).argParser(wholeNumber('--threads', 1, maxKernelThreads)))
+      .option('--only <names>', `run only these ${unit.many} (comma-separated experiment names)`)
+      .option('--resume <run folder>', `continue a ${name}: keep finished ${unit.many}, continue the others from their last checkpoint (with --epochs N: extend every one to N epochs)`)
+      .option('--plots <folder>', 'where the PNG plots go (default: plots/ in the run folder; the original used plots/vanishing_gradient)')
+      .option('--no-report', 'skip the plots and the HTML report')
+      .option('--queue <redis-url>', `train the ${unit.many} on \`vanishing worker\`s anywhere through a job queue on this Redis (redis://[user:password@]host[:port][/db], rediss:// for TLS) instead of on this machine`)
+      .action(async (target: string | undefined, options: RunOptions) => {
+        process.exitCode = await run(target, options, name);
+      });
+  };
+  trainingCommand('run', 'train a suite of experiments (a preset name or a YAML/JSON file), record every gradient, diagnose, draw',
+    'preset (quick, seed, classics, verdicts, phase) or experiment file', { one: 'experiment', many: 'experiments' });
+  trainingCommand('sweep', 'run a suite with a sweep: section (every experiment at every point of its axes), then write sweep.csv and the phase diagrams',
+    'preset (phase) or experiment file with a sweep: section', { one: 'point', many: 'points' });
   cli.command('worker')
     .description('train experiments from a job queue on Redis (submitted with `vanishing run|sweep … --queue <redis-url>`) until stopped; run one on every machine that should help')
     .argument('<redis-url>', 'the queue\'s Redis: redis://[user:password@]host[:port][/db], rediss:// for TLS')

@@ -6,6 +6,7 @@
  * any text that came back from elsewhere (a client's error message), in case it was echoed.
  */
 import { InputError } from '../experiments/errors.js';
+import { isIP } from 'node:net';
 
 /** A Redis server and database, as the URL named them. */
 export interface RedisTarget {
@@ -93,7 +94,7 @@ export interface ClientOptions {
   db: number;
   username?: string;
   password?: string;
-  tls?: { servername: string };
+  tls?: { servername?: string };
   maxRetriesPerRequest: null;
   enableOfflineQueue: boolean;
   retryStrategy: (times: number) => number;
@@ -111,7 +112,8 @@ export function clientOptions(target: RedisTarget): ClientOptions {
     db: target.db,
     ...(target.username !== undefined ? { username: target.username } : {}),
     ...(target.password !== undefined ? { password: target.password } : {}),
-    ...(target.tls ? { tls: { servername: target.host } } : {}),
+    // SNI names a host; an IP address is checked against the certificate without it (RFC 6066).
+    ...(target.tls ? { tls: isIP(target.host) === 0 ? { servername: target.host } : {} } : {}),
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
     // Reconnect soon after an outage, but do not hammer a server that is down: at most every 2 s.

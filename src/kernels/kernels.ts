@@ -42,20 +42,27 @@ export interface KernelSettings {
   readonly denormals: 'flush' | 'ieee';
 }
 
-/** An Elman RNN layer's sequence as a fused time loop reads it (equations and shapes in model/rnn-layer.ts). */
-export interface RnnSequence {
-  readonly activation: Extract<Activation, 'tanh' | 'relu' | 'identity'>;
+/**
+ * What every cell's fused time loop reads: the sizes, the input and the four parameters. G, the
+ * gate rows, is H for the Elman cell, 4H for the LSTM and 3H for the GRU.
+ */
+export interface LayerSequence {
   readonly steps: number;
   readonly batch: number;
   readonly inputSize: number;
   readonly hiddenSize: number;
   /** x, [T, B, I]. */
   readonly input: Float32Array;
-  /** W_ih [H, I], W_hh [H, H], b_ih [H], b_hh [H]. */
+  /** W_ih [G, I], W_hh [G, H], b_ih [G], b_hh [G]. */
   readonly weightInput: Float32Array;
   readonly weightHidden: Float32Array;
   readonly biasInput: Float32Array;
   readonly biasHidden: Float32Array;
+}
+
+/** An Elman RNN layer's sequence as a fused time loop reads it (equations and shapes in model/rnn-layer.ts). */
+export interface RnnSequence extends LayerSequence {
+  readonly activation: Extract<Activation, 'tanh' | 'relu' | 'identity'>;
   /** h, [T, B, H]: written by the forward loop, read by the backward loop. */
   readonly hidden: Float32Array;
 }
@@ -83,18 +90,7 @@ export interface RnnSequenceGradients extends LayerSequenceGradients {
 }
 
 /** An LSTM layer's sequence as a fused time loop reads it (equations and shapes in model/lstm-layer.ts). */
-export interface LstmSequence {
-  readonly steps: number;
-  readonly batch: number;
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  /** x, [T, B, I]. */
-  readonly input: Float32Array;
-  /** W_ih [4H, I], W_hh [4H, H], b_ih [4H], b_hh [4H]. */
-  readonly weightInput: Float32Array;
-  readonly weightHidden: Float32Array;
-  readonly biasInput: Float32Array;
-  readonly biasHidden: Float32Array;
+export interface LstmSequence extends LayerSequence {
   /** Written by the forward loop, read by the backward loop: h, c and tanh(c), [T, B, H]; the gate activations i, f, g, o, [T, B, 4H]. */
   readonly hidden: Float32Array;
   readonly cell: Float32Array;
@@ -109,18 +105,7 @@ export interface LstmSequenceGradients extends LayerSequenceGradients {
 }
 
 /** A GRU layer's sequence as a fused time loop reads it (equations and shapes in model/gru-layer.ts). */
-export interface GruSequence {
-  readonly steps: number;
-  readonly batch: number;
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  /** x, [T, B, I]. */
-  readonly input: Float32Array;
-  /** W_ih [3H, I], W_hh [3H, H], b_ih [3H], b_hh [3H]. */
-  readonly weightInput: Float32Array;
-  readonly weightHidden: Float32Array;
-  readonly biasInput: Float32Array;
-  readonly biasHidden: Float32Array;
+export interface GruSequence extends LayerSequence {
   /**
    * Written by the forward loop, read by the backward loop: h, [T, B, H]; x_t W_ihᵀ + b_ih,
    * h_{t-1} W_hhᵀ + b_hh and the gate activations r, z, n, each [T, B, 3H].

@@ -104,7 +104,7 @@ function timeStep(workload: Workload, kernels: Kernels, seconds: number, minStep
   for (let i = 0; i < inputs.length; i++) inputs[i] = random.uniform();
   const targets = new Int32Array(workload.batch);
   for (let i = 0; i < targets.length; i++) targets[i] = random.integer(workload.classes);
-  const optimizer = createOptimizer(model.parameters(), { type: 'sgd', learningRate: 1e-4 });
+  const optimizer = createOptimizer(model.parameters(), { type: 'sgd', learningRate: 1e-4 }, kernels);
   const step = (): void => {
     model.lossAndGradients({ inputs, batchSize: workload.batch, steps: workload.steps, targets, loss: 'cross_entropy' });
     measureGradientNorms(model.parameters(), kernels);

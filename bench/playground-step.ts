@@ -35,7 +35,7 @@ function trainingStep(cell: CellType, kernels: Kernels): () => void {
   const random = new SeededRandom(1);
   const inputs = new Float32Array(shape.batch * shape.steps * shape.input).map(() => random.uniform());
   const targets = new Int32Array(shape.batch).map(() => random.integer(shape.classes));
-  const optimizer = createOptimizer(model.parameters(), { type: 'sgd', learningRate: 1e-4 });
+  const optimizer = createOptimizer(model.parameters(), { type: 'sgd', learningRate: 1e-4 }, kernels);
   return () => {
     model.lossAndGradients({ inputs, batchSize: shape.batch, steps: shape.steps, targets });
     measureGradientNorms(model.parameters(), kernels);

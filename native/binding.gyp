@@ -8,7 +8,7 @@
   # best variant the CPU supports. Each variant's "requires" list there must name every
   # extension its flags below enable. A variant the compiler cannot build is simply left out.
   "target_defaults": {
-    "sources": ["src/addon.cc", "src/gemm.cc", "src/pointwise.cc", "src/recurrent.cc", "src/gated_recurrent.cc", "src/roofline.cc"],
+    "sources": ["src/addon.cc", "src/gemm.cc", "src/pointwise.cc", "src/optimizer.cc", "src/recurrent.cc", "src/gated_recurrent.cc", "src/roofline.cc"],
     "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
     "cflags!": ["-O2", "-O3", "-fno-omit-frame-pointer"],
     # Hidden symbols: several variants live in one process (the probe, the chosen one, and all of

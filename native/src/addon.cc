@@ -20,6 +20,7 @@
 #include "cpu_features.h"
 #include "float_mode.h"
 #include "gemm.h"
+#include "optimizer.h"
 #include "pointwise.h"
 #include "parallel.h"
 #include "recurrent.h"
@@ -171,6 +172,12 @@ class Call {
     if (failed_) return;
     napi_throw_error(env_, nullptr, message);
     failed_ = true;
+  }
+
+  /** Rows `stride` apart must not overlap rows of `cols` elements (one row may have any stride). */
+  bool rowStride(int64_t rows, int64_t cols, int64_t stride) {
+    if (!failed_ && rows > 1 && stride < cols) range("rows overlap: the row stride is below the row length");
+    return !failed_;
   }
 
   /** Sizes must be ≥ 0 and small enough that products of two of them stay exact. */
@@ -352,6 +359,16 @@ napi_value SumOfSquares(napi_env env, napi_callback_info info) {
   return call.result(sumOfSquares(x, n));
 }
 
+/**
+ * The largest float ≤ t: |x| > t for float x and double t (as the reference compares) is |x| > it,
+ * so the counting kernels compare in float and keep the reference's meaning.
+ */
+float floatBelowOrAt(double threshold) {
+  float t = static_cast<float>(threshold);
+  if (static_cast<double>(t) > threshold) t = std::nextafter(t, -INFINITY);
+  return t;
+}
+
 // countAbsAbove(x, xOffset, n, threshold) → number
 napi_value CountAbsAbove(napi_env env, napi_callback_info info) {
   Call call(env, info, 4);
@@ -360,10 +377,18 @@ napi_value CountAbsAbove(napi_env env, napi_callback_info info) {
   const float* x = call.floats(0, n);
   const double threshold = call.number(3);
   if (call.failed()) return nullptr;
-  // |x| > t for float x and double t: compare against the largest float ≤ t to keep the reference's meaning.
-  float t = static_cast<float>(threshold);
-  if (static_cast<double>(t) > threshold) t = std::nextafter(t, -INFINITY);
-  return call.result(static_cast<double>(countAbsAbove(x, n, t)));
+  return call.result(static_cast<double>(countAbsAbove(x, n, floatBelowOrAt(threshold))));
+}
+
+// countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold) → number
+napi_value CountAbsAboveInRows(napi_env env, napi_callback_info info) {
+  Call call(env, info, 6);
+  const int64_t rows = call.integer(2), cols = call.integer(3), rowStride = call.integer(4);
+  if (!call.sizes({rows, cols, rowStride}) || !call.rowStride(rows, cols, rowStride)) return nullptr;
+  const float* x = call.floats(0, rows == 0 ? 0 : (rows - 1) * rowStride + cols);
+  const double threshold = call.number(5);
+  if (call.failed()) return nullptr;
+  return call.result(static_cast<double>(countAbsAboveInRows(x, rows, cols, rowStride, floatBelowOrAt(threshold))));
 }
 
 // countZero(x, xOffset, n) → number
@@ -374,6 +399,44 @@ napi_value CountZero(napi_env env, napi_callback_info info) {
   const float* x = call.floats(0, n);
   if (call.failed()) return nullptr;
   return call.result(static_cast<double>(countZero(x, n)));
+}
+
+/** Writes an optimiser step's three sums into sums[0..2] (the caller has checked the array). */
+void storeSums(double* out, const UpdateSums& sums) {
+  out[0] = sums.moved;
+  out[1] = sums.before;
+  out[2] = sums.after;
+}
+
+// sgdStep(n, data, o, grad, o, momentumBuffer | null, o, learningRate, momentum, dampening, weightDecay, nesterov, first, sums, o)
+napi_value SgdStepCall(napi_env env, napi_callback_info info) {
+  Call call(env, info, 15);
+  const int64_t n = call.integer(0);
+  if (!call.sizes({n})) return nullptr;
+  float* data = call.floats(1, n);
+  const float* grad = call.floats(3, n);
+  float* momentumBuffer = call.optionalFloats(5, n);
+  SgdStep step{call.number(7), call.number(8), call.number(9), call.number(10), call.boolean(11), call.boolean(12)};
+  double* sums = call.doubles(13, 3);
+  if (call.failed()) return nullptr;
+  storeSums(sums, sgdStep(n, data, grad, momentumBuffer, step));
+  return nullptr;
+}
+
+// adamStep(n, data, o, grad, o, firstMoment, o, secondMoment, o, stepSize, beta1, beta2, epsilon, weightDecay, biasCorrection2Root, sums, o)
+napi_value AdamStepCall(napi_env env, napi_callback_info info) {
+  Call call(env, info, 17);
+  const int64_t n = call.integer(0);
+  if (!call.sizes({n})) return nullptr;
+  float* data = call.floats(1, n);
+  const float* grad = call.floats(3, n);
+  float* firstMoment = call.floats(5, n);
+  float* secondMoment = call.floats(7, n);
+  AdamStep step{call.number(9), call.number(10), call.number(11), call.number(12), call.number(13), call.number(14)};
+  double* sums = call.doubles(15, 3);
+  if (call.failed()) return nullptr;
+  storeSums(sums, adamStep(n, data, grad, firstMoment, secondMoment, step));
+  return nullptr;
 }
 
 // lstmPointwiseForward(batch, hidden, gates, o, cPrev, o, c, o, tanhC, o, h, o)
@@ -717,6 +780,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"scale", nullptr, Scale, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"sumOfSquares", nullptr, SumOfSquares, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"countAbsAbove", nullptr, CountAbsAbove, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"countAbsAboveInRows", nullptr, CountAbsAboveInRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"countZero", nullptr, CountZero, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"lstmPointwiseForward", nullptr, LstmPointwiseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"lstmPointwiseBackward", nullptr, LstmPointwiseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -724,6 +788,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"gruPointwiseBackward", nullptr, GruPointwiseBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"softmaxCrossEntropy", nullptr, SoftmaxCrossEntropy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"squaredError", nullptr, SquaredError, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sgdStep", nullptr, SgdStepCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adamStep", nullptr, AdamStepCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"rnnForward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"rnnBackward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

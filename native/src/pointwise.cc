@@ -146,6 +146,12 @@ long countAbsAbove(const float* x, long n, float threshold) {
   return count;
 }
 
+long countAbsAboveInRows(const float* x, long rows, long cols, long rowStride, float threshold) {
+  long count = 0;
+  for (long r = 0; r < rows; ++r) count += countAbsAbove(x + r * rowStride, cols, threshold);
+  return count;
+}
+
 long countZero(const float* x, long n) {
   vi hits = {};
   long i = 0;

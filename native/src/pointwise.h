@@ -20,6 +20,8 @@ void fill(float* x, long n, float value);
 void scale(float* x, long n, float factor);
 double sumOfSquares(const float* x, long n);
 long countAbsAbove(const float* x, long n, float threshold);
+/** countAbsAbove over `cols` elements of each of `rows` rows, `rowStride` apart. */
+long countAbsAboveInRows(const float* x, long rows, long cols, long rowStride, float threshold);
 long countZero(const float* x, long n);
 void lstmPointwiseForward(long batch, long hidden, float* gates, const float* cPrev, float* c, float* tanhC, float* h);
 void lstmPointwiseBackward(long batch, long hidden, const float* gates, const float* cPrev, const float* tanhC, const float* dh, float* dc,

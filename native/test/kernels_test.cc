@@ -22,6 +22,7 @@
 
 #include "../src/cpu_features.h"
 #include "../src/gemm.h"
+#include "../src/optimizer.h"
 #include "../src/pointwise.h"
 #include "../src/recurrent.h"
 #include "../src/simd.h"
@@ -921,6 +922,137 @@ long testGatedLoops() {
   return group.finish();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Optimiser steps: the scalar reference is src/kernels/ts-kernels.ts's loop (JavaScript numbers are
+// doubles), element by element, each stored value rounded to float. The kernels must give its
+// weights and state bit for bit, so neither side may fuse a·b + c into one rounding.
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+UpdateSums referenceSgd(long n, float* data, const float* grad, float* momentum, const SgdStep& s) {
+  UpdateSums sums{0, 0, 0};
+  for (long i = 0; i < n; ++i) {
+    const double decay = s.weightDecay * static_cast<double>(data[i]);
+    double direction = static_cast<double>(grad[i]) + decay;
+    if (momentum != nullptr) {
+      if (s.first) {
+        momentum[i] = static_cast<float>(direction);
+      } else {
+        const double kept = s.momentum * static_cast<double>(momentum[i]);
+        const double added = (1.0 - s.dampening) * direction;
+        momentum[i] = static_cast<float>(kept + added);
+      }
+      if (s.nesterov) {
+        const double lookAhead = s.momentum * static_cast<double>(momentum[i]);
+        direction = direction + lookAhead;
+      } else {
+        direction = momentum[i];
+      }
+    }
+    const double before = data[i];
+    const double change = s.learningRate * direction;
+    data[i] = static_cast<float>(before - change);
+    const double step = static_cast<double>(data[i]) - before;
+    sums.moved += step * step;
+    sums.before += before * before;
+    sums.after += static_cast<double>(data[i]) * data[i];
+  }
+  return sums;
+}
+
+UpdateSums referenceAdam(long n, float* data, const float* grad, float* m, float* v, const AdamStep& s) {
+  UpdateSums sums{0, 0, 0};
+  for (long i = 0; i < n; ++i) {
+    const double decay = s.weightDecay * static_cast<double>(data[i]);
+    const double g = static_cast<double>(grad[i]) + decay;
+    const double keptFirst = s.beta1 * static_cast<double>(m[i]);
+    const double addedFirst = (1.0 - s.beta1) * g;
+    m[i] = static_cast<float>(keptFirst + addedFirst);
+    const double keptSecond = s.beta2 * static_cast<double>(v[i]);
+    const double scaledG = (1.0 - s.beta2) * g;
+    const double addedSecond = scaledG * g;
+    v[i] = static_cast<float>(keptSecond + addedSecond);
+    const double denominator = std::sqrt(static_cast<double>(v[i])) / s.biasCorrection2Root + s.epsilon;
+    const double before = data[i];
+    const double numerator = s.stepSize * static_cast<double>(m[i]);
+    data[i] = static_cast<float>(before - numerator / denominator);
+    const double step = static_cast<double>(data[i]) - before;
+    sums.moved += step * step;
+    sums.before += before * before;
+    sums.after += static_cast<double>(data[i]) * data[i];
+  }
+  return sums;
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+
+/** Same bits in every element (any NaN matches any NaN), and the guards intact. */
+void sameBits(Group& group, Buffer& actual, Buffer& expected, const std::string& what) {
+  ++group.checks;
+  for (long i = 0; i < actual.n; ++i) {
+    const bool same = std::memcmp(&actual[i], &expected[i], sizeof(float)) == 0 || (std::isnan(actual[i]) && std::isnan(expected[i]));
+    if (!same) {
+      char message[256];
+      std::snprintf(message, sizeof message, "%s[%ld] is %.9g, reference %.9g", what.c_str(), i, actual[i], expected[i]);
+      group.fail(message);
+      break;
+    }
+  }
+  group.guards(actual, what);
+}
+
+void sameSums(Group& group, const UpdateSums& actual, const UpdateSums& expected, const std::string& what) {
+  group.value(actual.moved, expected.moved, 1e-12, 0, what + " sum of squared steps");
+  group.value(actual.before, expected.before, 1e-12, 0, what + " sum of squares before");
+  group.value(actual.after, expected.after, 1e-12, 0, what + " sum of squares after");
+}
+
+long testOptimizerSteps() {
+  Group group("optimizer steps");
+  Random random(31);
+  const SgdStep sgdCases[] = {{0.1, 0, 0, 0, false, false}, {0.03, 0.9, 0, 1e-4, false, false}, {0.03, 0.9, 0.1, 0, false, false}, {0.01, 0.5, 0, 0.01, true, false}};
+  for (long n : {1L, 3L, 17L, 65L, 130L, 1001L}) {
+    for (int plant = 0; plant <= 6; ++plant) {
+      Buffer data(random, n, -2, 2), grad(random, n);
+      for (long i = 0; i < n; i += 11) grad[i] *= 1e-30f;
+      // 1–3: NaN, +Inf, −Inf in the gradient; 4–6: in a weight.
+      if (plant > 0) (plant <= 3 ? grad : data)[n / 2] = kSpecials[(plant - 1) % 3];
+      const std::string planted = plant == 0 ? "nothing" : special(kSpecials[(plant - 1) % 3]) + (plant <= 3 ? " in grad" : " in a weight");
+      for (const SgdStep& settings : sgdCases) {
+        Buffer mine(data), reference(data), mineMomentum(random, n), referenceMomentum(mineMomentum);
+        const bool withMomentum = settings.momentum != 0;
+        for (int step = 0; step < 3; ++step) {
+          SgdStep s = settings;
+          s.first = step == 0;
+          const std::string what = "sgd n=" + std::to_string(n) + " momentum=" + std::to_string(settings.momentum) + (settings.nesterov ? " nesterov" : "") +
+                                   " step " + std::to_string(step) + ", " + planted;
+          const UpdateSums got = sgdStep(n, mine.data(), grad.data(), withMomentum ? mineMomentum.data() : nullptr, s);
+          const UpdateSums want = referenceSgd(n, reference.data(), grad.data(), withMomentum ? referenceMomentum.data() : nullptr, s);
+          sameBits(group, mine, reference, what + " weights");
+          if (withMomentum) sameBits(group, mineMomentum, referenceMomentum, what + " momentum");
+          sameSums(group, got, want, what);
+        }
+      }
+      Buffer mine(data), reference(data), m(random, n, 0, 0), v(random, n, 0, 0), referenceM(m), referenceV(v);
+      for (int step = 1; step <= 3; ++step) {
+        const AdamStep s{1e-3 / (1 - std::pow(0.9, step)), 0.9, 0.999, 1e-8, step == 2 ? 0.01 : 0.0, std::sqrt(1 - std::pow(0.999, step))};
+        const std::string what = "adam n=" + std::to_string(n) + " step " + std::to_string(step) + ", " + planted;
+        const UpdateSums got = adamStep(n, mine.data(), grad.data(), m.data(), v.data(), s);
+        const UpdateSums want = referenceAdam(n, reference.data(), grad.data(), referenceM.data(), referenceV.data(), s);
+        sameBits(group, mine, reference, what + " weights");
+        sameBits(group, m, referenceM, what + " first moment");
+        sameBits(group, v, referenceV, what + " second moment");
+        sameSums(group, got, want, what);
+        if (plant > 0) group.truth(!std::isfinite(got.after), what + ": a non-finite weight or gradient makes the weights' norm non-finite");
+      }
+    }
+  }
+  return group.finish();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -929,7 +1061,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::printf("kernels_test: variant %s (%s), %d floats per vector, GEMM tile %dx%d\n", VANISHING_VARIANT, VANISHING_ISA, VEC, gemmTileRows(), gemmTileCols());
-  const long failures = testGemm() + testActivations() + testElementwise() + testLstm() + testGru() + testLosses() + testRnnLoops() + testGatedLoops();
+  const long failures = testGemm() + testActivations() + testElementwise() + testLstm() + testGru() + testLosses() + testRnnLoops() + testGatedLoops() + testOptimizerSteps();
   std::printf(failures == 0 ? "kernels_test: all checks passed\n" : "kernels_test: %ld checks failed\n", failures);
   return failures == 0 ? 0 : 1;
 }

@@ -145,6 +145,29 @@ export interface FusedLoops {
   gruBackward(sequence: GruSequence, gradients: GruSequenceGradients): void;
 }
 
+/** torch.optim.SGD's settings for one step (Kernels.sgdStep). */
+export interface SgdStepSettings {
+  learningRate: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** The first step: the momentum buffer starts at the gradient, undamped, as PyTorch's does. */
+  first: boolean;
+}
+
+/** torch.optim.Adam's quantities for step t (Kernels.adamStep). */
+export interface AdamStepSettings {
+  /** lr / (1 − β1^t). */
+  stepSize: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+  /** √(1 − β2^t). */
+  biasCorrection2Root: number;
+}
+
 export interface Kernels {
   /** Which implementation this is, shown in logs and run records: `ts`, or `native <variant>` (`native avx512`, …). */
   readonly name: string;
@@ -223,6 +246,12 @@ export interface Kernels {
 
   /** How many of n elements have |x| > threshold (NaN is not above anything). */
   countAbsAbove(x: FloatArray, xOffset: number, n: number, threshold: number): number;
+
+  /**
+   * countAbsAbove over a block: `cols` elements from each of `rows` rows that start `rowStride`
+   * apart (rowStride ≥ cols), e.g. one gate's columns of every row of a [T·B, 3H] buffer.
+   */
+  countAbsAboveInRows(x: FloatArray, xOffset: number, rows: number, cols: number, rowStride: number, threshold: number): number;
 
   /** How many of n elements are exactly zero. */
   countZero(x: FloatArray, xOffset: number, n: number): number;
@@ -330,6 +359,24 @@ export interface Kernels {
     dLogitsOffset: number,
     gradientScale: number,
   ): { lossSum: number; correct: number };
+
+  /**
+   * One SGD step over a whole parameter (n = data.length, every buffer as long), per element:
+   * d = grad + λ·θ; with a momentum buffer, buf = d on the first step, else μ·buf + (1 − dampening)·d,
+   * and d = buf, or d + μ·buf with Nesterov; θ −= lr·d. Writes sums[0..2] = Σ (θ_after − θ_before)²,
+   * Σ θ_before², Σ θ_after², in double. Each element is computed in double with these operations
+   * in this order and only stored values rounded, so every implementation gives the reference's
+   * θ and buffer bit for bit (the sums may differ in their last bits: they are added in another
+   * order). NaN and ±Inf propagate (λ = 0 still computes 0·θ).
+   */
+  sgdStep(data: FloatArray, grad: FloatArray, momentumBuffer: FloatArray | null, settings: SgdStepSettings, sums: Float64Array): void;
+
+  /**
+   * One Adam step over a whole parameter, per element: g = grad + λ·θ; m = β1·m + (1 − β1)·g;
+   * v = β2·v + ((1 − β2)·g)·g; θ −= (stepSize·m) / (√v / biasCorrection2Root + ε), m and v read
+   * back as stored. Sums, precision and bit-identity as sgdStep.
+   */
+  adamStep(data: FloatArray, grad: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, settings: AdamStepSettings, sums: Float64Array): void;
 
   /** Σ (pred − target)² over n elements; writes dPred = 2 (pred − target) · gradientScale. */
   squaredError(

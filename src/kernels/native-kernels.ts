@@ -17,8 +17,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Activation, FloatArray, FusedLoops, KernelSettings, Kernels, RnnSequence } from './kernels.js';
-import { tsKernels } from './ts-kernels.js';
+import type { Activation, AdamStepSettings, FloatArray, FusedLoops, KernelSettings, Kernels, RnnSequence, SgdStepSettings } from './kernels.js';
+import { checkStepLengths, tsKernels } from './ts-kernels.js';
 
 /** The addon's exports (native/src/addon.cc): Kernels' methods on Float32Array, activations as codes. */
 export interface NativeAddon {
@@ -41,6 +41,7 @@ export interface NativeAddon {
   scale(x: Float32Array, xOffset: number, n: number, factor: number): void;
   sumOfSquares(x: Float32Array, xOffset: number, n: number): number;
   countAbsAbove(x: Float32Array, xOffset: number, n: number, threshold: number): number;
+  countAbsAboveInRows(x: Float32Array, xOffset: number, rows: number, cols: number, rowStride: number, threshold: number): number;
   countZero(x: Float32Array, xOffset: number, n: number): number;
   lstmPointwiseForward(batch: number, hidden: number, gates: Float32Array, gatesOffset: number, cPrev: Float32Array, cPrevOffset: number, c: Float32Array, cOffset: number, tanhC: Float32Array, tanhCOffset: number, h: Float32Array, hOffset: number): void;
   lstmPointwiseBackward(batch: number, hidden: number, gates: Float32Array, gatesOffset: number, cPrev: Float32Array, cPrevOffset: number, tanhC: Float32Array, tanhCOffset: number, dh: Float32Array, dhOffset: number, dc: Float32Array, dcOffset: number, dGates: Float32Array, dGatesOffset: number): void;
@@ -48,6 +49,15 @@ export interface NativeAddon {
   gruPointwiseBackward(batch: number, hidden: number, hiddenGates: Float32Array, hiddenGatesOffset: number, hPrev: Float32Array, hPrevOffset: number, gateActivations: Float32Array, gateActivationsOffset: number, dh: Float32Array, dhOffset: number, dInputGates: Float32Array, dInputGatesOffset: number, dHiddenGates: Float32Array, dHiddenGatesOffset: number, dhPrev: Float32Array, dhPrevOffset: number): void;
   softmaxCrossEntropy(rows: number, classes: number, logits: Float32Array, logitsOffset: number, targets: Int32Array, targetsOffset: number, dLogits: Float32Array, dLogitsOffset: number, gradientScale: number): [number, number];
   squaredError(n: number, pred: Float32Array, predOffset: number, target: Float32Array, targetOffset: number, dPred: Float32Array, dPredOffset: number, gradientScale: number): number;
+  sgdStep(
+    n: number, data: Float32Array, dataOffset: number, grad: Float32Array, gradOffset: number, momentumBuffer: Float32Array | null, momentumBufferOffset: number,
+    learningRate: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, first: boolean, sums: Float64Array, sumsOffset: number,
+  ): void;
+  adamStep(
+    n: number, data: Float32Array, dataOffset: number, grad: Float32Array, gradOffset: number, firstMoment: Float32Array, firstMomentOffset: number,
+    secondMoment: Float32Array, secondMomentOffset: number, stepSize: number, beta1: number, beta2: number, epsilon: number, weightDecay: number,
+    biasCorrection2Root: number, sums: Float64Array, sumsOffset: number,
+  ): void;
   rnnForward(
     code: number, steps: number, batch: number, inputSize: number, hidden: number,
     input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
@@ -429,6 +439,9 @@ function wrap(addon: NativeAddon, settings: KernelSettings): Kernels {
     countAbsAbove(x, xOffset, n, threshold) {
       return f32(x) ? live().countAbsAbove(x, xOffset, n, threshold) : ts.countAbsAbove(x, xOffset, n, threshold);
     },
+    countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold) {
+      return f32(x) ? live().countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold) : ts.countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold);
+    },
     countZero(x, xOffset, n) {
       return f32(x) ? live().countZero(x, xOffset, n) : ts.countZero(x, xOffset, n);
     },
@@ -468,6 +481,16 @@ function wrap(addon: NativeAddon, settings: KernelSettings): Kernels {
     squaredError(n, pred, predOffset, target, targetOffset, dPred, dPredOffset, gradientScale) {
       if (f32(pred) && f32(target) && f32(dPred)) return live().squaredError(n, pred, predOffset, target, targetOffset, dPred, dPredOffset, gradientScale);
       return ts.squaredError(n, pred, predOffset, target, targetOffset, dPred, dPredOffset, gradientScale);
+    },
+    sgdStep(data: FloatArray, grad: FloatArray, momentumBuffer: FloatArray | null, step: SgdStepSettings, sums: Float64Array) {
+      if (!(f32(data) && f32(grad) && (momentumBuffer === null || f32(momentumBuffer)))) return ts.sgdStep(data, grad, momentumBuffer, step, sums);
+      checkStepLengths('sgdStep', data, grad, momentumBuffer);
+      live().sgdStep(data.length, data, 0, grad, 0, momentumBuffer, 0, step.learningRate, step.momentum, step.dampening, step.weightDecay, step.nesterov, step.first, sums, 0);
+    },
+    adamStep(data: FloatArray, grad: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, step: AdamStepSettings, sums: Float64Array) {
+      if (!(f32(data) && f32(grad) && f32(firstMoment) && f32(secondMoment))) return ts.adamStep(data, grad, firstMoment, secondMoment, step, sums);
+      checkStepLengths('adamStep', data, grad, firstMoment, secondMoment);
+      live().adamStep(data.length, data, 0, grad, 0, firstMoment, 0, secondMoment, 0, step.stepSize, step.beta1, step.beta2, step.epsilon, step.weightDecay, step.biasCorrection2Root, sums, 0);
     },
   };
 }

@@ -4,7 +4,19 @@
  * NaN and ±Inf propagate as IEEE arithmetic propagates them: no shortcut may turn a non-finite
  * value into a finite one (a diverged model must show a non-finite loss on every kernel set).
  */
-import type { Activation, FloatArray, Kernels } from './kernels.js';
+import type { Activation, AdamStepSettings, FloatArray, Kernels, SgdStepSettings } from './kernels.js';
+
+/** A block's rows may not overlap: a stride below the row length is a caller's bug. */
+export function checkRowStride(kernel: string, rows: number, cols: number, rowStride: number): void {
+  if (rows > 1 && !(rowStride >= cols)) throw new RangeError(`${kernel}: rows ${rowStride} apart cannot hold ${cols} columns`);
+}
+
+/** An optimiser step's buffers must all be as long as the parameter: anything else is a caller's bug. */
+export function checkStepLengths(kernel: string, data: FloatArray, ...others: (FloatArray | null)[]): void {
+  for (const other of others) {
+    if (other !== null && other.length !== data.length) throw new RangeError(`${kernel}: a buffer of ${other.length} values for a parameter of ${data.length}`);
+  }
+}
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
@@ -196,6 +208,13 @@ export const tsKernels: Kernels = {
     return count;
   },
 
+  countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold) {
+    checkRowStride('countAbsAboveInRows', rows, cols, rowStride);
+    let count = 0;
+    for (let r = 0; r < rows; r++) count += tsKernels.countAbsAbove(x, xOffset + r * rowStride, cols, threshold);
+    return count;
+  },
+
   countZero(x, xOffset, n) {
     let count = 0;
     for (let i = 0; i < n; i++) if (x[xOffset + i] === 0) count++;
@@ -338,5 +357,51 @@ export const tsKernels: Kernels = {
       dPred[dPredOffset + i] = 2 * diff * gradientScale;
     }
     return sum;
+  },
+
+  sgdStep(data: FloatArray, grad: FloatArray, momentumBuffer: FloatArray | null, settings: SgdStepSettings, sums: Float64Array) {
+    checkStepLengths('sgdStep', data, grad, momentumBuffer);
+    const { learningRate, momentum, weightDecay, nesterov, first } = settings;
+    const undamped = 1 - settings.dampening;
+    let moved = 0;
+    let normBefore = 0;
+    let normAfter = 0;
+    for (let i = 0; i < data.length; i++) {
+      let direction = grad[i] + weightDecay * data[i];
+      if (momentumBuffer !== null) {
+        momentumBuffer[i] = first ? direction : momentum * momentumBuffer[i] + undamped * direction;
+        direction = nesterov ? direction + momentum * momentumBuffer[i] : momentumBuffer[i];
+      }
+      const before = data[i];
+      data[i] = before - learningRate * direction;
+      moved += (data[i] - before) ** 2;
+      normBefore += before * before;
+      normAfter += data[i] * data[i];
+    }
+    sums[0] = moved;
+    sums[1] = normBefore;
+    sums[2] = normAfter;
+  },
+
+  adamStep(data: FloatArray, grad: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, settings: AdamStepSettings, sums: Float64Array) {
+    checkStepLengths('adamStep', data, grad, firstMoment, secondMoment);
+    const { stepSize, beta1, beta2, epsilon, weightDecay, biasCorrection2Root } = settings;
+    let moved = 0;
+    let normBefore = 0;
+    let normAfter = 0;
+    for (let i = 0; i < data.length; i++) {
+      const g = grad[i] + weightDecay * data[i];
+      firstMoment[i] = beta1 * firstMoment[i] + (1 - beta1) * g;
+      secondMoment[i] = beta2 * secondMoment[i] + (1 - beta2) * g * g;
+      const denominator = Math.sqrt(secondMoment[i]) / biasCorrection2Root + epsilon;
+      const before = data[i];
+      data[i] = before - (stepSize * firstMoment[i]) / denominator;
+      moved += (data[i] - before) ** 2;
+      normBefore += before * before;
+      normAfter += data[i] * data[i];
+    }
+    sums[0] = moved;
+    sums[1] = normBefore;
+    sums[2] = normAfter;
   },
 };

@@ -20,7 +20,7 @@
  * their own loops over these kernels (`fusedLoops` is null).
  */
 import type { Activation, FloatArray, Kernels } from './kernels.js';
-import { tsKernels } from './ts-kernels.js';
+import { checkRowStride, tsKernels } from './ts-kernels.js';
 
 /** What the kernels use of the WebAssembly API, typed here: this project's TypeScript libs (ES2022, node) do not declare it. */
 interface WebAssemblyApi {
@@ -375,6 +375,21 @@ function wrap(module: KernelExports): Kernels {
       return module.countAbsAbove(scratch.put(x, xOffset, n), n, threshold);
     },
 
+    countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold) {
+      if (!f32(x)) return ts.countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold);
+      checkCount(rows, 'rows');
+      checkCount(cols, 'cols');
+      checkRowStride('countAbsAboveInRows', rows, cols, rowStride);
+      const extent = rows === 0 ? 0 : (rows - 1) * rowStride + cols;
+      checkRange(x, xOffset, extent, 'countAbsAboveInRows x');
+      // The block goes in once; the module's countAbsAbove then runs on each row in place.
+      scratch.begin(vectors(extent));
+      const address = scratch.put(x, xOffset, extent);
+      let count = 0;
+      for (let r = 0; r < rows; r++) count += module.countAbsAbove(address + 4 * r * rowStride, cols, threshold);
+      return count;
+    },
+
     countZero(x, xOffset, n) {
       if (!f32(x)) return ts.countZero(x, xOffset, n);
       checkCount(n, 'n');
@@ -519,6 +534,12 @@ function wrap(module: KernelExports): Kernels {
       scratch.get(dPredAddress, dPred, dPredOffset, n);
       return sum;
     },
+
+    // The optimiser steps run the reference loop: it gives the same bits as the native step
+    // (kernels.ts), and on the playground's models (about 25,000 weights) copying three or four
+    // buffers into the module and back would cost about what the module saves.
+    sgdStep: (data, grad, momentumBuffer, settings, sums) => ts.sgdStep(data, grad, momentumBuffer, settings, sums),
+    adamStep: (data, grad, firstMoment, secondMoment, settings, sums) => ts.adamStep(data, grad, firstMoment, secondMoment, settings, sums),
   };
   return kernels;
 }

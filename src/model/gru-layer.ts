@@ -162,8 +162,6 @@ export class GruLayer extends RecurrentLayerBase {
     const H = this.hiddenSize;
     const rows = steps * batch;
     // n is the last third of each row of gateActivations.
-    let count = 0;
-    for (let row = 0; row < rows; row++) count += this.kernels.countAbsAbove(this.gateActivations, row * 3 * H + 2 * H, H, 0.99);
-    return count / (rows * H);
+    return this.kernels.countAbsAboveInRows(this.gateActivations, 2 * H, rows, H, 3 * H, 0.99) / (rows * H);
   }
 }

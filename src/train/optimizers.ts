@@ -4,7 +4,8 @@
  * every parameter moved and its norm before and after, for the update-to-weight ratio and the
  * check that no weight became NaN or infinite.
  */
-import type { FloatArray } from '../kernels/kernels.js';
+import type { FloatArray, Kernels } from '../kernels/kernels.js';
+import { defaultKernels } from '../kernels/select.js';
 import type { Parameter } from '../model/parameters.js';
 import { checkTrainingOption, optimizerTypes, trainingOptionDefaults } from './option-table.js';
 
@@ -77,10 +78,14 @@ class StepNorms {
     this.lastNormsAfter = new Float64Array(count);
   }
 
-  protected store(index: number, moved: number, before: number, after: number): void {
-    this.lastUpdateNorms[index] = Math.sqrt(moved);
-    this.lastNormsBefore[index] = Math.sqrt(before);
-    this.lastNormsAfter[index] = Math.sqrt(after);
+  /** A kernel step's sums for one parameter: [Σ (θ_after − θ_before)², Σ θ_before², Σ θ_after²]. */
+  protected readonly sums = new Float64Array(3);
+
+  /** Keeps the norms of the step whose sums `sums` holds, for parameter `index`. */
+  protected storeSums(index: number): void {
+    this.lastUpdateNorms[index] = Math.sqrt(this.sums[0]);
+    this.lastNormsBefore[index] = Math.sqrt(this.sums[1]);
+    this.lastNormsAfter[index] = Math.sqrt(this.sums[2]);
   }
 }
 
@@ -89,7 +94,11 @@ class StepNorms {
  * (option-table.ts, the same bounds experiment files are validated with) before anything is
  * allocated: `optimizer momentum must be < 1; got 1`.
  */
-export function createOptimizer(parameters: readonly Parameter[], options: OptimizerOptions): Optimizer {
+/**
+ * An optimiser over `parameters`. Its arithmetic runs on `kernels` (Kernels.sgdStep / adamStep;
+ * pass the model's): every kernel set gives the same weights bit for bit from the same gradients.
+ */
+export function createOptimizer(parameters: readonly Parameter[], options: OptimizerOptions, kernels: Kernels = defaultKernels()): Optimizer {
   const owner = `optimizer ${String(options.type)}:`;
   if (!(optimizerTypes as readonly string[]).includes(options.type)) {
     throw new RangeError(`optimizer type must be one of ${optimizerTypes.join(', ')}; got ${JSON.stringify(options.type)}`);
@@ -105,12 +114,12 @@ export function createOptimizer(parameters: readonly Parameter[], options: Optim
     if ((options.nesterov ?? trainingOptionDefaults.nesterov) && (momentum <= 0 || dampening !== 0)) {
       throw new RangeError(`${owner} nesterov needs momentum > 0 and dampening 0; got momentum ${momentum}, dampening ${dampening}`);
     }
-    return new Sgd(parameters, options);
+    return new Sgd(parameters, options, kernels);
   }
   checkTrainingOption(owner, 'beta1', options.beta1 ?? trainingOptionDefaults.beta1);
   checkTrainingOption(owner, 'beta2', options.beta2 ?? trainingOptionDefaults.beta2);
   checkTrainingOption(owner, 'epsilon', options.epsilon ?? trainingOptionDefaults.epsilon);
-  return new Adam(parameters, options);
+  return new Adam(parameters, options, kernels);
 }
 
 function buffersLike(parameters: readonly Parameter[]): FloatArray[] {
@@ -155,7 +164,7 @@ class Sgd extends StepNorms implements Optimizer {
   private readonly dampening: number;
   private readonly nesterov: boolean;
 
-  constructor(private readonly parameters: readonly Parameter[], private readonly options: SgdOptions) {
+  constructor(private readonly parameters: readonly Parameter[], private readonly options: SgdOptions, private readonly kernels: Kernels) {
     super(parameters.length);
     this.momentum = options.momentum ?? trainingOptionDefaults.momentum;
     this.weightDecay = options.weightDecay ?? trainingOptionDefaults.weightDecay;
@@ -165,28 +174,13 @@ class Sgd extends StepNorms implements Optimizer {
   }
 
   step(): void {
-    const { learningRate } = this.options;
-    const first = this.steps === 0;
+    const settings = {
+      learningRate: this.options.learningRate, momentum: this.momentum, dampening: this.dampening,
+      weightDecay: this.weightDecay, nesterov: this.nesterov, first: this.steps === 0,
+    };
     this.parameters.forEach((p, index) => {
-      const { data, grad } = p;
-      const buffer = this.momentumBuffers?.[index];
-      let moved = 0;
-      let normBefore = 0;
-      let normAfter = 0;
-      for (let i = 0; i < data.length; i++) {
-        let direction = grad[i] + this.weightDecay * data[i];
-        if (buffer !== undefined) {
-          // PyTorch starts the momentum buffer at the first gradient, undamped.
-          buffer[i] = first ? direction : this.momentum * buffer[i] + (1 - this.dampening) * direction;
-          direction = this.nesterov ? direction + this.momentum * buffer[i] : buffer[i];
-        }
-        const before = data[i];
-        data[i] = before - learningRate * direction;
-        moved += (data[i] - before) ** 2;
-        normBefore += before * before;
-        normAfter += data[i] * data[i];
-      }
-      this.store(index, moved, normBefore, normAfter);
+      this.kernels.sgdStep(p.data, p.grad, this.momentumBuffers?.[index] ?? null, settings, this.sums);
+      this.storeSums(index);
     });
     this.steps++;
   }
@@ -207,7 +201,7 @@ class Adam extends StepNorms implements Optimizer {
   private readonly secondMoments: FloatArray[];
   private steps = 0;
 
-  constructor(private readonly parameters: readonly Parameter[], private readonly options: AdamOptions) {
+  constructor(private readonly parameters: readonly Parameter[], private readonly options: AdamOptions, private readonly kernels: Kernels) {
     super(parameters.length);
     this.firstMoments = buffersLike(parameters);
     this.secondMoments = buffersLike(parameters);
@@ -222,26 +216,10 @@ class Adam extends StepNorms implements Optimizer {
     const weightDecay = this.options.weightDecay ?? trainingOptionDefaults.weightDecay;
     const biasCorrection1 = 1 - beta1 ** this.steps;
     const biasCorrection2Root = Math.sqrt(1 - beta2 ** this.steps);
-    const stepSize = learningRate / biasCorrection1;
+    const settings = { stepSize: learningRate / biasCorrection1, beta1, beta2, epsilon, weightDecay, biasCorrection2Root };
     this.parameters.forEach((p, index) => {
-      const { data, grad } = p;
-      const m = this.firstMoments[index];
-      const v = this.secondMoments[index];
-      let moved = 0;
-      let normBefore = 0;
-      let normAfter = 0;
-      for (let i = 0; i < data.length; i++) {
-        const g = grad[i] + weightDecay * data[i];
-        m[i] = beta1 * m[i] + (1 - beta1) * g;
-        v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-        const denominator = Math.sqrt(v[i]) / biasCorrection2Root + epsilon;
-        const before = data[i];
-        data[i] = before - (stepSize * m[i]) / denominator;
-        moved += (data[i] - before) ** 2;
-        normBefore += before * before;
-        normAfter += data[i] * data[i];
-      }
-      this.store(index, moved, normBefore, normAfter);
+      this.kernels.adamStep(p.data, p.grad, this.firstMoments[index], this.secondMoments[index], settings, this.sums);
+      this.storeSums(index);
     });
   }
 

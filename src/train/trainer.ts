@@ -202,7 +202,7 @@ export class Training {
     checkTrainingOption('training', 'hiddenGradientEvery', this.hiddenGradientEvery);
     checkTrainingOption('training', 'lastStepProbeEvery', this.lastStepProbeEvery);
     checkTrainingOption('training', 'histogramEvery', this.histogramEvery);
-    this.optimizer = createOptimizer(this.parameters, options.optimizer);
+    this.optimizer = createOptimizer(this.parameters, options.optimizer, model.kernels);
     this.keepBatches = options.keepBatches ?? true;
     this.accuracyFromStep = data.accuracyFromStep ?? 0;
     if (options.resume !== undefined) {

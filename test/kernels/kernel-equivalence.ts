@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Activation, Kernels } from '../../src/kernels/kernels.js';
+import type { Activation, AdamStepSettings, Kernels, SgdStepSettings } from '../../src/kernels/kernels.js';
 import { tsKernels } from '../../src/kernels/ts-kernels.js';
 import { SeededRandom } from '../../src/random.js';
 
@@ -141,6 +141,15 @@ export function kernelEquivalenceTests(kernels: Kernels): void {
       compare(`countAbsAbove ${n}`, [x], (k, [a]) => k.countAbsAbove(a, 3, n, 0.99));
       compare(`countZero ${n}`, [x], (k, [a]) => k.countZero(a, 3, n));
     }
+    // One gate's columns of every row, as the GRU counts its saturated candidates.
+    for (const [rows, cols, stride] of [[1, 5, 5], [7, 3, 9], [33, 17, 51], [64, 65, 195]]) {
+      const x = randomBuffer(rows * stride + cols, 2, -1.2, 1.2);
+      x[2 + stride + 1] = 0.99;
+      x[2 + 2 * cols] = Number.NaN;
+      compare(`countAbsAboveInRows ${rows}×${cols} stride ${stride}`, [x], (k, [a]) => k.countAbsAboveInRows(a, 2 + cols, rows, cols, stride, 0.99));
+    }
+    assert.throws(() => kernels.countAbsAboveInRows(new Float32Array(10), 0, 2, 4, 3, 0.5), /overlap|cannot hold/);
+    assert.throws(() => kernels.countAbsAboveInRows(new Float32Array(10), 0, 3, 4, 4, 0.5), RangeError);
     const withNaN = new Float32Array([1, Number.NaN, 2]);
     assert.ok(Number.isNaN(kernels.sumOfSquares(withNaN, 0, 3)));
   });
@@ -286,6 +295,67 @@ export function kernelEquivalenceTests(kernels: Kernels): void {
       }
     }
     assert.equal(cases, 3 * (4 * 2 * 2 + 4 * 2 * 2 * 2 + 2 * 7 + 2 * 14 + 2 * 2));
+  });
+
+  test('optimiser steps: SGD (momentum, dampening, Nesterov, weight decay) and Adam give the reference\'s weights and state bit for bit, NaN and ±Inf included', () => {
+    /** Every element the same bits (NaN matches NaN), naming the first that is not. */
+    function assertSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
+      for (let i = 0; i < expected.length; i++) {
+        if (!Object.is(actual[i], expected[i]) && !(Number.isNaN(actual[i]) && Number.isNaN(expected[i]))) {
+          assert.fail(`${what}: element ${i} is ${actual[i]}, reference ${expected[i]}`);
+        }
+      }
+    }
+    const sgdCases: Omit<SgdStepSettings, 'first'>[] = [
+      { learningRate: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false },
+      { learningRate: 0.03, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: false },
+      { learningRate: 0.03, momentum: 0.9, dampening: 0.1, weightDecay: 0, nesterov: false },
+      { learningRate: 0.01, momentum: 0.5, dampening: 0, weightDecay: 0.01, nesterov: true },
+    ];
+    let cases = 0;
+    for (const n of [...sizes, 4099]) {
+      // The planted values: none, then NaN, +Inf, −Inf in the gradient and in a weight.
+      for (const plant of [null, ['grad', NaN], ['grad', Infinity], ['data', -Infinity], ['data', NaN]] as const) {
+        const data = randomBuffer(n, 0, -2, 2), grad = randomBuffer(n, 0, -1, 1);
+        for (let i = 0; i < n; i += 11) grad[i] *= 1e-30; // tiny gradients: products near float32's smallest values
+        if (plant !== null) (plant[0] === 'grad' ? grad : data)[Math.floor(n / 2)] = plant[1];
+        for (const settings of sgdCases) {
+          const states = [kernels, tsKernels].map(() => ({ data: data.slice(), momentum: settings.momentum === 0 ? null : new Float32Array(n), sums: new Float64Array(3) }));
+          for (let step = 0; step < 3; step++) {
+            [kernels, tsKernels].forEach((k, which) => {
+              const state = states[which];
+              k.sgdStep(state.data, grad, state.momentum, { ...settings, first: step === 0 }, state.sums);
+            });
+            const [mine, reference] = states;
+            const what = `sgdStep n=${n} ${JSON.stringify(settings)} step ${step} planted ${plant === null ? 'nothing' : plant.join(' ')}`;
+            assertSameBits(mine.data, reference.data, `${what}: weights`);
+            if (mine.momentum !== null && reference.momentum !== null) assertSameBits(mine.momentum, reference.momentum, `${what}: momentum`);
+            assertClose(mine.sums, reference.sums, `${what}: sums`, 1e-12, 0);
+            cases++;
+          }
+        }
+        const states = [kernels, tsKernels].map(() => ({ data: data.slice(), m: new Float32Array(n), v: new Float32Array(n), sums: new Float64Array(3) }));
+        for (let step = 1; step <= 3; step++) {
+          const [beta1, beta2, learningRate] = [0.9, 0.999, 1e-3];
+          const settings: AdamStepSettings = {
+            stepSize: learningRate / (1 - beta1 ** step), beta1, beta2, epsilon: 1e-8, weightDecay: step === 2 ? 0.01 : 0,
+            biasCorrection2Root: Math.sqrt(1 - beta2 ** step),
+          };
+          [kernels, tsKernels].forEach((k, which) => k.adamStep(states[which].data, grad, states[which].m, states[which].v, settings, states[which].sums));
+          const [mine, reference] = states;
+          const what = `adamStep n=${n} step ${step} planted ${plant === null ? 'nothing' : plant.join(' ')}`;
+          assertSameBits(mine.data, reference.data, `${what}: weights`);
+          assertSameBits(mine.m, reference.m, `${what}: first moment`);
+          assertSameBits(mine.v, reference.v, `${what}: second moment`);
+          assertClose(mine.sums, reference.sums, `${what}: sums`, 1e-12, 0);
+          if (plant !== null) assert.ok(!Number.isFinite(mine.sums[2]), `${what}: a non-finite weight or gradient must make the weights' norm non-finite`);
+          cases++;
+        }
+      }
+    }
+    assert.equal(cases, (sizes.length + 1) * 5 * (4 * 3 + 3));
+    const short = new Float32Array(3);
+    assert.throws(() => kernels.sgdStep(new Float32Array(4), short, null, { ...sgdCases[0], first: true }, new Float64Array(3)), /sgdStep: a buffer of 3 values for a parameter of 4/);
   });
 
   test('unknown activation names are refused, not computed as another one', () => {

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { nativeVariantRequirements } from '../../src/kernels/native-kernels.js';
 
 const nativeDir = fileURLToPath(new URL('../../native/', import.meta.url));
-const kernelSources = ['src/gemm.cc', 'src/pointwise.cc', 'src/recurrent.cc', 'src/gated_recurrent.cc', 'src/roofline.cc'].map((file) => join(nativeDir, file));
+const kernelSources = ['src/gemm.cc', 'src/pointwise.cc', 'src/optimizer.cc', 'src/recurrent.cc', 'src/gated_recurrent.cc', 'src/roofline.cc'].map((file) => join(nativeDir, file));
 const testSource = join(nativeDir, 'test', 'kernels_test.cc');
 const requireQemu = process.env.VANISHING_REQUIRE_QEMU === '1';
 

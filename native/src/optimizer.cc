@@ -1,0 +1,166 @@
+// The optimiser steps (optimizer.h). The arithmetic is the reference's, element for element, in
+// double vectors: every operation below is one IEEE operation on each lane, so lanes give the
+// reference's bits. Two things would break that and are ruled out here: contracting a·b + c into
+// one fused multiply-add (GCC's default contracts across statements; the pragma below turns it
+// off for this file, and each product is its own statement for compilers that contract
+// within one expression), and reassociation (no -ffast-math anywhere in this build).
+//
+// Before the includes, so simd.h's helpers carry the same options and still inline into the loops.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+// The helpers below take and return double vectors wider than the baseline's registers; they are
+// inlined, so no such vector crosses a real call and the ABI note does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+#include "optimizer.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "simd.h"
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+namespace vanishing {
+namespace {
+
+typedef double vd __attribute__((vector_size(VEC * 8)));
+
+inline vd widen(vf v) { return __builtin_convertvector(v, vd); }
+inline vf narrow(const vd& v) { return __builtin_convertvector(v, vf); }
+inline vd splatd(double x) { return vd{} + x; }
+
+/** √x per lane, correctly rounded (IEEE's square root, as Math.sqrt). */
+inline vd vsqrt(const vd& value) {
+  vd x = value;
+  // AVX-512 too takes 256-bit halves: the same square roots per cycle on the cores we measured,
+  // and GCC's 512-bit intrinsic warns of an undefined pass-through operand it never reads.
+#if defined(__AVX__)
+  typedef __m256d Part;
+#define VANISHING_SQRT _mm256_sqrt_pd
+#elif defined(__SSE2__)
+  typedef __m128d Part;
+#define VANISHING_SQRT _mm_sqrt_pd
+#endif
+#if defined(VANISHING_SQRT)
+  static_assert(sizeof(vd) % sizeof(Part) == 0, "vd is whole registers");
+  Part parts[sizeof(vd) / sizeof(Part)];
+  std::memcpy(parts, &x, sizeof x);
+  for (Part& part : parts) part = VANISHING_SQRT(part);
+  std::memcpy(&x, parts, sizeof x);
+#undef VANISHING_SQRT
+#else
+  for (int l = 0; l < VEC; ++l) x[l] = std::sqrt(x[l]);
+#endif
+  return x;
+}
+
+/** n ≤ VEC floats from p (the rest zero); stores only n. */
+inline vf loadSome(const float* p, int n) { return n == VEC ? loadu(p) : load_partial(p, n); }
+inline void storeSome(float* p, vf v, int n) {
+  if (n == VEC)
+    storeu(p, v);
+  else
+    store_partial(p, v, n);
+}
+
+/** Per-lane sums, added in lane order at the end (the same on every run and thread count). */
+struct LaneSums {
+  vd moved{}, before{}, after{};
+  /** Adds lanes [0, n) of one chunk: θ before and after, both as stored (float32) values. */
+  void add(const vd& stored, const vd& updated, int n) {
+    vd before_ = stored, after_ = updated;
+    if (n < VEC) {
+      // Spare lanes were loaded as zero, but a zero weight minus an update of NaN is NaN: mask them.
+      for (int l = n; l < VEC; ++l) before_[l] = after_[l] = 0.0;
+    }
+    const vd step = after_ - before_;
+    const vd stepSquared = step * step;
+    const vd beforeSquared = before_ * before_;
+    const vd afterSquared = after_ * after_;
+    moved += stepSquared;
+    before += beforeSquared;
+    after += afterSquared;
+  }
+  UpdateSums total() const {
+    UpdateSums sums{0, 0, 0};
+    for (int l = 0; l < VEC; ++l) {
+      sums.moved += moved[l];
+      sums.before += before[l];
+      sums.after += after[l];
+    }
+    return sums;
+  }
+};
+
+}  // namespace
+
+UpdateSums sgdStep(long n, float* data, const float* grad, float* momentum, const SgdStep& s) {
+  const vd learningRate = splatd(s.learningRate), weightDecay = splatd(s.weightDecay), factor = splatd(s.momentum);
+  const vd undamped = splatd(1.0 - s.dampening);
+  LaneSums sums;
+  for (long i = 0; i < n; i += VEC) {
+    const int c = static_cast<int>(n - i < VEC ? n - i : VEC);
+    const vd before = widen(loadSome(data + i, c));
+    // direction = g + λθ
+    const vd decay = weightDecay * before;
+    vd direction = widen(loadSome(grad + i, c)) + decay;
+    if (momentum != nullptr) {
+      // buf = g (first step) or μ·buf + (1 − dampening)·g, stored as float32 and read back.
+      vd buffer = direction;
+      if (!s.first) {
+        const vd kept = factor * widen(loadSome(momentum + i, c));
+        const vd added = undamped * direction;
+        buffer = kept + added;
+      }
+      const vf stored = narrow(buffer);
+      storeSome(momentum + i, stored, c);
+      if (s.nesterov) {
+        const vd lookAhead = factor * widen(stored);
+        direction = direction + lookAhead;
+      } else {
+        direction = widen(stored);
+      }
+    }
+    const vd change = learningRate * direction;
+    const vf after = narrow(before - change);
+    storeSome(data + i, after, c);
+    sums.add(before, widen(after), c);
+  }
+  return sums.total();
+}
+
+UpdateSums adamStep(long n, float* data, const float* grad, float* firstMoment, float* secondMoment, const AdamStep& s) {
+  const vd weightDecay = splatd(s.weightDecay), beta1 = splatd(s.beta1), beta2 = splatd(s.beta2);
+  const vd oneMinusBeta1 = splatd(1.0 - s.beta1), oneMinusBeta2 = splatd(1.0 - s.beta2);
+  const vd stepSize = splatd(s.stepSize), epsilon = splatd(s.epsilon), biasCorrection2Root = splatd(s.biasCorrection2Root);
+  LaneSums sums;
+  for (long i = 0; i < n; i += VEC) {
+    const int c = static_cast<int>(n - i < VEC ? n - i : VEC);
+    const vd before = widen(loadSome(data + i, c));
+    const vd decay = weightDecay * before;
+    const vd g = widen(loadSome(grad + i, c)) + decay;
+    // m = β1·m + (1 − β1)·g and v = β2·v + ((1 − β2)·g)·g, each stored as float32 and read back.
+    const vd keptFirst = beta1 * widen(loadSome(firstMoment + i, c));
+    const vd addedFirst = oneMinusBeta1 * g;
+    const vf m = narrow(keptFirst + addedFirst);
+    storeSome(firstMoment + i, m, c);
+    const vd keptSecond = beta2 * widen(loadSome(secondMoment + i, c));
+    const vd scaledG = oneMinusBeta2 * g;
+    const vd addedSecond = scaledG * g;
+    const vf v = narrow(keptSecond + addedSecond);
+    storeSome(secondMoment + i, v, c);
+    // θ −= (stepSize·m) / (√v / √(1 − β2^t) + ε)
+    const vd denominator = vsqrt(widen(v)) / biasCorrection2Root + epsilon;
+    const vd numerator = stepSize * widen(m);
+    const vf after = narrow(before - numerator / denominator);
+    storeSome(data + i, after, c);
+    sums.add(before, widen(after), c);
+  }
+  return sums.total();
+}
+
+}  // namespace vanishing

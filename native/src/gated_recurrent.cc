@@ -13,10 +13,12 @@
 //   step's gate gradients and what goes back to step t−1 besides W_hh (LSTM f·dc_t, GRU z·dh_t).
 // The weight gradients are one product each after the loop (time_loop.h), as in the reference.
 //
-// Threads: each worker owns a range of units for the whole loop and the workers meet at a barrier
-// once per step. Every value is computed by the same operations whichever worker computes it, so
-// results are bit-identical with any number of threads, and to the step-by-step native kernels
-// but for the order in which ‖dh_t‖'s squares are added (per panel here).
+// Threads: each worker owns a range of batch rows for the whole loop and runs it without waiting
+// for the others (loop::LoopShare; with too small a batch, a range of units instead, and the workers
+// meet at a barrier once per step). Every value is computed by the same operations whichever
+// worker computes it, so results are bit-identical with any number of threads, and to the
+// step-by-step native kernels but for the order in which ‖dh_t‖'s squares are added (per row and
+// panel here).
 //
 // Letters: T steps, B batch, I input size, H hidden size, G = 4H (LSTM) or 3H (GRU).
 #include <algorithm>
@@ -64,8 +66,8 @@ struct DoubleBuffer {
     return data;
   }
 };
-/** The caller's per-step, per-panel sums of squares of dh_t. */
-thread_local DoubleBuffer squaresByPanel;
+/** The caller's sums of squares of dh_t, per step, row and panel (loop::squareSlot). */
+thread_local DoubleBuffer squaresBySlot;
 
 // ---------------------------------------------------------------------------------------------
 // The order of the forward product's columns.
@@ -170,15 +172,15 @@ struct GateSumsWriteOut {
 
 /**
  * The backward product's tile: dh_t = dL/dh_t from above (+ the GRU's direct z·dh_{t+1}) + the
- * tile, into dHidden ([B, H]; partial sums wait there between K blocks), its squares added to the
- * panel's sum once complete.
+ * tile, into dHidden ([B, H]; partial sums wait there between K blocks), its squares in the row's
+ * and panel's slot once complete.
  */
 struct HiddenGradientWriteOut {
   float* dHidden;        // dh_t, B×H
   const float* dOutput;  // dL/dh_t from above, B×H
   const float* direct;   // the GRU's z_{t+1}·dh_{t+1}, B×H, or null
-  double* squares;       // this step's sums of squares, one per panel
-  long H;
+  double* squares;       // this step's sums of squares, B × panels
+  long H, panels;
   bool writesWithoutProduct() const { return true; }
   inline void row(long i, long j, vf a0, vf a1, int n0, int n1, bool first, bool last) const {
     float* p = dHidden + i * H + j;
@@ -196,27 +198,27 @@ struct HiddenGradientWriteOut {
       a0 += loadn(p, n0);
       a1 += loadn(p + VEC, n1);
     }
-    if (last) squares[j / NR] += loop::sumOfSquaresLanes(loop::firstLanes(a0, n0), loop::firstLanes(a1, n1));
+    if (last) squares[loop::squareSlot(i, j, panels)] = loop::sumOfSquaresLanes(loop::firstLanes(a0, n0), loop::firstLanes(a1, n1));
     storen(p, a0, n0);
     storen(p + VEC, a1, n1);
   }
 };
 
 /**
- * One step of a loop: rows [0, B) of the product A·op(B) (over this worker's panels, every K
- * block) through `out`, a block of MR rows at a time, `finished(r0, r1)` on each block once its
- * product is complete. With `a` null the product is zero (the first forward, the last backward step).
+ * One step of a loop: rows [rowBegin, rowEnd) of the product A·op(B) (over this worker's panels,
+ * every K block) through `out`, a block of MR rows at a time, `finished(r0, r1)` on each block once
+ * its product is complete. With `a` null the product is zero (the first forward, the last backward step).
  */
 template <class WriteOut, class Finished>
-void stepByRowBlocks(long B, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out, Finished finished,
-                     float* aPack) {
+void stepByRowBlocks(long rowBegin, long rowEnd, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out,
+                     Finished finished, float* aPack) {
   if (a == nullptr) {
-    if (out.writesWithoutProduct()) loop::withoutProduct(B, N, pBegin, pEnd, out);
-    finished(0, B);
+    if (out.writesWithoutProduct()) loop::withoutProduct(rowBegin, rowEnd, N, pBegin, pEnd, out);
+    finished(rowBegin, rowEnd);
     return;
   }
-  for (long i0 = 0; i0 < B; i0 += kernel::MR) {
-    const long i1 = std::min(B, i0 + kernel::MR);
+  for (long i0 = rowBegin; i0 < rowEnd; i0 += kernel::MR) {
+    const long i1 = std::min(rowEnd, i0 + kernel::MR);
     for (long k0 = 0; k0 < K; k0 += kernel::KC) {
       const long kc = std::min(kernel::KC, K - k0);
       auto panelOf = [&](long p) -> std::pair<const float*, long> { return {kernel::packedPanel(packed, N, k0, kc, p), static_cast<long>(NR)}; };
@@ -254,13 +256,12 @@ bool forwardThroughTime(const Order& order, const ForwardShape& s, SumsAt sumsAt
   if (packed == nullptr) return false;
   std::atomic<bool> failed{false};
   Team& team = callingThreadTeam();
-  const int workers = static_cast<int>(std::min<long>(mode.threads, std::max<long>(1, groups)));
-  team.run(workers, mode.flushDenormals, [&](int worker) {
+  team.run(mode.threads, mode.flushDenormals, [&](int worker) {
     const int count = team.size();
-    const long gBegin = groups * worker / count, gEnd = groups * (worker + 1) / count;
-    const long pBegin = order.firstPanel(gBegin), pEnd = std::min(panels, order.firstPanel(gEnd));
-    const long u0 = order.firstUnit(gBegin), u1 = std::min(H, order.firstUnit(gEnd));
-    packSlots(order, s.weightHidden, H, pBegin, pEnd, packed);
+    const loop::LoopShare share = loop::loopShareOf(B, groups, worker, count);
+    const long pBegin = order.firstPanel(share.groupBegin), pEnd = std::min(panels, order.firstPanel(share.groupEnd));
+    const long u0 = std::min(H, order.firstUnit(share.groupBegin)), u1 = std::min(H, order.firstUnit(share.groupEnd));
+    packSlots(order, s.weightHidden, H, panels * worker / count, panels * (worker + 1) / count, packed);
     if (!loop::inputProjection(T * B, G, s.inputSize, s.input, s.weightInput, s.projectionBias, s.projection, worker, count, shareBuffer)) failed = true;
     float* aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));
     if (aPack == nullptr) failed = true;
@@ -268,8 +269,9 @@ bool forwardThroughTime(const Order& order, const ForwardShape& s, SumsAt sumsAt
     if (failed) return;  // read by every worker after the same barrier: all stop together
     for (long t = 0; t < T; ++t) {
       const float* previous = t > 0 ? s.hiddenStates + (t - 1) * B * H : nullptr;
-      stepByRowBlocks(B, N, H, previous, packed, pBegin, pEnd, sumsAt(t), [&](long r0, long r1) { cellRows(t, r0, r1, u0, u1); }, aPack);
-      team.barrier();
+      stepByRowBlocks(share.rowBegin, share.rowEnd, N, H, previous, packed, pBegin, pEnd, sumsAt(t), [&](long r0, long r1) { cellRows(t, r0, r1, u0, u1); },
+                      aPack);
+      if (share.barrierEachStep) team.barrier();
     }
   });
   return !failed;
@@ -285,36 +287,37 @@ template <class Direct, class CellRows>
 bool backwardThroughTime(long T, long B, long H, long G, const float* weightHidden, const float* dProductGates, const float* dOutput,
                          float* dHidden, Direct direct, CellRows cellRows, const loop::ParameterGradients& parameters, double* norms, RunMode mode) {
   const long panels = kernel::panelsOf(H);
+  const long slots = B * panels;
   float* packed = recurrentPack.reserve(kernel::packedFloats(G, H));
-  double* squares = squaresByPanel.reserve(static_cast<size_t>(T * panels));
+  double* squares = squaresBySlot.reserve(static_cast<size_t>(T * slots));
   if (packed == nullptr || squares == nullptr) return false;
-  std::fill(squares, squares + T * panels, 0.0);
+  std::fill(squares, squares + T * slots, 0.0);
   std::atomic<bool> failed{false};
   Team& team = callingThreadTeam();
   team.run(mode.threads, mode.flushDenormals, [&](int worker) {
     const int workers = team.size();
-    // The time loop is split by panels of units (workers beyond the panel count only wait at its
-    // barriers); the products after it by whatever each has enough of.
-    const long loopWorkers = std::min<long>(workers, panels);
-    const long pBegin = worker < loopWorkers ? panels * worker / loopWorkers : panels;
-    const long pEnd = worker < loopWorkers ? panels * (worker + 1) / loopWorkers : panels;
+    // The time loop by batch rows (or panels of units); the products after it by whatever each has enough of.
+    const loop::LoopShare share = loop::loopShareOf(B, panels, worker, workers);
+    const long pBegin = share.groupBegin, pEnd = share.groupEnd;
     const long u0 = std::min(H, pBegin * NR), u1 = std::min(H, pEnd * NR);
     float* aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));
     if (aPack == nullptr) failed = true;
-    // W_hh's panels of this worker, packed as op(B) = W_hh ([G, H]) for every step's d(gates)_{t+1} W_hh.
-    kernel::packPanels(false, weightHidden, G, H, pBegin, pEnd, packed);
+    // A share of W_hh's panels, packed as op(B) = W_hh ([G, H]) for every step's d(gates)_{t+1} W_hh.
+    kernel::packPanels(false, weightHidden, G, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
     team.barrier();
     if (failed) return;  // read by every worker after the same barrier: all stop together
     // forward: gates_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dgates_{t+1} · W_hh.
     for (long t = T - 1; t >= 0; --t) {
-      const HiddenGradientWriteOut out{dHidden, dOutput + t * B * H, direct(t), squares + t * panels, H};
+      const HiddenGradientWriteOut out{dHidden, dOutput + t * B * H, direct(t), squares + t * slots, H, panels};
       const float* next = t < T - 1 ? dProductGates + (t + 1) * B * G : nullptr;
-      stepByRowBlocks(B, H, G, next, packed, pBegin, pEnd, out, [&](long r0, long r1) { cellRows(t, r0, r1, u0, u1); }, aPack);
-      team.barrier();
+      stepByRowBlocks(share.rowBegin, share.rowEnd, H, G, next, packed, pBegin, pEnd, out, [&](long r0, long r1) { cellRows(t, r0, r1, u0, u1); }, aPack);
+      if (share.barrierEachStep) team.barrier();
     }
+    // The parameter gradients read every worker's rows.
+    if (!share.barrierEachStep) team.barrier();
     if (!loop::parameterGradients(parameters, worker, workers, shareBuffer)) failed = true;
   });
-  loop::normsFromSquares(squares, T, panels, norms);
+  loop::normsFromSquares(squares, T, slots, norms);
   return !failed;
 }
 

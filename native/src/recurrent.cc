@@ -5,11 +5,11 @@
 //   for all steps before the loop, its bias added in that product's write-out) held in h_t's place;
 // - backward: dh_t = dL/dh_t(from above) + dpre_{t+1} W_hh, its squares summed for ‖dh_t‖, and
 //   dpre_t = dh_t · act'(h_t) stored; dh_t itself is never written to memory.
-// W_hh is packed once per call, not once per step. With several threads each worker owns a range
-// of column panels for the whole loop (it packs those panels of W_hh and computes those columns of
-// every step); the workers meet at a barrier once per step, because step t reads every column of
-// step t∓1. Squares are summed per panel and the panels added in order after the loop, so the norms
-// are the same with any number of threads, like every other value (gemm_kernel.h).
+// W_hh is packed once per call, not once per step, each worker packing a share of its panels.
+// With several threads each worker then owns a range of batch rows for the whole loop and runs it
+// without waiting for the others (loop::LoopShare; by column panels with a barrier per step when
+// the batch is too small). Squares are summed per row and panel and added in order after the loop,
+// so the norms are the same with any number of threads, like every other value (gemm_kernel.h).
 #include "recurrent.h"
 
 #include <atomic>
@@ -29,6 +29,7 @@ using kernel::loadn;
 using kernel::NR;
 using kernel::storen;
 using loop::firstLanes;
+using loop::squareSlot;
 using loop::stepProduct;
 using loop::sumOfSquaresLanes;
 using loop::withoutProduct;
@@ -37,8 +38,8 @@ using loop::withoutProduct;
 thread_local GrowBuffer shareBuffer;
 /** The caller's buffer for W_hh packed whole, read by every worker. */
 thread_local GrowBuffer recurrentPack;
-/** The caller's per-step, per-panel sums of squares, and b_ih + b_hh. */
-thread_local std::vector<double> squaresByPanel;
+/** The caller's sums of squares of dh_t (per step, row and panel: loop::squareSlot), and b_ih + b_hh. */
+thread_local std::vector<double> squaresBySlot;
 thread_local std::vector<float> combinedBias;
 
 template <Activation ACT>
@@ -76,16 +77,16 @@ struct ForwardStepWriteOut {
 
 /**
  * Backward step: the product is dpre_{t+1} W_hh; dh_t = dOutput_t + product. Between K blocks
- * the partial sum waits in dpre_t's place; at the last one the squares of dh_t are added to its
- * panel's sum and dpre_t = dh_t · act'(h_t) replaces it.
+ * the partial sum waits in dpre_t's place; at the last one the squares of dh_t go to the row's
+ * and panel's slot and dpre_t = dh_t · act'(h_t) replaces it.
  */
 template <Activation ACT>
 struct BackwardStepWriteOut {
   float* dPre;          // dpre_t, B×H
   const float* dOut;    // dL/dh_t from above, B×H
   const float* h;       // h_t, B×H
-  double* squares;      // this step's sum of squares per panel
-  long H;
+  double* squares;      // this step's sums of squares, B × panels
+  long H, panels;
   inline void row(long i, long j, vf a0, vf a1, int n0, int n1, bool first, bool last) const {
     float* p = dPre + i * H + j;
     const float* from = first ? dOut + i * H + j : p;
@@ -96,7 +97,7 @@ struct BackwardStepWriteOut {
       storen(p + VEC, a1, n1);
       return;
     }
-    squares[j / NR] += sumOfSquaresLanes(firstLanes(a0, n0), firstLanes(a1, n1));
+    squares[squareSlot(i, j, panels)] = sumOfSquaresLanes(firstLanes(a0, n0), firstLanes(a1, n1));
     const float* y = h + i * H + j;
     storen(p, a0 * derivativeFromOutput<ACT>(loadn(y, n0)), n0);
     storen(p + VEC, a1 * derivativeFromOutput<ACT>(loadn(y + VEC, n1)), n1);
@@ -115,24 +116,24 @@ bool forwardLoop(const RnnSequence& s, RunMode mode) {
   const float* bias = combinedBias.data();
   std::atomic<bool> failed{false};
   Team& team = callingThreadTeam();
-  const int workers = static_cast<int>(std::min<long>(mode.threads, std::max<long>(1, panels)));
-  team.run(workers, mode.flushDenormals, [&](int worker) {
+  team.run(mode.threads, mode.flushDenormals, [&](int worker) {
     const int count = team.size();
-    const long pBegin = panels * worker / count, pEnd = panels * (worker + 1) / count;
+    const loop::LoopShare share = loop::loopShareOf(B, panels, worker, count);
     float* aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));
     if (aPack == nullptr) failed = true;
-    // W_hh's panels of this worker, packed as op(B) = W_hhᵀ for every step's h_{t-1} W_hhᵀ.
-    kernel::packPanels(true, s.weightHidden, H, H, pBegin, pEnd, packed);
+    // A share of W_hh's panels, packed as op(B) = W_hhᵀ for every step's h_{t-1} W_hhᵀ.
+    kernel::packPanels(true, s.weightHidden, H, H, panels * worker / count, panels * (worker + 1) / count, packed);
     // pre = x W_ihᵀ + b_ih + b_hh for all steps at once, written straight into h.
     if (!loop::inputProjection(T * B, H, I, s.input, s.weightInput, bias, s.hiddenStates, worker, count, shareBuffer)) failed = true;
     aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));  // inputProjection may have moved it
     team.barrier();
     if (failed) return;  // read by every worker after the same barrier: all stop together
-    withoutProduct(B, H, pBegin, pEnd, ForwardStepWriteOut<ACT>{s.hiddenStates, H});
-    team.barrier();
+    withoutProduct(share.rowBegin, share.rowEnd, H, share.groupBegin, share.groupEnd, ForwardStepWriteOut<ACT>{s.hiddenStates, H});
+    if (share.barrierEachStep) team.barrier();
     for (long t = 1; t < T; ++t) {
-      stepProduct(B, H, H, s.hiddenStates + (t - 1) * block, packed, pBegin, pEnd, ForwardStepWriteOut<ACT>{s.hiddenStates + t * block, H}, aPack);
-      team.barrier();
+      stepProduct(share.rowBegin, share.rowEnd, H, H, s.hiddenStates + (t - 1) * block, packed, share.groupBegin, share.groupEnd,
+                  ForwardStepWriteOut<ACT>{s.hiddenStates + t * block, H}, aPack);
+      if (share.barrierEachStep) team.barrier();
     }
   });
   return !failed;
@@ -143,39 +144,40 @@ bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
   const long T = s.steps, B = s.batch, I = s.inputSize, H = s.hidden;
   const long block = B * H;
   const long panels = kernel::panelsOf(H);
+  const long slots = B * panels;
   float* packed = recurrentPack.reserve(kernel::packedFloats(H, H));
   if (packed == nullptr) return false;
-  squaresByPanel.assign(static_cast<size_t>(T * panels), 0.0);
-  double* squares = squaresByPanel.data();
+  squaresBySlot.assign(static_cast<size_t>(T * slots), 0.0);
+  double* squares = squaresBySlot.data();
   std::atomic<bool> failed{false};
   Team& team = callingThreadTeam();
   team.run(mode.threads, mode.flushDenormals, [&](int worker) {
     const int workers = team.size();
-    // The time loop is split by panels (workers beyond the panel count only wait at its barriers);
-    // the products after it by whatever each has enough of.
-    const long loopWorkers = std::min<long>(workers, panels);
-    const long pBegin = worker < loopWorkers ? panels * worker / loopWorkers : panels;
-    const long pEnd = worker < loopWorkers ? panels * (worker + 1) / loopWorkers : panels;
+    const loop::LoopShare share = loop::loopShareOf(B, panels, worker, workers);
     float* aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));
     if (aPack == nullptr) failed = true;
-    // W_hh's panels of this worker, packed as op(B) = W_hh for every step's dpre_{t+1} W_hh.
-    kernel::packPanels(false, s.weightHidden, H, H, pBegin, pEnd, packed);
-    const long last = T - 1;
-    withoutProduct(B, H, pBegin, pEnd, BackwardStepWriteOut<ACT>{g.dPreActivation + last * block, g.dOutput + last * block, s.hiddenStates + last * block, squares + last * panels, H});
+    // A share of W_hh's panels, packed as op(B) = W_hh for every step's dpre_{t+1} W_hh.
+    kernel::packPanels(false, s.weightHidden, H, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
     team.barrier();
     if (failed) return;  // read by every worker after the same barrier: all stop together
+    const long last = T - 1;
+    withoutProduct(share.rowBegin, share.rowEnd, H, share.groupBegin, share.groupEnd,
+                   BackwardStepWriteOut<ACT>{g.dPreActivation + last * block, g.dOutput + last * block, s.hiddenStates + last * block, squares + last * slots, H, panels});
+    if (share.barrierEachStep) team.barrier();
     // forward: pre_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dpre_{t+1} · W_hh.
     for (long t = T - 2; t >= 0; --t) {
-      const BackwardStepWriteOut<ACT> out{g.dPreActivation + t * block, g.dOutput + t * block, s.hiddenStates + t * block, squares + t * panels, H};
-      stepProduct(B, H, H, g.dPreActivation + (t + 1) * block, packed, pBegin, pEnd, out, aPack);
-      team.barrier();
+      const BackwardStepWriteOut<ACT> out{g.dPreActivation + t * block, g.dOutput + t * block, s.hiddenStates + t * block, squares + t * slots, H, panels};
+      stepProduct(share.rowBegin, share.rowEnd, H, H, g.dPreActivation + (t + 1) * block, packed, share.groupBegin, share.groupEnd, out, aPack);
+      if (share.barrierEachStep) team.barrier();
     }
-    // The weight gradients: sums over all steps and sequences, one product each.
+    // The weight gradients: sums over all steps and sequences, one product each, which read every
+    // worker's rows.
+    if (!share.barrierEachStep) team.barrier();
     const loop::ParameterGradients parameters{T, B, I, H, H, s.input, s.weightInput, s.hiddenStates, g.dPreActivation, g.dPreActivation,
                                               g.gradWeightInput, g.gradWeightHidden, g.gradBiasInput, g.gradBiasHidden, g.dInput, g.accumulateInput};
     if (!loop::parameterGradients(parameters, worker, workers, shareBuffer)) failed = true;
   });
-  loop::normsFromSquares(squares, T, panels, g.hiddenGradientNorms);
+  loop::normsFromSquares(squares, T, slots, g.hiddenGradientNorms);
   return !failed;
 }
 

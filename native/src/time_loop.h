@@ -59,10 +59,40 @@ struct BiasWriteOut {
   }
 };
 
-/** Rows [0, rows) × panels [pBegin, pEnd) through `out` with a zero product (the steps without a recurrent term). */
+/**
+ * What one worker of a fused loop computes. The batch's rows are independent sequences (row i of
+ * step t reads only row i of step t∓1), so a worker that owns a range of rows for every column
+ * runs the whole time loop without waiting for the others. With fewer rows than MR per worker the
+ * workers own ranges of column groups instead (panels, or the gated cells' groups of units) and
+ * meet at a barrier after every step, because step t then reads columns another worker wrote.
+ * Either way every value is computed by the same operations, so results do not depend on the split.
+ */
+struct LoopShare {
+  long rowBegin, rowEnd;      // batch rows of every step
+  long groupBegin, groupEnd;  // column groups
+  bool barrierEachStep;
+};
+
+inline LoopShare loopShareOf(long rows, long groups, int worker, int workers) {
+  if (workers <= 1) return {0, rows, 0, groups, false};
+  if (rows >= kernel::MR * workers) return {rows * worker / workers, rows * (worker + 1) / workers, 0, groups, false};
+  // Workers beyond the group count only wait at the barriers.
+  const long active = std::min<long>(workers, groups);
+  if (worker >= active) return {0, rows, groups, groups, true};
+  return {0, rows, groups * worker / active, groups * (worker + 1) / active, true};
+}
+
+/**
+ * A step's sums of squares of dh_t are kept per row and panel (`rows` × `panels` doubles a step)
+ * and added in that order after the loop, so the norms are the same however rows and panels are
+ * shared out.
+ */
+inline long squareSlot(long row, long column, long panels) { return row * panels + column / NR; }
+
+/** Rows [rowBegin, rowEnd) × panels [pBegin, pEnd) through `out` with a zero product (the steps without a recurrent term). */
 template <class WriteOut>
-void withoutProduct(long rows, long N, long pBegin, long pEnd, const WriteOut& out) {
-  for (long i = 0; i < rows; ++i) {
+void withoutProduct(long rowBegin, long rowEnd, long N, long pBegin, long pEnd, const WriteOut& out) {
+  for (long i = rowBegin; i < rowEnd; ++i) {
     for (long p = pBegin; p < pEnd; ++p) {
       const int nValid = static_cast<int>(std::min<long>(NR, N - p * NR));
       out.row(i, p * NR, vf{}, vf{}, std::min(nValid, VEC), std::max(nValid - VEC, 0), true, true);
@@ -70,13 +100,14 @@ void withoutProduct(long rows, long N, long pBegin, long pEnd, const WriteOut& o
   }
 }
 
-/** One step's product A·op(B) over this worker's panels, B packed whole (every K block, layout of kernel::packedPanel). */
+/** One step's product A·op(B) over this worker's rows and panels, B packed whole (every K block, layout of kernel::packedPanel). */
 template <class WriteOut>
-void stepProduct(long rows, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out, float* aPack) {
+void stepProduct(long rowBegin, long rowEnd, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out,
+                 float* aPack) {
   for (long k0 = 0; k0 < K; k0 += kernel::KC) {
     const long kc = std::min(kernel::KC, K - k0);
     auto panelOf = [&](long p) -> std::pair<const float*, long> { return {kernel::packedPanel(packed, N, k0, kc, p), static_cast<long>(NR)}; };
-    kernel::sweepBlock<false>(0, rows, pBegin, pEnd, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, aPack);
+    kernel::sweepBlock<false>(rowBegin, rowEnd, pBegin, pEnd, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, aPack);
   }
 }
 
@@ -152,11 +183,11 @@ inline bool parameterGradients(const ParameterGradients& g, int worker, int work
   return ok;
 }
 
-/** ‖dL/dh_t‖ from per-step, per-panel sums of squares, the panels added in order (the same with any number of threads). */
-inline void normsFromSquares(const double* squares, long steps, long panels, double* norms) {
+/** ‖dL/dh_t‖ from each step's `slots` sums of squares (squareSlot), added in order. */
+inline void normsFromSquares(const double* squares, long steps, long slots, double* norms) {
   for (long t = 0; t < steps; ++t) {
     double sum = 0;
-    for (long p = 0; p < panels; ++p) sum += squares[t * panels + p];
+    for (long p = 0; p < slots; ++p) sum += squares[t * slots + p];
     norms[t] = std::sqrt(sum);
   }
 }

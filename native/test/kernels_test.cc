@@ -674,7 +674,7 @@ long testRnnLoops() {
   Group group("rnn time loops");
   Random random(9);
   const RnnCase cases[] = {{Activation::Tanh, 5, 3, 4, 9}, {Activation::Relu, 4, 7, 3, 37}, {Activation::Identity, 3, 2, 5, 70}, {Activation::Tanh, 1, 2, 2, 5},
-                           {Activation::Tanh, 3, 4, 3, 260}};
+                           {Activation::Tanh, 3, 4, 3, 260}, {Activation::Tanh, 3, 19, 3, 37}};
   for (const RnnCase& c : cases) {
     for (int planted = -1; planted < 3; ++planted) {
       const long T = c.T, B = c.B, I = c.I, H = c.H;
@@ -852,10 +852,11 @@ long testGatedLoops() {
   Random random(10);
   // H = 9 and 37: ragged vectors; 40: an odd number of vectors of units with AVX2 and AVX-512 (the
   // GRU pairs them); 70 and 90: the backward product's 4H = 280 and 3H = 270 need two K blocks;
-  // 260: the forward product's K = H does too.
+  // 260: the forward product's K = H does too. Batch 19: 2 threads share the loop by rows (at least
+  // MR rows each) instead of by columns.
   const GatedCase cases[] = {{true, 5, 3, 4, 9},  {true, 4, 7, 3, 37},  {true, 1, 2, 2, 5},  {true, 3, 4, 3, 70},  {true, 2, 2, 3, 260},
                              {false, 5, 3, 4, 9}, {false, 4, 7, 3, 37}, {false, 3, 5, 2, 40}, {false, 1, 2, 2, 5}, {false, 3, 4, 3, 90},
-                             {false, 2, 2, 3, 260}};
+                             {false, 2, 2, 3, 260}, {true, 3, 19, 3, 21}, {false, 3, 19, 3, 40}};
   for (const GatedCase& c : cases) {
     // -1: nothing planted; 0-2: NaN, +Inf, −Inf in W_hh; 3-5: the same in dL/dh from above.
     for (int planted = -1; planted < 6; ++planted) {

@@ -11,7 +11,8 @@
  *   incoming gradient give, element by element, the same kind of value (NaN, ±Inf, finite) as the
  *   reference in h, every parameter gradient, dL/dx and ‖dL/dh_t‖, and close finite ones;
  * - any number of threads gives bit-identical results (each value is computed by the same
- *   operations whichever thread computes it, and the norms are summed in a fixed order);
+ *   operations whichever thread computes it, and the norms are summed in a fixed order), whether
+ *   the threads share a loop by batch rows or, with a small batch, by columns;
  * - denormals: with `denormals: 'ieee'` a gradient decaying through the denormal range (below
  *   1.2e-38) agrees with the reference down to its last nonzero step; with `flush` the same
  *   gradient agrees wherever it is above 1e-32 and is zero wherever the reference's norm is
@@ -60,6 +61,12 @@ const cases: Case[] = [
   { label: 'gru vanilla one step', cell: 'gru', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 2, hiddenSize: 17, numLayers: 2, steps: 1, batchSize: 2 },
   { label: 'gru vanilla H=90 (3H = 270: two K blocks backward)', cell: 'gru', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 5, hiddenSize: 90, numLayers: 2, steps: 4, batchSize: 10 },
   { label: 'gru vanilla H=300 (two K blocks)', cell: 'gru', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 30, hiddenSize: 300, numLayers: 1, steps: 3, batchSize: 4 },
+  // Batches large enough that the threads share the loop by rows (at least MR rows each), and 20,
+  // where 2 threads share it by rows and 3 by columns on AVX-512 (MR = 8).
+  { label: 'tanh vanilla batch 20 (rows or columns per thread)', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 3, hiddenSize: 33, numLayers: 2, steps: 5, batchSize: 20 },
+  { label: 'relu residual batch 53 (rows per thread)', architecture: 'residual', nonlinearity: 'relu', inputSize: 4, hiddenSize: 40, numLayers: 2, steps: 4, batchSize: 53 },
+  { label: 'lstm vanilla batch 53 (rows per thread)', cell: 'lstm', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 3, hiddenSize: 21, numLayers: 2, steps: 4, batchSize: 53 },
+  { label: 'gru vanilla batch 20 (rows or columns per thread)', cell: 'gru', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 3, hiddenSize: 40, numLayers: 2, steps: 4, batchSize: 20 },
 ];
 
 function modelOptions(c: Case, kernels: Kernels, extra: Partial<ModelOptions> = {}): ModelOptions {

@@ -22,7 +22,6 @@
 //
 // Letters: T steps, B batch, I input size, H hidden size, G = 4H (LSTM) or 3H (GRU).
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
 
 #include "cells.h"
@@ -204,30 +203,6 @@ struct HiddenGradientWriteOut {
   }
 };
 
-/**
- * One step of a loop: rows [rowBegin, rowEnd) of the product A·op(B) (over this worker's panels,
- * every K block) through `out`, a block of MR rows at a time, `finished(r0, r1)` on each block once
- * its product is complete. With `a` null the product is zero (the first forward, the last backward step).
- */
-template <class WriteOut, class Finished>
-void stepByRowBlocks(long rowBegin, long rowEnd, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out,
-                     Finished finished, float* aPack) {
-  if (a == nullptr) {
-    if (out.writesWithoutProduct()) loop::withoutProduct(rowBegin, rowEnd, N, pBegin, pEnd, out);
-    finished(rowBegin, rowEnd);
-    return;
-  }
-  for (long i0 = rowBegin; i0 < rowEnd; i0 += kernel::MR) {
-    const long i1 = std::min(rowEnd, i0 + kernel::MR);
-    for (long k0 = 0; k0 < K; k0 += kernel::KC) {
-      const long kc = std::min(kernel::KC, K - k0);
-      auto panelOf = [&](long p) -> std::pair<const float*, long> { return {kernel::packedPanel(packed, N, k0, kc, p), static_cast<long>(NR)}; };
-      kernel::sweepBlock<false>(i0, i1, pBegin, pEnd, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, aPack);
-    }
-    finished(i0, i1);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The loops, shared by both cells.
 
@@ -250,31 +225,20 @@ struct ForwardShape {
 template <class Order, class SumsAt, class CellRows>
 bool forwardThroughTime(const Order& order, const ForwardShape& s, SumsAt sumsAt, CellRows cellRows, RunMode mode) {
   const long T = s.steps, B = s.batch, H = s.hidden, G = order.gatesPerUnit() * H;
-  const long panels = order.panels(), groups = order.groups();
-  const long N = panels * NR;
-  float* packed = recurrentPack.reserve(kernel::packedFloats(H, N));
+  const long panels = order.panels();
+  float* packed = recurrentPack.reserve(kernel::packedFloats(H, panels * NR));
   if (packed == nullptr) return false;
-  std::atomic<bool> failed{false};
-  Team& team = callingThreadTeam();
-  team.run(mode.threads, mode.flushDenormals, [&](int worker) {
-    const int count = team.size();
-    const loop::LoopShare share = loop::loopShareOf(B, groups, worker, count);
-    const long pBegin = order.firstPanel(share.groupBegin), pEnd = std::min(panels, order.firstPanel(share.groupEnd));
-    const long u0 = std::min(H, order.firstUnit(share.groupBegin)), u1 = std::min(H, order.firstUnit(share.groupEnd));
-    packSlots(order, s.weightHidden, H, panels * worker / count, panels * (worker + 1) / count, packed);
-    if (!loop::inputProjection(T * B, G, s.inputSize, s.input, s.weightInput, s.projectionBias, s.projection, worker, count, shareBuffer)) failed = true;
-    float* aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));
-    if (aPack == nullptr) failed = true;
-    team.barrier();
-    if (failed) return;  // read by every worker after the same barrier: all stop together
-    for (long t = 0; t < T; ++t) {
-      const float* previous = t > 0 ? s.hiddenStates + (t - 1) * B * H : nullptr;
-      stepByRowBlocks(share.rowBegin, share.rowEnd, N, H, previous, packed, pBegin, pEnd, sumsAt(t), [&](long r0, long r1) { cellRows(t, r0, r1, u0, u1); },
-                      aPack);
-      if (share.barrierEachStep) team.barrier();
-    }
-  });
-  return !failed;
+  auto setup = [&](int worker, int workers) {
+    packSlots(order, s.weightHidden, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
+    return loop::inputProjection(T * B, G, s.inputSize, s.input, s.weightInput, s.projectionBias, s.projection, worker, workers, shareBuffer);
+  };
+  // Units are shared out in the order's groups, so a worker owns every gate of its units.
+  auto columnsOf = [&](long g0, long g1) {
+    return loop::Columns{order.firstPanel(g0), std::min(panels, order.firstPanel(g1)), std::min(H, order.firstUnit(g0)), std::min(H, order.firstUnit(g1))};
+  };
+  auto previous = [&](long t) -> const float* { return t > 0 ? s.hiddenStates + (t - 1) * B * H : nullptr; };
+  return loop::runTimeLoop(T, B, panels * NR, H, order.groups(), false, packed, mode, shareBuffer, setup, columnsOf, previous, sumsAt, cellRows,
+                           [](int, int) { return true; });
 }
 
 /**
@@ -292,33 +256,19 @@ bool backwardThroughTime(long T, long B, long H, long G, const float* weightHidd
   double* squares = squaresBySlot.reserve(static_cast<size_t>(T * slots));
   if (packed == nullptr || squares == nullptr) return false;
   std::fill(squares, squares + T * slots, 0.0);
-  std::atomic<bool> failed{false};
-  Team& team = callingThreadTeam();
-  team.run(mode.threads, mode.flushDenormals, [&](int worker) {
-    const int workers = team.size();
-    // The time loop by batch rows (or panels of units); the products after it by whatever each has enough of.
-    const loop::LoopShare share = loop::loopShareOf(B, panels, worker, workers);
-    const long pBegin = share.groupBegin, pEnd = share.groupEnd;
-    const long u0 = std::min(H, pBegin * NR), u1 = std::min(H, pEnd * NR);
-    float* aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));
-    if (aPack == nullptr) failed = true;
+  auto setup = [&](int worker, int workers) {
     // A share of W_hh's panels, packed as op(B) = W_hh ([G, H]) for every step's d(gates)_{t+1} W_hh.
     kernel::packPanels(false, weightHidden, G, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
-    team.barrier();
-    if (failed) return;  // read by every worker after the same barrier: all stop together
-    // forward: gates_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dgates_{t+1} · W_hh.
-    for (long t = T - 1; t >= 0; --t) {
-      const HiddenGradientWriteOut out{dHidden, dOutput + t * B * H, direct(t), squares + t * slots, H, panels};
-      const float* next = t < T - 1 ? dProductGates + (t + 1) * B * G : nullptr;
-      stepByRowBlocks(share.rowBegin, share.rowEnd, H, G, next, packed, pBegin, pEnd, out, [&](long r0, long r1) { cellRows(t, r0, r1, u0, u1); }, aPack);
-      if (share.barrierEachStep) team.barrier();
-    }
-    // The parameter gradients read every worker's rows.
-    if (!share.barrierEachStep) team.barrier();
-    if (!loop::parameterGradients(parameters, worker, workers, shareBuffer)) failed = true;
-  });
+    return true;
+  };
+  auto columnsOf = [&](long g0, long g1) { return loop::Columns{g0, g1, std::min(H, g0 * NR), std::min(H, g1 * NR)}; };
+  // forward: gates_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dgates_{t+1} · W_hh.
+  auto next = [&](long t) -> const float* { return t < T - 1 ? dProductGates + (t + 1) * B * G : nullptr; };
+  auto writeOutAt = [&](long t) { return HiddenGradientWriteOut{dHidden, dOutput + t * B * H, direct(t), squares + t * slots, H, panels}; };
+  const bool ok = loop::runTimeLoop(T, B, H, G, panels, true, packed, mode, shareBuffer, setup, columnsOf, next, writeOutAt, cellRows,
+                                    [&](int worker, int workers) { return loop::parameterGradients(parameters, worker, workers, shareBuffer); });
   loop::normsFromSquares(squares, T, slots, norms);
-  return !failed;
+  return ok;
 }
 
 /** The parameter gradients of a layer with G gate columns, from its gate gradients. */

@@ -30,9 +30,7 @@ using kernel::NR;
 using kernel::storen;
 using loop::firstLanes;
 using loop::squareSlot;
-using loop::stepProduct;
 using loop::sumOfSquaresLanes;
-using loop::withoutProduct;
 
 /** Each thread's buffer for the shares of products it computes (gemmShare packs B into it). */
 thread_local GrowBuffer shareBuffer;
@@ -62,6 +60,8 @@ template <Activation ACT>
 struct ForwardStepWriteOut {
   float* h;  // h_t, B×H
   long H;
+  /** The first step has no product but still needs its activation. */
+  bool writesWithoutProduct() const { return true; }
   inline void row(long i, long j, vf a0, vf a1, int n0, int n1, bool /*first*/, bool last) const {
     float* p = h + i * H + j;
     a0 += loadn(p, n0);
@@ -87,6 +87,8 @@ struct BackwardStepWriteOut {
   const float* h;       // h_t, B×H
   double* squares;      // this step's sums of squares, B × panels
   long H, panels;
+  /** The last step has no product but still needs its norm and derivative. */
+  bool writesWithoutProduct() const { return true; }
   inline void row(long i, long j, vf a0, vf a1, int n0, int n1, bool first, bool last) const {
     float* p = dPre + i * H + j;
     const float* from = first ? dOut + i * H + j : p;
@@ -104,6 +106,12 @@ struct BackwardStepWriteOut {
   }
 };
 
+/** The Elman cell does all its work in the write-outs: nothing is left for a finished block of rows. */
+inline void nothingLeft(long, long, long, long, long) {}
+
+/** Panels of units [groupBegin, groupEnd): one group is one panel. */
+inline loop::Columns panelColumns(long groupBegin, long groupEnd, long H) { return {groupBegin, groupEnd, std::min(H, groupBegin * NR), std::min(H, groupEnd * NR)}; }
+
 template <Activation ACT>
 bool forwardLoop(const RnnSequence& s, RunMode mode) {
   const long T = s.steps, B = s.batch, I = s.inputSize, H = s.hidden;
@@ -114,29 +122,17 @@ bool forwardLoop(const RnnSequence& s, RunMode mode) {
   if (packed == nullptr) return false;
   for (long j = 0; j < H; ++j) combinedBias[j] = s.biasInput[j] + s.biasHidden[j];
   const float* bias = combinedBias.data();
-  std::atomic<bool> failed{false};
-  Team& team = callingThreadTeam();
-  team.run(mode.threads, mode.flushDenormals, [&](int worker) {
-    const int count = team.size();
-    const loop::LoopShare share = loop::loopShareOf(B, panels, worker, count);
-    float* aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));
-    if (aPack == nullptr) failed = true;
+  auto setup = [&](int worker, int workers) {
     // A share of W_hh's panels, packed as op(B) = W_hhᵀ for every step's h_{t-1} W_hhᵀ.
-    kernel::packPanels(true, s.weightHidden, H, H, panels * worker / count, panels * (worker + 1) / count, packed);
+    kernel::packPanels(true, s.weightHidden, H, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
     // pre = x W_ihᵀ + b_ih + b_hh for all steps at once, written straight into h.
-    if (!loop::inputProjection(T * B, H, I, s.input, s.weightInput, bias, s.hiddenStates, worker, count, shareBuffer)) failed = true;
-    aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));  // inputProjection may have moved it
-    team.barrier();
-    if (failed) return;  // read by every worker after the same barrier: all stop together
-    withoutProduct(share.rowBegin, share.rowEnd, H, share.groupBegin, share.groupEnd, ForwardStepWriteOut<ACT>{s.hiddenStates, H});
-    if (share.barrierEachStep) team.barrier();
-    for (long t = 1; t < T; ++t) {
-      stepProduct(share.rowBegin, share.rowEnd, H, H, s.hiddenStates + (t - 1) * block, packed, share.groupBegin, share.groupEnd,
-                  ForwardStepWriteOut<ACT>{s.hiddenStates + t * block, H}, aPack);
-      if (share.barrierEachStep) team.barrier();
-    }
-  });
-  return !failed;
+    return loop::inputProjection(T * B, H, I, s.input, s.weightInput, bias, s.hiddenStates, worker, workers, shareBuffer);
+  };
+  auto previous = [&](long t) -> const float* { return t > 0 ? s.hiddenStates + (t - 1) * block : nullptr; };
+  auto writeOutAt = [&](long t) { return ForwardStepWriteOut<ACT>{s.hiddenStates + t * block, H}; };
+  return loop::runTimeLoop(
+      T, B, H, H, panels, false, packed, mode, shareBuffer, setup, [&](long g0, long g1) { return panelColumns(g0, g1, H); }, previous, writeOutAt,
+      nothingLeft, [](int, int) { return true; });
 }
 
 template <Activation ACT>
@@ -149,36 +145,24 @@ bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
   if (packed == nullptr) return false;
   squaresBySlot.assign(static_cast<size_t>(T * slots), 0.0);
   double* squares = squaresBySlot.data();
-  std::atomic<bool> failed{false};
-  Team& team = callingThreadTeam();
-  team.run(mode.threads, mode.flushDenormals, [&](int worker) {
-    const int workers = team.size();
-    const loop::LoopShare share = loop::loopShareOf(B, panels, worker, workers);
-    float* aPack = shareBuffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));
-    if (aPack == nullptr) failed = true;
+  auto setup = [&](int worker, int workers) {
     // A share of W_hh's panels, packed as op(B) = W_hh for every step's dpre_{t+1} W_hh.
     kernel::packPanels(false, s.weightHidden, H, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
-    team.barrier();
-    if (failed) return;  // read by every worker after the same barrier: all stop together
-    const long last = T - 1;
-    withoutProduct(share.rowBegin, share.rowEnd, H, share.groupBegin, share.groupEnd,
-                   BackwardStepWriteOut<ACT>{g.dPreActivation + last * block, g.dOutput + last * block, s.hiddenStates + last * block, squares + last * slots, H, panels});
-    if (share.barrierEachStep) team.barrier();
-    // forward: pre_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dpre_{t+1} · W_hh.
-    for (long t = T - 2; t >= 0; --t) {
-      const BackwardStepWriteOut<ACT> out{g.dPreActivation + t * block, g.dOutput + t * block, s.hiddenStates + t * block, squares + t * slots, H, panels};
-      stepProduct(share.rowBegin, share.rowEnd, H, H, g.dPreActivation + (t + 1) * block, packed, share.groupBegin, share.groupEnd, out, aPack);
-      if (share.barrierEachStep) team.barrier();
-    }
-    // The weight gradients: sums over all steps and sequences, one product each, which read every
-    // worker's rows.
-    if (!share.barrierEachStep) team.barrier();
-    const loop::ParameterGradients parameters{T, B, I, H, H, s.input, s.weightInput, s.hiddenStates, g.dPreActivation, g.dPreActivation,
-                                              g.gradWeightInput, g.gradWeightHidden, g.gradBiasInput, g.gradBiasHidden, g.dInput, g.accumulateInput};
-    if (!loop::parameterGradients(parameters, worker, workers, shareBuffer)) failed = true;
-  });
+    return true;
+  };
+  // forward: pre_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dpre_{t+1} · W_hh.
+  auto next = [&](long t) -> const float* { return t < T - 1 ? g.dPreActivation + (t + 1) * block : nullptr; };
+  auto writeOutAt = [&](long t) {
+    return BackwardStepWriteOut<ACT>{g.dPreActivation + t * block, g.dOutput + t * block, s.hiddenStates + t * block, squares + t * slots, H, panels};
+  };
+  // The weight gradients: sums over all steps and sequences, one product each.
+  const loop::ParameterGradients parameters{T, B, I, H, H, s.input, s.weightInput, s.hiddenStates, g.dPreActivation, g.dPreActivation,
+                                            g.gradWeightInput, g.gradWeightHidden, g.gradBiasInput, g.gradBiasHidden, g.dInput, g.accumulateInput};
+  const bool ok = loop::runTimeLoop(
+      T, B, H, H, panels, true, packed, mode, shareBuffer, setup, [&](long g0, long g1) { return panelColumns(g0, g1, H); }, next, writeOutAt,
+      nothingLeft, [&](int worker, int workers) { return loop::parameterGradients(parameters, worker, workers, shareBuffer); });
   loop::normsFromSquares(squares, T, slots, g.hiddenGradientNorms);
-  return !failed;
+  return ok;
 }
 
 }  // namespace

@@ -9,7 +9,11 @@
 #include <cmath>
 #include <utility>
 
+#include <atomic>
+
 #include "gemm_kernel.h"
+#include "parallel.h"
+#include "recurrent.h"
 #include "simd.h"
 
 namespace vanishing {
@@ -100,15 +104,76 @@ void withoutProduct(long rowBegin, long rowEnd, long N, long pBegin, long pEnd, 
   }
 }
 
-/** One step's product A·op(B) over this worker's rows and panels, B packed whole (every K block, layout of kernel::packedPanel). */
-template <class WriteOut>
-void stepProduct(long rowBegin, long rowEnd, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out,
-                 float* aPack) {
-  for (long k0 = 0; k0 < K; k0 += kernel::KC) {
-    const long kc = std::min(kernel::KC, K - k0);
-    auto panelOf = [&](long p) -> std::pair<const float*, long> { return {kernel::packedPanel(packed, N, k0, kc, p), static_cast<long>(NR)}; };
-    kernel::sweepBlock<false>(rowBegin, rowEnd, pBegin, pEnd, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, aPack);
+/**
+ * One step of a loop: rows [rowBegin, rowEnd) of the product A·op(B) (over panels [pBegin, pEnd),
+ * every K block, B packed whole in the layout of kernel::packedPanel) through `out`, a block of MR
+ * rows at a time, `finished(r0, r1)` on each block once its product is complete, while it is in
+ * L1. With `a` null the product is zero (the first forward, the last backward step).
+ */
+template <class WriteOut, class Finished>
+void stepByRowBlocks(long rowBegin, long rowEnd, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out,
+                     Finished finished, float* aPack) {
+  if (a == nullptr) {
+    if (out.writesWithoutProduct()) withoutProduct(rowBegin, rowEnd, N, pBegin, pEnd, out);
+    finished(rowBegin, rowEnd);
+    return;
   }
+  for (long i0 = rowBegin; i0 < rowEnd; i0 += kernel::MR) {
+    const long i1 = std::min(rowEnd, i0 + kernel::MR);
+    for (long k0 = 0; k0 < K; k0 += kernel::KC) {
+      const long kc = std::min(kernel::KC, K - k0);
+      auto panelOf = [&](long p) -> std::pair<const float*, long> { return {kernel::packedPanel(packed, N, k0, kc, p), static_cast<long>(NR)}; };
+      kernel::sweepBlock<false>(i0, i1, pBegin, pEnd, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, aPack);
+    }
+    finished(i0, i1);
+  }
+}
+
+/** A worker's columns: panels [pBegin, pEnd) of the step's product, and units [u0, u1) of the cell's update. */
+struct Columns {
+  long pBegin, pEnd, u0, u1;
+};
+
+/**
+ * The shape of every fused loop, forward or backward, Elman or gated, run on the calling thread's
+ * team. A step's product is N columns wide (in NR-column panels, shared out as `groups` column
+ * groups) over K, the recurrent weights packed whole in `packed`.
+ * - setup(worker, workers): this worker's share of the work before the loop (packing a share of
+ *   the weights' panels, the input projection); false when a buffer cannot grow.
+ * - columnsOf(groupBegin, groupEnd): the Columns of a range of groups.
+ * - operandOf(t): A of step t's product (h_{t-1} forward, the next step's gate gradients
+ *   backward), or null where there is none.
+ * - writeOutAt(t): step t's write-out; finished(t, r0, r1, u0, u1): the cell's work on a finished
+ *   block of rows.
+ * - after(worker, workers): once every worker's loop is done (the weight gradients); false when a
+ *   buffer cannot grow.
+ * Steps run from T−1 down when `backward`. Returns false when anything could not allocate.
+ */
+template <class Setup, class ColumnsOf, class OperandOf, class WriteOutAt, class Finished, class After>
+bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, const float* packed, RunMode mode, GrowBuffer& buffer, Setup setup,
+                 ColumnsOf columnsOf, OperandOf operandOf, WriteOutAt writeOutAt, Finished finished, After after) {
+  std::atomic<bool> failed{false};
+  Team& team = callingThreadTeam();
+  team.run(mode.threads, mode.flushDenormals, [&](int worker) {
+    const int workers = team.size();
+    const LoopShare share = loopShareOf(B, groups, worker, workers);
+    const Columns columns = columnsOf(share.groupBegin, share.groupEnd);
+    if (!setup(worker, workers)) failed = true;
+    float* aPack = buffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));  // after setup, which may have grown the buffer
+    if (aPack == nullptr) failed = true;
+    team.barrier();
+    if (failed) return;  // read by every worker after the same barrier: all stop together
+    for (long n = 0; n < T; ++n) {
+      const long t = backward ? T - 1 - n : n;
+      stepByRowBlocks(share.rowBegin, share.rowEnd, N, K, operandOf(t), packed, columns.pBegin, columns.pEnd, writeOutAt(t),
+                      [&](long r0, long r1) { finished(t, r0, r1, columns.u0, columns.u1); }, aPack);
+      if (share.barrierEachStep) team.barrier();
+    }
+    // What comes after reads every worker's rows.
+    if (!share.barrierEachStep) team.barrier();
+    if (!after(worker, workers)) failed = true;
+  });
+  return !failed;
 }
 
 /** out[c] += Σ_r src[r, c] for columns [c0, c1) of a rows×cols block, rows in order. */

@@ -274,9 +274,24 @@ bool backwardThroughTime(long T, long B, long H, long G, const float* weightHidd
 /** The parameter gradients of a layer with G gate columns, from its gate gradients. */
 loop::ParameterGradients parameterGradientsOf(long T, long B, long I, long H, long G, const float* input, const float* weightInput,
                                               const float* hiddenStates, const float* dInputGates, const float* dHiddenGates,
-                                              const LayerGradients& layer) {
-  return {T, B, I, H, G, input, weightInput, hiddenStates, dInputGates, dHiddenGates, layer.gradWeightInput, layer.gradWeightHidden,
-          layer.gradBiasInput, layer.gradBiasHidden, layer.dInput, layer.accumulateInput};
+                                              const LayerGradients& layer, RunMode mode) {
+  return {T,
+          B,
+          I,
+          H,
+          G,
+          input,
+          weightInput,
+          hiddenStates,
+          dInputGates,
+          dHiddenGates,
+          layer.gradWeightInput,
+          layer.gradWeightHidden,
+          layer.gradBiasInput,
+          layer.gradBiasHidden,
+          layer.dInput,
+          layer.accumulateInput,
+          !mode.flushDenormals};
 }
 
 }  // namespace
@@ -307,7 +322,7 @@ bool lstmBackward(const LstmSequence& s, const LstmBackward& g, RunMode mode) {
   float* dCell = gradientToPreviousStep.reserve(static_cast<size_t>(block));
   if (dHidden == nullptr || dCell == nullptr) return false;
   std::fill(dCell, dCell + block, 0.0f);
-  const loop::ParameterGradients parameters = parameterGradientsOf(T, B, s.inputSize, H, G, s.input, s.weightInput, s.hiddenStates, g.dGates, g.dGates, g.layer);
+  const loop::ParameterGradients parameters = parameterGradientsOf(T, B, s.inputSize, H, G, s.input, s.weightInput, s.hiddenStates, g.dGates, g.dGates, g.layer, mode);
   auto direct = [](long) -> const float* { return nullptr; };
   auto cellRows = [&](long t, long r0, long r1, long u0, long u1) {
     for (long i = r0; i < r1; ++i) {
@@ -342,7 +357,7 @@ bool gruBackward(const GruSequence& s, const GruBackward& g, RunMode mode) {
   float* direct = gradientToPreviousStep.reserve(static_cast<size_t>(block));
   if (dHidden == nullptr || direct == nullptr) return false;
   const loop::ParameterGradients parameters =
-      parameterGradientsOf(T, B, s.inputSize, H, G, s.input, s.weightInput, s.hiddenStates, g.dInputGates, g.dHiddenGates, g.layer);
+      parameterGradientsOf(T, B, s.inputSize, H, G, s.input, s.weightInput, s.hiddenStates, g.dInputGates, g.dHiddenGates, g.layer, mode);
   auto directAt = [&](long t) -> const float* { return t < T - 1 ? direct : nullptr; };
   auto cellRows = [&](long t, long r0, long r1, long u0, long u1) {
     for (long i = r0; i < r1; ++i) {

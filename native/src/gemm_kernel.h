@@ -18,6 +18,7 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -40,6 +41,15 @@ constexpr int MR = 6;  // 6×16: 12 of 16 ymm registers
 constexpr int MR = 4;  // 4×8 in 8 of 16 xmm/NEON registers
 #endif
 constexpr long KC = 256;
+/**
+ * Whether products can watch for denormal operands (sweepBlock). Not in the WebAssembly module:
+ * only the fused backward loops watch, and the module has none.
+ */
+#if defined(__wasm__)
+constexpr bool kWatchesDenormals = false;
+#else
+constexpr bool kWatchesDenormals = true;
+#endif
 /** Up to this many rows, an unpacked B (one K block, whole panels) is read in place: packing it would cost as much as it saves. */
 constexpr long kDirectRows = 128;
 
@@ -124,6 +134,101 @@ void microKernel(long kc, const float* __restrict a, long lda, const float* __re
   for (int r = 0; r < R; ++r) out.row(i0 + r, j0, acc0[r], acc1[r], n0, n1, first, last);
 }
 
+/** Half a vf of floats, and as many doubles: one register each way (a vf's floats widen into two of these). */
+typedef float vhalf __attribute__((vector_size(VEC * 2)));
+typedef double vdouble __attribute__((vector_size(VEC * 4)));
+
+/** The doubles of a tile row's four quarters (NR = 2·VEC columns), rounded to float, as the two vf a write-out takes. */
+inline void narrowQuarters(const vdouble quarters[4], vf& a0, vf& a1) {
+  float values[2 * VEC];
+  for (int q = 0; q < 4; ++q) {
+    const vhalf part = __builtin_convertvector(quarters[q], vhalf);
+    std::memcpy(values + q * (VEC / 2), &part, sizeof part);
+  }
+  a0 = loadu(values);
+  a1 = loadu(values + VEC);
+}
+
+/** Rows [0, ROWS) of microKernelWide's tile, every product and sum in double. */
+template <int ROWS, bool TRANS_A, class WriteOut>
+inline void wideRows(long kc, const float* __restrict a, long lda, const float* __restrict b, long ldb, const WriteOut& out, long i0, long j0, int n0,
+                     int n1, bool first, bool last) {
+  vdouble acc[ROWS][4];
+#pragma GCC unroll 8
+  for (int r = 0; r < ROWS; ++r)
+    for (int q = 0; q < 4; ++q) acc[r][q] = vdouble{};
+  const long aStep = TRANS_A ? lda : 1;
+  for (long k = 0; k < kc; ++k) {
+    vdouble bq[4];
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; ++q) {
+      vhalf part;
+      std::memcpy(&part, b + k * ldb + q * (VEC / 2), sizeof part);
+      bq[q] = __builtin_convertvector(part, vdouble);
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < ROWS; ++r) {
+      const vdouble av = vdouble{} + static_cast<double>(TRANS_A ? a[k * aStep + r] : a[r * lda + k]);
+#pragma GCC unroll 4
+      for (int q = 0; q < 4; ++q) acc[r][q] += av * bq[q];
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < ROWS; ++r) {
+    vf a0, a1;
+    narrowQuarters(acc[r], a0, a1);
+    out.row(i0 + r, j0, a0, a1, n0, n1, first, last);
+  }
+}
+
+/**
+ * microKernel for a sliver of A that holds denormal floats (a gradient that has vanished below
+ * 1.2e-38). Every float multiply-add that reads or makes a denormal takes a microcode assist on
+ * the Intel cores we measured (about 50 ns, a hundred times an ordinary one), so a 196-step tanh
+ * stack spent 94 % of its step there. In double those values are ordinary numbers: products and
+ * sums are exact or rounded in double, and the tile is rounded to float once for the write-out,
+ * which is what the reference kernels (sums in JavaScript doubles) compute too. Nothing is flushed.
+ * The rows go a few at a time so the double accumulators fit in registers.
+ */
+template <int R, bool TRANS_A, class WriteOut>
+void microKernelWide(long kc, const float* __restrict a, long lda, const float* __restrict b, long ldb, const WriteOut& out, long i0, long j0,
+                     int nValid, bool first, bool last) {
+  constexpr int GROUP = VEC >= 16 ? 4 : 2;
+  const int n0 = std::min(nValid, VEC);
+  const int n1 = std::max(nValid - VEC, 0);
+  int r0 = 0;
+  for (; r0 + GROUP <= R; r0 += GROUP)
+    wideRows<GROUP, TRANS_A>(kc, TRANS_A ? a + r0 : a + r0 * lda, lda, b, ldb, out, i0 + r0, j0, n0, n1, first, last);
+  if constexpr (R % GROUP != 0) wideRows<R % GROUP, TRANS_A>(kc, TRANS_A ? a + r0 : a + r0 * lda, lda, b, ldb, out, i0 + r0, j0, n0, n1, first, last);
+}
+
+/**
+ * Whether a sliver of A (`rows` × kc; element (r, k) at a[k*stride + r] when `transposed`, else
+ * a[r*stride + k]) holds a denormal float: exponent bits zero, fraction bits not.
+ */
+inline bool holdsDenormal(const float* a, long stride, int rows, long kc, bool transposed) {
+  const long runs = transposed ? kc : rows, length = transposed ? rows : kc;
+  if (transposed && stride == rows) return holdsDenormal(a, 0, 1, rows * kc, false);  // one contiguous run
+  vi found = {};
+  for (long run = 0; run < runs; ++run) {
+    const float* p = a + run * stride;
+    long i = 0;
+    for (; i + VEC <= length; i += VEC) {
+      vi bits;
+      std::memcpy(&bits, p + i, sizeof bits);
+      found |= ((bits & 0x7f800000) == 0) & ((bits & 0x007fffff) != 0);
+    }
+    for (; i < length; ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, p + i, sizeof bits);
+      if ((bits & 0x7f800000u) == 0 && (bits & 0x007fffffu) != 0) return true;
+    }
+  }
+  for (int l = 0; l < VEC; ++l)
+    if (found[l] != 0) return true;
+  return false;
+}
+
 template <bool TRANS_A, class WriteOut>
 using MicroKernel = void (*)(long, const float*, long, const float*, long, const WriteOut&, long, long, int, bool, bool);
 
@@ -139,6 +244,21 @@ MicroKernel<TRANS_A, WriteOut> kernelFor(int rows) {
                                                               &microKernel<6 <= MR ? 6 : 1, TRANS_A, WriteOut>,
                                                               &microKernel<7 <= MR ? 7 : 1, TRANS_A, WriteOut>,
                                                               &microKernel<8 <= MR ? 8 : 1, TRANS_A, WriteOut>};
+  return table[rows];
+}
+
+/** microKernelWide for `rows` (1 to MR) rows. */
+template <bool TRANS_A, class WriteOut>
+MicroKernel<TRANS_A, WriteOut> wideKernelFor(int rows) {
+  static constexpr MicroKernel<TRANS_A, WriteOut> table[9] = {nullptr,
+                                                              &microKernelWide<1, TRANS_A, WriteOut>,
+                                                              &microKernelWide<2 <= MR ? 2 : 1, TRANS_A, WriteOut>,
+                                                              &microKernelWide<3 <= MR ? 3 : 1, TRANS_A, WriteOut>,
+                                                              &microKernelWide<4 <= MR ? 4 : 1, TRANS_A, WriteOut>,
+                                                              &microKernelWide<5 <= MR ? 5 : 1, TRANS_A, WriteOut>,
+                                                              &microKernelWide<6 <= MR ? 6 : 1, TRANS_A, WriteOut>,
+                                                              &microKernelWide<7 <= MR ? 7 : 1, TRANS_A, WriteOut>,
+                                                              &microKernelWide<8 <= MR ? 8 : 1, TRANS_A, WriteOut>};
   return table[rows];
 }
 
@@ -247,10 +367,13 @@ inline void packPanels(bool transB, const float* b, long K, long N, long pBegin,
 /**
  * Rows [rowBegin, rowEnd) × panels [pBegin, pEnd) of C ⟵ op(A)·op(B) for one K block (k0, kc),
  * B given by panelOf(p) → {pointer, ldb}. `aPack` (MR·KC floats) takes a transposed A sliver.
+ * With `watchDenormals`, a sliver of A that holds a denormal goes through microKernelWide (the
+ * products of a vanished gradient); the choice depends only on the sliver (MR rows from
+ * rowBegin, which callers keep on multiples of MR), so it is the same with any split over threads.
  */
 template <bool TRANS_A, class WriteOut, class PanelOf>
 void sweepBlock(long rowBegin, long rowEnd, long pBegin, long pEnd, long N, long k0, long kc, const float* a, long lda, PanelOf panelOf,
-                const WriteOut& out, bool first, bool last, float* aPack) {
+                const WriteOut& out, bool first, bool last, float* aPack, bool watchDenormals = false) {
   const MicroKernel<TRANS_A, WriteOut> full = kernelFor<TRANS_A, WriteOut>(MR);
   for (long i0 = rowBegin; i0 < rowEnd; i0 += MR) {
     const int rows = static_cast<int>(std::min<long>(MR, rowEnd - i0));
@@ -263,7 +386,10 @@ void sweepBlock(long rowBegin, long rowEnd, long pBegin, long pEnd, long N, long
       aBlock = aPack;
       aStride = rows;
     }
-    const MicroKernel<TRANS_A, WriteOut> kernel = rows == MR ? full : kernelFor<TRANS_A, WriteOut>(rows);
+    MicroKernel<TRANS_A, WriteOut> kernel = rows == MR ? full : kernelFor<TRANS_A, WriteOut>(rows);
+    if constexpr (kWatchesDenormals) {
+      if (watchDenormals && holdsDenormal(aBlock, aStride, rows, kc, TRANS_A)) kernel = wideKernelFor<TRANS_A, WriteOut>(rows);
+    }
     for (long p = pBegin; p < pEnd; ++p) {
       const long j0 = p * NR;
       const int nValid = static_cast<int>(std::min<long>(NR, N - j0));
@@ -282,7 +408,7 @@ void sweepBlock(long rowBegin, long rowEnd, long pBegin, long pEnd, long N, long
  */
 template <class WriteOut>
 bool gemmShare(bool transA, bool transB, long M, long N, long K, const float* a, const float* b, const WriteOut& out, long rowBegin, long rowEnd,
-               long pBegin, long pEnd, GrowBuffer& buffer) {
+               long pBegin, long pEnd, GrowBuffer& buffer, bool watchDenormals = false) {
   (void)M;
   if (rowBegin >= rowEnd || pBegin >= pEnd) return true;
   const long lda = transA ? M : K;
@@ -309,9 +435,9 @@ bool gemmShare(bool transA, bool transB, long M, long N, long K, const float* a,
     };
     const bool first = k0 == 0, last = k0 + kc >= K;
     if (transA)
-      sweepBlock<true>(rowBegin, rowEnd, pBegin, pEnd, N, k0, kc, a, lda, panelOf, out, first, last, aPack);
+      sweepBlock<true>(rowBegin, rowEnd, pBegin, pEnd, N, k0, kc, a, lda, panelOf, out, first, last, aPack, watchDenormals);
     else
-      sweepBlock<false>(rowBegin, rowEnd, pBegin, pEnd, N, k0, kc, a, lda, panelOf, out, first, last, aPack);
+      sweepBlock<false>(rowBegin, rowEnd, pBegin, pEnd, N, k0, kc, a, lda, panelOf, out, first, last, aPack, watchDenormals);
   }
   return true;
 }

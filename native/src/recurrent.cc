@@ -157,7 +157,8 @@ bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
   };
   // The weight gradients: sums over all steps and sequences, one product each.
   const loop::ParameterGradients parameters{T, B, I, H, H, s.input, s.weightInput, s.hiddenStates, g.dPreActivation, g.dPreActivation,
-                                            g.gradWeightInput, g.gradWeightHidden, g.gradBiasInput, g.gradBiasHidden, g.dInput, g.accumulateInput};
+                                            g.gradWeightInput, g.gradWeightHidden, g.gradBiasInput, g.gradBiasHidden, g.dInput, g.accumulateInput,
+                                            !mode.flushDenormals};
   const bool ok = loop::runTimeLoop(
       T, B, H, H, panels, true, packed, mode, shareBuffer, setup, [&](long g0, long g1) { return panelColumns(g0, g1, H); }, next, writeOutAt,
       nothingLeft, [&](int worker, int workers) { return loop::parameterGradients(parameters, worker, workers, shareBuffer); });

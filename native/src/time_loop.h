@@ -79,7 +79,11 @@ struct LoopShare {
 
 inline LoopShare loopShareOf(long rows, long groups, int worker, int workers) {
   if (workers <= 1) return {0, rows, 0, groups, false};
-  if (rows >= kernel::MR * workers) return {rows * worker / workers, rows * (worker + 1) / workers, 0, groups, false};
+  if (rows >= kernel::MR * workers) {
+    // Whole blocks of MR rows, so every block of rows is the same one as on a single thread.
+    const long blocks = (rows + kernel::MR - 1) / kernel::MR;
+    return {std::min(rows, blocks * worker / workers * kernel::MR), std::min(rows, blocks * (worker + 1) / workers * kernel::MR), 0, groups, false};
+  }
   // Workers beyond the group count only wait at the barriers.
   const long active = std::min<long>(workers, groups);
   if (worker >= active) return {0, rows, groups, groups, true};
@@ -112,7 +116,7 @@ void withoutProduct(long rowBegin, long rowEnd, long N, long pBegin, long pEnd, 
  */
 template <class WriteOut, class Finished>
 void stepByRowBlocks(long rowBegin, long rowEnd, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out,
-                     Finished finished, float* aPack) {
+                     Finished finished, float* aPack, bool watchDenormals) {
   if (a == nullptr) {
     if (out.writesWithoutProduct()) withoutProduct(rowBegin, rowEnd, N, pBegin, pEnd, out);
     finished(rowBegin, rowEnd);
@@ -123,7 +127,7 @@ void stepByRowBlocks(long rowBegin, long rowEnd, long N, long K, const float* a,
     for (long k0 = 0; k0 < K; k0 += kernel::KC) {
       const long kc = std::min(kernel::KC, K - k0);
       auto panelOf = [&](long p) -> std::pair<const float*, long> { return {kernel::packedPanel(packed, N, k0, kc, p), static_cast<long>(NR)}; };
-      kernel::sweepBlock<false>(i0, i1, pBegin, pEnd, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, aPack);
+      kernel::sweepBlock<false>(i0, i1, pBegin, pEnd, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, aPack, watchDenormals);
     }
     finished(i0, i1);
   }
@@ -147,7 +151,9 @@ struct Columns {
  *   block of rows.
  * - after(worker, workers): once every worker's loop is done (the weight gradients); false when a
  *   buffer cannot grow.
- * Steps run from T−1 down when `backward`. Returns false when anything could not allocate.
+ * Steps run from T−1 down when `backward`, whose products (of gradients, which vanish) watch for
+ * denormal operands unless the mode flushes them (kernel::sweepBlock). Returns false when anything
+ * could not allocate.
  */
 template <class Setup, class ColumnsOf, class OperandOf, class WriteOutAt, class Finished, class After>
 bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, const float* packed, RunMode mode, GrowBuffer& buffer, Setup setup,
@@ -166,7 +172,7 @@ bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, con
     for (long n = 0; n < T; ++n) {
       const long t = backward ? T - 1 - n : n;
       stepByRowBlocks(share.rowBegin, share.rowEnd, N, K, operandOf(t), packed, columns.pBegin, columns.pEnd, writeOutAt(t),
-                      [&](long r0, long r1) { finished(t, r0, r1, columns.u0, columns.u1); }, aPack);
+                      [&](long r0, long r1) { finished(t, r0, r1, columns.u0, columns.u1); }, aPack, backward && !mode.flushDenormals);
       if (share.barrierEachStep) team.barrier();
     }
     // What comes after reads every worker's rows.
@@ -222,6 +228,8 @@ struct ParameterGradients {
   float* gradBiasHidden;    // [G]
   float* dInput;            // [T, B, I], or null
   bool accumulateInput;
+  /** Whether the products watch for denormal gate gradients (kernel::sweepBlock): not when the mode flushes them. */
+  bool watchDenormals;
 };
 
 /** Worker `worker` of `workers`'s share of ParameterGradients; false when `buffer` cannot grow. */
@@ -230,12 +238,12 @@ inline bool parameterGradients(const ParameterGradients& g, int worker, int work
   bool ok = true;
   const kernel::Share inputShare = kernel::shareOf(G, I, worker, workers);
   ok = kernel::gemmShare(true, false, G, I, rows, g.dInputGates, g.input, kernel::StoreWriteOut{g.gradWeightInput, I, true}, inputShare.rowBegin,
-                         inputShare.rowEnd, inputShare.pBegin, inputShare.pEnd, buffer) && ok;
+                         inputShare.rowEnd, inputShare.pBegin, inputShare.pEnd, buffer, g.watchDenormals) && ok;
   if (g.steps > 1) {
     const kernel::Share hiddenShare = kernel::shareOf(G, H, worker, workers);
     ok = kernel::gemmShare(true, false, G, H, rows - g.batch, g.dHiddenGates + g.batch * G, g.hiddenStates,
                            kernel::StoreWriteOut{g.gradWeightHidden, H, true}, hiddenShare.rowBegin, hiddenShare.rowEnd, hiddenShare.pBegin,
-                           hiddenShare.pEnd, buffer) && ok;
+                           hiddenShare.pEnd, buffer, g.watchDenormals) && ok;
   }
   const auto columns = kernel::columnsOf(G, worker, workers);
   columnSums(g.gradBiasInput, g.dInputGates, rows, G, columns.first, columns.second);
@@ -243,7 +251,7 @@ inline bool parameterGradients(const ParameterGradients& g, int worker, int work
   if (g.dInput != nullptr && I > 0) {
     const kernel::Share dInputShare = kernel::shareOf(rows, I, worker, workers);
     ok = kernel::gemmShare(false, false, rows, I, G, g.dInputGates, g.weightInput, kernel::StoreWriteOut{g.dInput, I, g.accumulateInput},
-                           dInputShare.rowBegin, dInputShare.rowEnd, dInputShare.pBegin, dInputShare.pEnd, buffer) && ok;
+                           dInputShare.rowBegin, dInputShare.rowEnd, dInputShare.pBegin, dInputShare.pEnd, buffer, g.watchDenormals) && ok;
   }
   return ok;
 }

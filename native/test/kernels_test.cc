@@ -726,6 +726,67 @@ long testRnnLoops() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// A gradient that has vanished into the denormal range (below 2^-126): the backward products then
+// run in double (gemm_kernel.h, microKernelWide), so each comes out within one step of the denormal
+// grid (2^-149) of the exact sum of its float inputs. Float multiply-adds would round every term
+// to that grid, several steps off over dozens of terms (and take a microcode assist each on x86).
+
+long testVanishedGradients() {
+  Group group("vanished gradients");
+  Random random(12);
+  const double grid = std::ldexp(1.0, -149);
+  const long T = 2, B = 64, I = 24, H = 40;
+  Buffer x(random, T * B * I), wIh(random, H * I), wHh(random, H * H, -0.5, 0.5), bIh(random, H), bHh(random, H), dOut(random, T * B * H);
+  for (long i = 0; i < T * B * H; ++i) dOut[i] = static_cast<float>(std::ldexp(static_cast<double>(dOut[i]), -135));  // about 2^-136: 13 bits left
+  for (int threads : {1, 2}) {
+    const std::string what = "identity T=2 B=64, dL/dh about 2^-136, " + std::to_string(threads) + " threads";
+    Buffer hidden(random, T * B * H), dPre(random, T * B * H), gradWIh(random, H * I, 0, 0), gradWHh(random, H * H, 0, 0), gradBIh(random, H, 0, 0),
+        gradBHh(random, H, 0, 0), dInput(random, T * B * I);
+    std::vector<double> norms(static_cast<size_t>(T));
+    const RnnSequence sequence{Activation::Identity, T, B, I, H, x.data(), wIh.data(), wHh.data(), bIh.data(), bHh.data(), hidden.data()};
+    const RunMode mode{threads, false};
+    group.truth(rnnForward(sequence, mode), what + ": forward ran");
+    const RnnBackward backward{dOut.data(), dPre.data(), norms.data(), gradWIh.data(), gradWHh.data(), gradBIh.data(), gradBHh.data(), dInput.data(), false};
+    group.truth(rnnBackward(sequence, backward, mode), what + ": backward ran");
+    // Each product against the exact sum of the very floats it read (the kernel's own dpre and h).
+    const auto within = [&](double actual, double exact, double steps, const std::string& where) {
+      ++group.checks;
+      if (!(std::fabs(actual - exact) <= steps * grid)) {
+        char message[200];
+        std::snprintf(message, sizeof message, "%s is %.6g grid steps from the exact %.9g", where.c_str(), (actual - exact) / grid, exact);
+        group.fail(what + ": " + message);
+      }
+    };
+    for (long b = 0; b < B; ++b)
+      for (long j = 0; j < H; ++j) {
+        // dh_0 = dL/dh_0 + dpre_1 W_hh: the product rounded once to float, then the float sum.
+        double exact = dOut[b * H + j];
+        for (long k = 0; k < H; ++k) exact += static_cast<double>(dPre[(B + b) * H + k]) * wHh[k * H + j];
+        within(dPre[b * H + j], exact, 1.0, "dpre_0[" + std::to_string(b) + "," + std::to_string(j) + "]");
+      }
+    for (long j = 0; j < H; ++j) {
+      for (long i = 0; i < I; ++i) {
+        double exact = 0;
+        for (long r = 0; r < T * B; ++r) exact += static_cast<double>(dPre[r * H + j]) * x[r * I + i];
+        within(gradWIh[j * I + i], exact, 0.5001, "dW_ih[" + std::to_string(j) + "," + std::to_string(i) + "]");
+      }
+      for (long k = 0; k < H; ++k) {
+        double exact = 0;
+        for (long b = 0; b < B; ++b) exact += static_cast<double>(dPre[(B + b) * H + j]) * hidden[b * H + k];
+        within(gradWHh[j * H + k], exact, 0.5001, "dW_hh[" + std::to_string(j) + "," + std::to_string(k) + "]");
+      }
+    }
+    for (long r = 0; r < T * B; ++r)
+      for (long i = 0; i < I; ++i) {
+        double exact = 0;
+        for (long j = 0; j < H; ++j) exact += static_cast<double>(dPre[r * H + j]) * wIh[j * I + i];
+        within(dInput[r * I + i], exact, 0.5001, "dx[" + std::to_string(r) + "," + std::to_string(i) + "]");
+      }
+  }
+  return group.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
 // The fused LSTM and GRU time loops (recurrent.h, gated_recurrent.cc) against unrolled
 // double-precision references of src/model/lstm-layer.ts's and gru-layer.ts's equations, on 1 and
 // 2 threads (which must agree bit for bit), with a NaN or ±Inf in W_hh or in dL/dh from above.
@@ -1062,7 +1123,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::printf("kernels_test: variant %s (%s), %d floats per vector, GEMM tile %dx%d\n", VANISHING_VARIANT, VANISHING_ISA, VEC, gemmTileRows(), gemmTileCols());
-  const long failures = testGemm() + testActivations() + testElementwise() + testLstm() + testGru() + testLosses() + testRnnLoops() + testGatedLoops() + testOptimizerSteps();
+  const long failures = testGemm() + testActivations() + testElementwise() + testLstm() + testGru() + testLosses() + testRnnLoops() + testVanishedGradients() + testGatedLoops() + testOptimizerSteps();
   std::printf(failures == 0 ? "kernels_test: all checks passed\n" : "kernels_test: %ld checks failed\n", failures);
   return failures == 0 ? 0 : 1;
 }

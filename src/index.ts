@@ -16,7 +16,7 @@ export type {
 export type { Parameter, Dtype } from './model/parameters.js';
 
 export type {
-  Kernels, KernelSettings, FloatArray, Activation, FusedLoops, LayerSequence, LayerSequenceGradients, RnnSequence, RnnSequenceGradients, LstmSequence, LstmSequenceGradients, GruSequence, GruSequenceGradients,
+  Kernels, KernelSettings, FloatArray, Activation, FusedLoops, LayerSequence, LayerSequenceGradients, RnnSequence, RnnSequenceGradients, LstmSequence, LstmSequenceGradients, GruSequence, GruSequenceGradients, SgdStepSettings, AdamStepSettings,
 } from './kernels/kernels.js';
 export { tsKernels } from './kernels/ts-kernels.js';
 export { defaultKernels, chooseKernels, setDefaultKernelThreads, defaultKernelThreads, maxKernelThreads, kernelsName, kernelsNotice } from './kernels/select.js';

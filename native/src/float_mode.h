@@ -2,10 +2,11 @@
 //
 // Why: a vanishing gradient passes through the denormal range on its way to zero, and on many x86
 // CPUs every instruction that reads or produces a denormal takes a microcode assist of ~100
-// cycles: on the machine this was measured on, one training step of a 196-step tanh stack took
-// about 35× longer once its gradient had decayed that far. With the FTZ (flush results to zero)
-// and DAZ (read denormal inputs as zero) bits of MXCSR set, those values are zero at full speed;
-// only numbers below 1.18e-38 change (see README, "Denormal floats").
+// cycles. The backward products already step around most of it without flushing (they multiply
+// slivers holding denormals in double: gemm_kernel.h, microKernelWide); what is left is the
+// elementwise work on those values. With the FTZ (flush results to zero) and DAZ (read denormal
+// inputs as zero) bits of MXCSR set, those values are zero at full speed; only numbers below
+// 1.18e-38 change (see README, "Denormal floats").
 //
 // The bits are set on entry to a native call and restored on exit, never left set: Node's own
 // arithmetic (JavaScript numbers are doubles, computed with the same SSE unit) stays IEEE. On

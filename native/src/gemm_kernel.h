@@ -202,31 +202,46 @@ void microKernelWide(long kc, const float* __restrict a, long lda, const float* 
   if constexpr (R % GROUP != 0) wideRows<R % GROUP, TRANS_A>(kc, TRANS_A ? a + r0 : a + r0 * lda, lda, b, ldb, out, i0 + r0, j0, n0, n1, first, last);
 }
 
+/** 1 when a float's bits are a denormal's (exponent bits zero, fraction bits not), else 0. */
+inline long isDenormalBits(uint32_t bits) { return (bits & 0x7f800000u) == 0 && (bits & 0x007fffffu) != 0 ? 1 : 0; }
+
 /**
  * Whether a sliver of A (`rows` × kc; element (r, k) at a[k*stride + r] when `transposed`, else
- * a[r*stride + k]) holds a denormal float: exponent bits zero, fraction bits not.
+ * a[r*stride + k]) goes through microKernelWide: when more than one of its values in 200 is
+ * denormal. Each denormal costs about two assists of ~150 cycles per panel of B in float, the
+ * double kernel about 1.5 cycles more per value and panel, so a few scattered denormals (a
+ * gradient just reaching the range) are cheaper in float, a vanished one far cheaper in double.
+ * The choice is only about speed (both kernels give valid sums, nothing is flushed), so it looks
+ * at a sample, one vector in four (a quarter of runs shorter than a vector), which keeps it to a
+ * few per cent of a one-panel product. It depends on the sliver's values alone, so any split
+ * over threads makes the same choices.
  */
-inline bool holdsDenormal(const float* a, long stride, int rows, long kc, bool transposed) {
-  const long runs = transposed ? kc : rows, length = transposed ? rows : kc;
-  if (transposed && stride == rows) return holdsDenormal(a, 0, 1, rows * kc, false);  // one contiguous run
-  vi found = {};
-  for (long run = 0; run < runs; ++run) {
+inline bool worthWidening(const float* a, long stride, int rows, long kc, bool transposed) {
+  const bool contiguous = transposed && stride == rows;  // a packed transposed sliver: one run
+  const long runs = contiguous ? 1 : transposed ? kc : rows;
+  const long length = contiguous ? rows * kc : transposed ? rows : kc;
+  long seen = 0, denormal = 0;
+  for (long run = 0; run < runs; run += length >= VEC ? 1 : 4) {
     const float* p = a + run * stride;
-    long i = 0;
-    for (; i + VEC <= length; i += VEC) {
-      vi bits;
-      std::memcpy(&bits, p + i, sizeof bits);
-      found |= ((bits & 0x7f800000) == 0) & ((bits & 0x007fffff) != 0);
-    }
-    for (; i < length; ++i) {
-      uint32_t bits;
-      std::memcpy(&bits, p + i, sizeof bits);
-      if ((bits & 0x7f800000u) == 0 && (bits & 0x007fffffu) != 0) return true;
+    if (length >= VEC) {
+      vi found = {};
+      for (long i = 0; i + VEC <= length; i += 4 * VEC) {
+        vi bits;
+        std::memcpy(&bits, p + i, sizeof bits);
+        found -= ((bits & 0x7f800000) == 0) & ((bits & 0x007fffff) != 0);  // true lanes are −1
+        seen += VEC;
+      }
+      for (int l = 0; l < VEC; ++l) denormal += found[l];
+    } else {
+      for (long i = 0; i < length; ++i) {
+        uint32_t bits;
+        std::memcpy(&bits, p + i, sizeof bits);
+        denormal += isDenormalBits(bits);
+        ++seen;
+      }
     }
   }
-  for (int l = 0; l < VEC; ++l)
-    if (found[l] != 0) return true;
-  return false;
+  return 200 * denormal > seen;
 }
 
 template <bool TRANS_A, class WriteOut>
@@ -367,14 +382,17 @@ inline void packPanels(bool transB, const float* b, long K, long N, long pBegin,
 /**
  * Rows [rowBegin, rowEnd) × panels [pBegin, pEnd) of C ⟵ op(A)·op(B) for one K block (k0, kc),
  * B given by panelOf(p) → {pointer, ldb}. `aPack` (MR·KC floats) takes a transposed A sliver.
- * With `watchDenormals`, a sliver of A that holds a denormal goes through microKernelWide (the
- * products of a vanished gradient); the choice depends only on the sliver (MR rows from
- * rowBegin, which callers keep on multiples of MR), so it is the same with any split over threads.
+ * With `watchDenormals`, a sliver of A rich in denormals goes through microKernelWide (the
+ * products of a vanished gradient; worthWidening); the choice depends only on the sliver (MR rows
+ * from rowBegin, which callers keep on multiples of MR), so it is the same with any split over threads.
  */
 template <bool TRANS_A, class WriteOut, class PanelOf>
 void sweepBlock(long rowBegin, long rowEnd, long pBegin, long pEnd, long N, long k0, long kc, const float* a, long lda, PanelOf panelOf,
                 const WriteOut& out, bool first, bool last, float* aPack, bool watchDenormals = false) {
   const MicroKernel<TRANS_A, WriteOut> full = kernelFor<TRANS_A, WriteOut>(MR);
+  // A product one panel wide does so little per sliver that looking at the sliver would cost more
+  // than the assists it could spare (N, not this share's panels: the choice must not depend on the split).
+  const bool watched = watchDenormals && panelsOf(N) >= 2;
   for (long i0 = rowBegin; i0 < rowEnd; i0 += MR) {
     const int rows = static_cast<int>(std::min<long>(MR, rowEnd - i0));
     const float* aBlock = TRANS_A ? a + k0 * lda + i0 : a + i0 * lda + k0;
@@ -388,7 +406,7 @@ void sweepBlock(long rowBegin, long rowEnd, long pBegin, long pEnd, long N, long
     }
     MicroKernel<TRANS_A, WriteOut> kernel = rows == MR ? full : kernelFor<TRANS_A, WriteOut>(rows);
     if constexpr (kWatchesDenormals) {
-      if (watchDenormals && holdsDenormal(aBlock, aStride, rows, kc, TRANS_A)) kernel = wideKernelFor<TRANS_A, WriteOut>(rows);
+      if (watched && worthWidening(aBlock, aStride, rows, kc, TRANS_A)) kernel = wideKernelFor<TRANS_A, WriteOut>(rows);
     }
     for (long p = pBegin; p < pEnd; ++p) {
       const long j0 = p * NR;

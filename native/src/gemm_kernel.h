@@ -247,33 +247,28 @@ inline bool worthWidening(const float* a, long stride, int rows, long kc, bool t
 template <bool TRANS_A, class WriteOut>
 using MicroKernel = void (*)(long, const float*, long, const float*, long, const WriteOut&, long, long, int, bool, bool);
 
-template <bool TRANS_A, class WriteOut>
+/** microKernel, or microKernelWide when WIDE, for R rows. */
+template <int R, bool WIDE, bool TRANS_A, class WriteOut>
+constexpr MicroKernel<TRANS_A, WriteOut> kernelOf() {
+  if constexpr (WIDE)
+    return &microKernelWide<R, TRANS_A, WriteOut>;
+  else
+    return &microKernel<R, TRANS_A, WriteOut>;
+}
+
+/** The kernel for `rows` (1 to MR) rows: a table, since rows is known only at run time. */
+template <bool TRANS_A, class WriteOut, bool WIDE = false>
 MicroKernel<TRANS_A, WriteOut> kernelFor(int rows) {
   static_assert(MR <= 8, "extend the table for larger tiles");
   static constexpr MicroKernel<TRANS_A, WriteOut> table[9] = {nullptr,
-                                                              &microKernel<1, TRANS_A, WriteOut>,
-                                                              &microKernel<2 <= MR ? 2 : 1, TRANS_A, WriteOut>,
-                                                              &microKernel<3 <= MR ? 3 : 1, TRANS_A, WriteOut>,
-                                                              &microKernel<4 <= MR ? 4 : 1, TRANS_A, WriteOut>,
-                                                              &microKernel<5 <= MR ? 5 : 1, TRANS_A, WriteOut>,
-                                                              &microKernel<6 <= MR ? 6 : 1, TRANS_A, WriteOut>,
-                                                              &microKernel<7 <= MR ? 7 : 1, TRANS_A, WriteOut>,
-                                                              &microKernel<8 <= MR ? 8 : 1, TRANS_A, WriteOut>};
-  return table[rows];
-}
-
-/** microKernelWide for `rows` (1 to MR) rows. */
-template <bool TRANS_A, class WriteOut>
-MicroKernel<TRANS_A, WriteOut> wideKernelFor(int rows) {
-  static constexpr MicroKernel<TRANS_A, WriteOut> table[9] = {nullptr,
-                                                              &microKernelWide<1, TRANS_A, WriteOut>,
-                                                              &microKernelWide<2 <= MR ? 2 : 1, TRANS_A, WriteOut>,
-                                                              &microKernelWide<3 <= MR ? 3 : 1, TRANS_A, WriteOut>,
-                                                              &microKernelWide<4 <= MR ? 4 : 1, TRANS_A, WriteOut>,
-                                                              &microKernelWide<5 <= MR ? 5 : 1, TRANS_A, WriteOut>,
-                                                              &microKernelWide<6 <= MR ? 6 : 1, TRANS_A, WriteOut>,
-                                                              &microKernelWide<7 <= MR ? 7 : 1, TRANS_A, WriteOut>,
-                                                              &microKernelWide<8 <= MR ? 8 : 1, TRANS_A, WriteOut>};
+                                                              kernelOf<1, WIDE, TRANS_A, WriteOut>(),
+                                                              kernelOf<2 <= MR ? 2 : 1, WIDE, TRANS_A, WriteOut>(),
+                                                              kernelOf<3 <= MR ? 3 : 1, WIDE, TRANS_A, WriteOut>(),
+                                                              kernelOf<4 <= MR ? 4 : 1, WIDE, TRANS_A, WriteOut>(),
+                                                              kernelOf<5 <= MR ? 5 : 1, WIDE, TRANS_A, WriteOut>(),
+                                                              kernelOf<6 <= MR ? 6 : 1, WIDE, TRANS_A, WriteOut>(),
+                                                              kernelOf<7 <= MR ? 7 : 1, WIDE, TRANS_A, WriteOut>(),
+                                                              kernelOf<8 <= MR ? 8 : 1, WIDE, TRANS_A, WriteOut>()};
   return table[rows];
 }
 
@@ -406,7 +401,7 @@ void sweepBlock(long rowBegin, long rowEnd, long pBegin, long pEnd, long N, long
     }
     MicroKernel<TRANS_A, WriteOut> kernel = rows == MR ? full : kernelFor<TRANS_A, WriteOut>(rows);
     if constexpr (kWatchesDenormals) {
-      if (watched && worthWidening(aBlock, aStride, rows, kc, TRANS_A)) kernel = wideKernelFor<TRANS_A, WriteOut>(rows);
+      if (watched && worthWidening(aBlock, aStride, rows, kc, TRANS_A)) kernel = kernelFor<TRANS_A, WriteOut, true>(rows);
     }
     for (long p = pBegin; p < pEnd; ++p) {
       const long j0 = p * NR;

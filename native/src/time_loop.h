@@ -6,10 +6,9 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <utility>
-
-#include <atomic>
 
 #include "gemm_kernel.h"
 #include "parallel.h"

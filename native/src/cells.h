@@ -66,14 +66,6 @@ inline GruGradients gruBackward(vf reset, vf update, vf candidate, vf hiddenCand
 // row goes through a zero-padded partial vector. H is the hidden size: a row of gates holds gate
 // q of unit j at q·H + j. A null previous state is the zero initial state (h_{-1} = c_{-1} = 0).
 
-inline vf loadUnits(const float* p, int n) { return n == VEC ? loadu(p) : load_partial(p, n); }
-inline void storeUnits(float* p, vf v, int n) {
-  if (n == VEC)
-    storeu(p, v);
-  else
-    store_partial(p, v, n);
-}
-
 /** body(j, n) for each vector of units [j, j + n) in [u0, u1). */
 template <typename Body>
 inline void unitVectors(long u0, long u1, Body body) {
@@ -85,19 +77,19 @@ inline void unitVectors(long u0, long u1, Body body) {
 /** LSTM (2)-(4): gates holds a_t on entry and i, f, g, o on exit; writes c_t, tanh(c_t), h_t. */
 inline void lstmForwardRow(long H, long u0, long u1, float* gates, const float* previousCell, float* cell, float* tanhCell, float* hidden) {
   unitVectors(u0, u1, [&](long j, int n) {
-    const vf inputGate = vsigmoid(loadUnits(gates + j, n));
-    const vf forgetGate = vsigmoid(loadUnits(gates + H + j, n));
-    const vf candidate = vtanh(loadUnits(gates + 2 * H + j, n));
-    const vf outputGate = vsigmoid(loadUnits(gates + 3 * H + j, n));
-    storeUnits(gates + j, inputGate, n);
-    storeUnits(gates + H + j, forgetGate, n);
-    storeUnits(gates + 2 * H + j, candidate, n);
-    storeUnits(gates + 3 * H + j, outputGate, n);
-    const vf previous = previousCell != nullptr ? loadUnits(previousCell + j, n) : vf{};
+    const vf inputGate = vsigmoid(loadn(gates + j, n));
+    const vf forgetGate = vsigmoid(loadn(gates + H + j, n));
+    const vf candidate = vtanh(loadn(gates + 2 * H + j, n));
+    const vf outputGate = vsigmoid(loadn(gates + 3 * H + j, n));
+    storen(gates + j, inputGate, n);
+    storen(gates + H + j, forgetGate, n);
+    storen(gates + 2 * H + j, candidate, n);
+    storen(gates + 3 * H + j, outputGate, n);
+    const vf previous = previousCell != nullptr ? loadn(previousCell + j, n) : vf{};
     const LstmState state = lstmForward(inputGate, forgetGate, candidate, outputGate, previous);
-    storeUnits(cell + j, state.cell, n);
-    storeUnits(tanhCell + j, state.tanhCell, n);
-    storeUnits(hidden + j, state.hidden, n);
+    storen(cell + j, state.cell, n);
+    storen(tanhCell + j, state.tanhCell, n);
+    storen(hidden + j, state.hidden, n);
   });
 }
 
@@ -105,15 +97,15 @@ inline void lstmForwardRow(long H, long u0, long u1, float* gates, const float* 
 inline void lstmBackwardRow(long H, long u0, long u1, const float* gates, const float* previousCell, const float* tanhCell, const float* dHidden,
                             float* dCell, float* dGates) {
   unitVectors(u0, u1, [&](long j, int n) {
-    const vf previous = previousCell != nullptr ? loadUnits(previousCell + j, n) : vf{};
-    const LstmGradients grad = lstmBackward(loadUnits(gates + j, n), loadUnits(gates + H + j, n), loadUnits(gates + 2 * H + j, n),
-                                            loadUnits(gates + 3 * H + j, n), previous, loadUnits(tanhCell + j, n), loadUnits(dHidden + j, n),
-                                            loadUnits(dCell + j, n));
-    storeUnits(dGates + j, grad.inputGate, n);
-    storeUnits(dGates + H + j, grad.forgetGate, n);
-    storeUnits(dGates + 2 * H + j, grad.candidate, n);
-    storeUnits(dGates + 3 * H + j, grad.outputGate, n);
-    storeUnits(dCell + j, grad.previousCell, n);
+    const vf previous = previousCell != nullptr ? loadn(previousCell + j, n) : vf{};
+    const LstmGradients grad = lstmBackward(loadn(gates + j, n), loadn(gates + H + j, n), loadn(gates + 2 * H + j, n),
+                                            loadn(gates + 3 * H + j, n), previous, loadn(tanhCell + j, n), loadn(dHidden + j, n),
+                                            loadn(dCell + j, n));
+    storen(dGates + j, grad.inputGate, n);
+    storen(dGates + H + j, grad.forgetGate, n);
+    storen(dGates + 2 * H + j, grad.candidate, n);
+    storen(dGates + 3 * H + j, grad.outputGate, n);
+    storen(dCell + j, grad.previousCell, n);
   });
 }
 
@@ -121,14 +113,14 @@ inline void lstmBackwardRow(long H, long u0, long u1, const float* gates, const 
 inline void gruForwardRow(long H, long u0, long u1, const float* inputGates, const float* hiddenGates, const float* previousHidden,
                           float* activations, float* hidden) {
   unitVectors(u0, u1, [&](long j, int n) {
-    const vf reset = gruGate(loadUnits(inputGates + j, n), loadUnits(hiddenGates + j, n));
-    const vf update = gruGate(loadUnits(inputGates + H + j, n), loadUnits(hiddenGates + H + j, n));
-    const vf previous = previousHidden != nullptr ? loadUnits(previousHidden + j, n) : vf{};
-    const GruState state = gruForward(reset, update, loadUnits(inputGates + 2 * H + j, n), loadUnits(hiddenGates + 2 * H + j, n), previous);
-    storeUnits(activations + j, reset, n);
-    storeUnits(activations + H + j, update, n);
-    storeUnits(activations + 2 * H + j, state.candidate, n);
-    storeUnits(hidden + j, state.hidden, n);
+    const vf reset = gruGate(loadn(inputGates + j, n), loadn(hiddenGates + j, n));
+    const vf update = gruGate(loadn(inputGates + H + j, n), loadn(hiddenGates + H + j, n));
+    const vf previous = previousHidden != nullptr ? loadn(previousHidden + j, n) : vf{};
+    const GruState state = gruForward(reset, update, loadn(inputGates + 2 * H + j, n), loadn(hiddenGates + 2 * H + j, n), previous);
+    storen(activations + j, reset, n);
+    storen(activations + H + j, update, n);
+    storen(activations + 2 * H + j, state.candidate, n);
+    storen(hidden + j, state.hidden, n);
   });
 }
 
@@ -136,16 +128,16 @@ inline void gruForwardRow(long H, long u0, long u1, const float* inputGates, con
 inline void gruBackwardRow(long H, long u0, long u1, const float* hiddenGates, const float* previousHidden, const float* activations,
                            const float* dHidden, float* dInputGates, float* dHiddenGates, float* dhPrev) {
   unitVectors(u0, u1, [&](long j, int n) {
-    const vf previous = previousHidden != nullptr ? loadUnits(previousHidden + j, n) : vf{};
-    const GruGradients grad = gruBackward(loadUnits(activations + j, n), loadUnits(activations + H + j, n), loadUnits(activations + 2 * H + j, n),
-                                          loadUnits(hiddenGates + 2 * H + j, n), previous, loadUnits(dHidden + j, n));
-    storeUnits(dInputGates + j, grad.reset, n);
-    storeUnits(dInputGates + H + j, grad.update, n);
-    storeUnits(dInputGates + 2 * H + j, grad.candidate, n);
-    storeUnits(dHiddenGates + j, grad.reset, n);
-    storeUnits(dHiddenGates + H + j, grad.update, n);
-    storeUnits(dHiddenGates + 2 * H + j, grad.hiddenCandidate, n);
-    storeUnits(dhPrev + j, grad.previousHidden, n);
+    const vf previous = previousHidden != nullptr ? loadn(previousHidden + j, n) : vf{};
+    const GruGradients grad = gruBackward(loadn(activations + j, n), loadn(activations + H + j, n), loadn(activations + 2 * H + j, n),
+                                          loadn(hiddenGates + 2 * H + j, n), previous, loadn(dHidden + j, n));
+    storen(dInputGates + j, grad.reset, n);
+    storen(dInputGates + H + j, grad.update, n);
+    storen(dInputGates + 2 * H + j, grad.candidate, n);
+    storen(dHiddenGates + j, grad.reset, n);
+    storen(dHiddenGates + H + j, grad.update, n);
+    storen(dHiddenGates + 2 * H + j, grad.hiddenCandidate, n);
+    storen(dhPrev + j, grad.previousHidden, n);
   });
 }
 

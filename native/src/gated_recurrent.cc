@@ -35,9 +35,7 @@ namespace vanishing {
 namespace {
 
 using kernel::GrowBuffer;
-using kernel::loadn;
 using kernel::NR;
-using kernel::storen;
 
 /** Each thread's buffer for the shares of products it computes (gemmShare packs B into it). */
 thread_local GrowBuffer shareBuffer;

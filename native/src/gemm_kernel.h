@@ -55,19 +55,6 @@ constexpr long kDirectRows = 128;
 
 inline long panelsOf(long N) { return (N + NR - 1) / NR; }
 
-/** Loads/stores `n` (0 ≤ n ≤ VEC) floats; the rest of the vector is zero. */
-inline vf loadn(const float* p, int n) {
-  if (n < 0 || n > VEC) __builtin_unreachable();  // tells the compiler the partial copy's size is small
-  return n == VEC ? loadu(p) : n == 0 ? vf{} : load_partial(p, n);
-}
-inline void storen(float* p, vf v, int n) {
-  if (n < 0 || n > VEC) __builtin_unreachable();
-  if (n == VEC)
-    storeu(p, v);
-  else if (n > 0)
-    store_partial(p, v, n);
-}
-
 /** One grow-only, 64-byte aligned buffer (per thread, or owned by a call). */
 struct GrowBuffer {
   float* data = nullptr;

@@ -58,15 +58,6 @@ inline vd vsqrt(const vd& value) {
   return x;
 }
 
-/** n ≤ VEC floats from p (the rest zero); stores only n. */
-inline vf loadSome(const float* p, int n) { return n == VEC ? loadu(p) : load_partial(p, n); }
-inline void storeSome(float* p, vf v, int n) {
-  if (n == VEC)
-    storeu(p, v);
-  else
-    store_partial(p, v, n);
-}
-
 /** Per-lane sums, added in lane order at the end (the same on every run and thread count). */
 struct LaneSums {
   vd moved{}, before{}, after{};
@@ -104,20 +95,20 @@ UpdateSums sgdStep(long n, float* data, const float* grad, float* momentum, cons
   LaneSums sums;
   for (long i = 0; i < n; i += VEC) {
     const int c = static_cast<int>(n - i < VEC ? n - i : VEC);
-    const vd before = widen(loadSome(data + i, c));
+    const vd before = widen(loadn(data + i, c));
     // direction = g + λθ
     const vd decay = weightDecay * before;
-    vd direction = widen(loadSome(grad + i, c)) + decay;
+    vd direction = widen(loadn(grad + i, c)) + decay;
     if (momentum != nullptr) {
       // buf = g (first step) or μ·buf + (1 − dampening)·g, stored as float32 and read back.
       vd buffer = direction;
       if (!s.first) {
-        const vd kept = factor * widen(loadSome(momentum + i, c));
+        const vd kept = factor * widen(loadn(momentum + i, c));
         const vd added = undamped * direction;
         buffer = kept + added;
       }
       const vf stored = narrow(buffer);
-      storeSome(momentum + i, stored, c);
+      storen(momentum + i, stored, c);
       if (s.nesterov) {
         const vd lookAhead = factor * widen(stored);
         direction = direction + lookAhead;
@@ -127,7 +118,7 @@ UpdateSums sgdStep(long n, float* data, const float* grad, float* momentum, cons
     }
     const vd change = learningRate * direction;
     const vf after = narrow(before - change);
-    storeSome(data + i, after, c);
+    storen(data + i, after, c);
     sums.add(before, widen(after), c);
   }
   return sums.total();
@@ -140,24 +131,24 @@ UpdateSums adamStep(long n, float* data, const float* grad, float* firstMoment, 
   LaneSums sums;
   for (long i = 0; i < n; i += VEC) {
     const int c = static_cast<int>(n - i < VEC ? n - i : VEC);
-    const vd before = widen(loadSome(data + i, c));
+    const vd before = widen(loadn(data + i, c));
     const vd decay = weightDecay * before;
-    const vd g = widen(loadSome(grad + i, c)) + decay;
+    const vd g = widen(loadn(grad + i, c)) + decay;
     // m = β1·m + (1 − β1)·g and v = β2·v + ((1 − β2)·g)·g, each stored as float32 and read back.
-    const vd keptFirst = beta1 * widen(loadSome(firstMoment + i, c));
+    const vd keptFirst = beta1 * widen(loadn(firstMoment + i, c));
     const vd addedFirst = oneMinusBeta1 * g;
     const vf m = narrow(keptFirst + addedFirst);
-    storeSome(firstMoment + i, m, c);
-    const vd keptSecond = beta2 * widen(loadSome(secondMoment + i, c));
+    storen(firstMoment + i, m, c);
+    const vd keptSecond = beta2 * widen(loadn(secondMoment + i, c));
     const vd scaledG = oneMinusBeta2 * g;
     const vd addedSecond = scaledG * g;
     const vf v = narrow(keptSecond + addedSecond);
-    storeSome(secondMoment + i, v, c);
+    storen(secondMoment + i, v, c);
     // θ −= (stepSize·m) / (√v / √(1 − β2^t) + ε)
     const vd denominator = vsqrt(widen(v)) / biasCorrection2Root + epsilon;
     const vd numerator = stepSize * widen(m);
     const vf after = narrow(before - numerator / denominator);
-    storeSome(data + i, after, c);
+    storen(data + i, after, c);
     sums.add(before, widen(after), c);
   }
   return sums.total();

@@ -22,14 +22,6 @@ inline void chunks(long n, Body body) {
   if (i < n) body(i, static_cast<int>(n - i));
 }
 
-inline vf load(const float* p, int count) { return count == VEC ? loadu(p) : load_partial(p, count); }
-inline void store(float* p, vf v, int count) {
-  if (count == VEC)
-    storeu(p, v);
-  else
-    store_partial(p, v, count);
-}
-
 inline vf activate(Activation act, vf x) {
   switch (act) {
     case Activation::Tanh: return vtanh(x);
@@ -57,7 +49,7 @@ inline vf derivativeFromOutput(Activation act, vf y) {
 void addBiasRows(float* out, long rows, long cols, const float* bias) {
   for (long r = 0; r < rows; ++r) {
     float* row = out + r * cols;
-    chunks(cols, [&](long i, int n) { store(row + i, load(row + i, n) + load(bias + i, n), n); });
+    chunks(cols, [&](long i, int n) { storen(row + i, loadn(row + i, n) + loadn(bias + i, n), n); });
   }
 }
 
@@ -80,17 +72,17 @@ void accumulateColumnSums(float* out, const float* src, long rows, long cols) {
   }
   for (; c0 < cols; c0 += VEC) {
     const int n = static_cast<int>(std::min<long>(VEC, cols - c0));
-    vf s = load(out + c0, n);
-    for (long r = 0; r < rows; ++r) s += load(src + r * cols + c0, n);
-    store(out + c0, s, n);
+    vf s = loadn(out + c0, n);
+    for (long r = 0; r < rows; ++r) s += loadn(src + r * cols + c0, n);
+    storen(out + c0, s, n);
   }
 }
 
 void activationForward(Activation act, const float* x, float* y, long n) {
   switch (act) {
-    case Activation::Tanh: chunks(n, [&](long i, int c) { store(y + i, vtanh(load(x + i, c)), c); }); return;
-    case Activation::Relu: chunks(n, [&](long i, int c) { store(y + i, vrelu(load(x + i, c)), c); }); return;
-    case Activation::Sigmoid: chunks(n, [&](long i, int c) { store(y + i, vsigmoid(load(x + i, c)), c); }); return;
+    case Activation::Tanh: chunks(n, [&](long i, int c) { storen(y + i, vtanh(loadn(x + i, c)), c); }); return;
+    case Activation::Relu: chunks(n, [&](long i, int c) { storen(y + i, vrelu(loadn(x + i, c)), c); }); return;
+    case Activation::Sigmoid: chunks(n, [&](long i, int c) { storen(y + i, vsigmoid(loadn(x + i, c)), c); }); return;
     case Activation::Identity:
       if (x != y) std::copy(x, x + n, y);
       return;
@@ -99,14 +91,14 @@ void activationForward(Activation act, const float* x, float* y, long n) {
 
 void activationBackward(Activation act, const float* y, const float* dy, float* dx, long n, bool accumulate) {
   chunks(n, [&](long i, int c) {
-    vf value = load(dy + i, c) * derivativeFromOutput(act, load(y + i, c));
-    if (accumulate) value += load(dx + i, c);
-    store(dx + i, value, c);
+    vf value = loadn(dy + i, c) * derivativeFromOutput(act, loadn(y + i, c));
+    if (accumulate) value += loadn(dx + i, c);
+    storen(dx + i, value, c);
   });
 }
 
 void axpy(long n, float alpha, const float* x, float* y) {
-  chunks(n, [&](long i, int c) { store(y + i, load(y + i, c) + alpha * load(x + i, c), c); });
+  chunks(n, [&](long i, int c) { storen(y + i, loadn(y + i, c) + alpha * loadn(x + i, c), c); });
 }
 
 void copy(const float* src, float* dst, long n) { std::copy(src, src + n, dst); }
@@ -114,7 +106,7 @@ void copy(const float* src, float* dst, long n) { std::copy(src, src + n, dst); 
 void fill(float* x, long n, float value) { std::fill(x, x + n, value); }
 
 void scale(float* x, long n, float factor) {
-  chunks(n, [&](long i, int c) { store(x + i, load(x + i, c) * factor, c); });
+  chunks(n, [&](long i, int c) { storen(x + i, loadn(x + i, c) * factor, c); });
 }
 
 double sumOfSquares(const float* x, long n) {

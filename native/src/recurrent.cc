@@ -25,9 +25,7 @@ namespace vanishing {
 namespace {
 
 using kernel::GrowBuffer;
-using kernel::loadn;
 using kernel::NR;
-using kernel::storen;
 using loop::firstLanes;
 using loop::squareSlot;
 using loop::sumOfSquaresLanes;

@@ -65,6 +65,19 @@ static inline void store_partial(float* p, vf v, int n) {
   std::memcpy(p, tmp, static_cast<size_t>(n) * 4);
 }
 
+/** Loads/stores `n` (0 ≤ n ≤ VEC) floats, a whole vector or a ragged end; loaded lanes past n are zero. */
+static inline vf loadn(const float* p, int n) {
+  if (n < 0 || n > VEC) __builtin_unreachable();  // tells the compiler the partial copy's size is small
+  return n == VEC ? loadu(p) : n == 0 ? vf{} : load_partial(p, n);
+}
+static inline void storen(float* p, vf v, int n) {
+  if (n < 0 || n > VEC) __builtin_unreachable();
+  if (n == VEC)
+    storeu(p, v);
+  else if (n > 0)
+    store_partial(p, v, n);
+}
+
 static inline vf vmin(vf a, vf b) { return a < b ? a : b; }
 static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
 static inline vf vabs(vf x) { return (vf)((vi)x & 0x7fffffff); }

@@ -19,9 +19,7 @@ namespace vanishing {
 namespace loop {
 
 using kernel::GrowBuffer;
-using kernel::loadn;
 using kernel::NR;
-using kernel::storen;
 
 typedef double vd __attribute__((vector_size(VEC * 8)));
 

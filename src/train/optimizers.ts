@@ -92,11 +92,9 @@ class StepNorms {
 /**
  * An optimiser over `parameters`. Every option is checked against the training option table
  * (option-table.ts, the same bounds experiment files are validated with) before anything is
- * allocated: `optimizer momentum must be < 1; got 1`.
- */
-/**
- * An optimiser over `parameters`. Its arithmetic runs on `kernels` (Kernels.sgdStep / adamStep;
- * pass the model's): every kernel set gives the same weights bit for bit from the same gradients.
+ * allocated: `optimizer momentum must be < 1; got 1`. Its arithmetic runs on `kernels`
+ * (Kernels.sgdStep / adamStep; pass the model's): every kernel set gives the same weights bit for
+ * bit from the same gradients.
  */
 export function createOptimizer(parameters: readonly Parameter[], options: OptimizerOptions, kernels: Kernels = defaultKernels()): Optimizer {
   const owner = `optimizer ${String(options.type)}:`;

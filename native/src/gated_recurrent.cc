@@ -26,7 +26,6 @@
 
 #include "cells.h"
 #include "gemm_kernel.h"
-#include "parallel.h"
 #include "recurrent.h"
 #include "simd.h"
 #include "time_loop.h"
@@ -259,7 +258,7 @@ bool backwardThroughTime(long T, long B, long H, long G, const float* weightHidd
     kernel::packPanels(false, weightHidden, G, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
     return true;
   };
-  auto columnsOf = [&](long g0, long g1) { return loop::Columns{g0, g1, std::min(H, g0 * NR), std::min(H, g1 * NR)}; };
+  auto columnsOf = [&](long g0, long g1) { return loop::panelColumns(g0, g1, H); };
   // forward: gates_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dgates_{t+1} · W_hh.
   auto next = [&](long t) -> const float* { return t < T - 1 ? dProductGates + (t + 1) * B * G : nullptr; };
   auto writeOutAt = [&](long t) { return HiddenGradientWriteOut{dHidden, dOutput + t * B * H, direct(t), squares + t * slots, H, panels}; };

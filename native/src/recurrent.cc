@@ -12,12 +12,10 @@
 // so the norms are the same with any number of threads, like every other value (gemm_kernel.h).
 #include "recurrent.h"
 
-#include <atomic>
 #include <cmath>
 #include <vector>
 
 #include "gemm_kernel.h"
-#include "parallel.h"
 #include "simd.h"
 #include "time_loop.h"
 
@@ -25,7 +23,6 @@ namespace vanishing {
 namespace {
 
 using kernel::GrowBuffer;
-using kernel::NR;
 using loop::firstLanes;
 using loop::squareSlot;
 using loop::sumOfSquaresLanes;
@@ -107,9 +104,6 @@ struct BackwardStepWriteOut {
 /** The Elman cell does all its work in the write-outs: nothing is left for a finished block of rows. */
 inline void nothingLeft(long, long, long, long, long) {}
 
-/** Panels of units [groupBegin, groupEnd): one group is one panel. */
-inline loop::Columns panelColumns(long groupBegin, long groupEnd, long H) { return {groupBegin, groupEnd, std::min(H, groupBegin * NR), std::min(H, groupEnd * NR)}; }
-
 template <Activation ACT>
 bool forwardLoop(const RnnSequence& s, RunMode mode) {
   const long T = s.steps, B = s.batch, I = s.inputSize, H = s.hidden;
@@ -129,7 +123,7 @@ bool forwardLoop(const RnnSequence& s, RunMode mode) {
   auto previous = [&](long t) -> const float* { return t > 0 ? s.hiddenStates + (t - 1) * block : nullptr; };
   auto writeOutAt = [&](long t) { return ForwardStepWriteOut<ACT>{s.hiddenStates + t * block, H}; };
   return loop::runTimeLoop(
-      T, B, H, H, panels, false, packed, mode, shareBuffer, setup, [&](long g0, long g1) { return panelColumns(g0, g1, H); }, previous, writeOutAt,
+      T, B, H, H, panels, false, packed, mode, shareBuffer, setup, [&](long g0, long g1) { return loop::panelColumns(g0, g1, H); }, previous, writeOutAt,
       nothingLeft, [](int, int) { return true; });
 }
 
@@ -158,7 +152,7 @@ bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
                                             g.gradWeightInput, g.gradWeightHidden, g.gradBiasInput, g.gradBiasHidden, g.dInput, g.accumulateInput,
                                             !mode.flushDenormals};
   const bool ok = loop::runTimeLoop(
-      T, B, H, H, panels, true, packed, mode, shareBuffer, setup, [&](long g0, long g1) { return panelColumns(g0, g1, H); }, next, writeOutAt,
+      T, B, H, H, panels, true, packed, mode, shareBuffer, setup, [&](long g0, long g1) { return loop::panelColumns(g0, g1, H); }, next, writeOutAt,
       nothingLeft, [&](int worker, int workers) { return loop::parameterGradients(parameters, worker, workers, shareBuffer); });
   loop::normsFromSquares(squares, T, slots, g.hiddenGradientNorms);
   return ok;

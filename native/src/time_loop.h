@@ -135,6 +135,9 @@ struct Columns {
   long pBegin, pEnd, u0, u1;
 };
 
+/** The Columns of panels [groupBegin, groupEnd) of units when a group is one panel (the products whose columns are the H units). */
+inline Columns panelColumns(long groupBegin, long groupEnd, long H) { return {groupBegin, groupEnd, std::min(H, groupBegin * NR), std::min(H, groupEnd * NR)}; }
+
 /**
  * The shape of every fused loop, forward or backward, Elman or gated, run on the calling thread's
  * team. A step's product is N columns wide (in NR-column panels, shared out as `groups` column

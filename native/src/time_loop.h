@@ -165,7 +165,7 @@ bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, con
     const LoopShare share = loopShareOf(B, groups, worker, workers);
     const Columns columns = columnsOf(share.groupBegin, share.groupEnd);
     if (!setup(worker, workers)) failed = true;
-    float* aPack = buffer.reserve(static_cast<size_t>(kernel::KC * kernel::MR));  // after setup, which may have grown the buffer
+    float* aPack = buffer.reserve(static_cast<size_t>(kernel::kSliverFloats));  // after setup, which may have grown the buffer
     if (aPack == nullptr) failed = true;
     team.barrier();
     if (failed) return;  // read by every worker after the same barrier: all stop together

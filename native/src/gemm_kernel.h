@@ -121,10 +121,6 @@ void microKernel(long kc, const float* __restrict a, long lda, const float* __re
   for (int r = 0; r < R; ++r) out.row(i0 + r, j0, acc0[r], acc1[r], n0, n1, first, last);
 }
 
-/** Half a vf of floats, and as many doubles: one register each way (a vf's floats widen into two of these). */
-typedef float vhalf __attribute__((vector_size(VEC * 2)));
-typedef double vdouble __attribute__((vector_size(VEC * 4)));
-
 /** The doubles of a tile row's four quarters (NR = 2·VEC columns), rounded to float, as the two vf a write-out takes. */
 inline void narrowQuarters(const vdouble quarters[4], vf& a0, vf& a1) {
   float values[2 * VEC];

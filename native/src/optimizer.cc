@@ -27,11 +27,7 @@
 namespace vanishing {
 namespace {
 
-typedef double vd __attribute__((vector_size(VEC * 8)));
-
-inline vd widen(vf v) { return __builtin_convertvector(v, vd); }
-inline vf narrow(const vd& v) { return __builtin_convertvector(v, vf); }
-inline vd splatd(double x) { return vd{} + x; }
+typedef vwide vd;
 
 /** √x per lane, correctly rounded (IEEE's square root, as Math.sqrt). */
 inline vd vsqrt(const vd& value) {
@@ -53,7 +49,10 @@ inline vd vsqrt(const vd& value) {
   std::memcpy(&x, parts, sizeof x);
 #undef VANISHING_SQRT
 #else
-  for (int l = 0; l < VEC; ++l) x[l] = std::sqrt(x[l]);
+  for (int l = 0; l < VEC / 2; ++l) {
+    x.lo[l] = std::sqrt(x.lo[l]);
+    x.hi[l] = std::sqrt(x.hi[l]);
+  }
 #endif
   return x;
 }
@@ -61,13 +60,13 @@ inline vd vsqrt(const vd& value) {
 /** Per-lane sums, added in lane order at the end (the same on every run and thread count). */
 struct LaneSums {
   vd moved{}, before{}, after{};
-  /** Adds lanes [0, n) of one chunk: θ before and after, both as stored (float32) values. */
-  void add(const vd& stored, const vd& updated, int n) {
-    vd before_ = stored, after_ = updated;
+  /** Adds lanes [0, n) of one chunk: θ before and after, as stored (float32). */
+  void add(vf stored, vf updated, int n) {
     if (n < VEC) {
       // Spare lanes were loaded as zero, but a zero weight minus an update of NaN is NaN: mask them.
-      for (int l = n; l < VEC; ++l) before_[l] = after_[l] = 0.0;
+      for (int l = n; l < VEC; ++l) stored[l] = updated[l] = 0.0f;
     }
+    const vd before_ = widen(stored), after_ = widen(updated);
     const vd step = after_ - before_;
     const vd stepSquared = step * step;
     const vd beforeSquared = before_ * before_;
@@ -79,9 +78,9 @@ struct LaneSums {
   UpdateSums total() const {
     UpdateSums sums{0, 0, 0};
     for (int l = 0; l < VEC; ++l) {
-      sums.moved += moved[l];
-      sums.before += before[l];
-      sums.after += after[l];
+      sums.moved += lane(moved, l);
+      sums.before += lane(before, l);
+      sums.after += lane(after, l);
     }
     return sums;
   }
@@ -95,7 +94,8 @@ UpdateSums sgdStep(long n, float* data, const float* grad, float* momentum, cons
   LaneSums sums;
   for (long i = 0; i < n; i += VEC) {
     const int c = static_cast<int>(n - i < VEC ? n - i : VEC);
-    const vd before = widen(loadn(data + i, c));
+    const vf weights = loadn(data + i, c);
+    const vd before = widen(weights);
     // direction = g + λθ
     const vd decay = weightDecay * before;
     vd direction = widen(loadn(grad + i, c)) + decay;
@@ -119,7 +119,7 @@ UpdateSums sgdStep(long n, float* data, const float* grad, float* momentum, cons
     const vd change = learningRate * direction;
     const vf after = narrow(before - change);
     storen(data + i, after, c);
-    sums.add(before, widen(after), c);
+    sums.add(weights, after, c);
   }
   return sums.total();
 }
@@ -131,7 +131,8 @@ UpdateSums adamStep(long n, float* data, const float* grad, float* firstMoment, 
   LaneSums sums;
   for (long i = 0; i < n; i += VEC) {
     const int c = static_cast<int>(n - i < VEC ? n - i : VEC);
-    const vd before = widen(loadn(data + i, c));
+    const vf weights = loadn(data + i, c);
+    const vd before = widen(weights);
     const vd decay = weightDecay * before;
     const vd g = widen(loadn(grad + i, c)) + decay;
     // m = β1·m + (1 − β1)·g and v = β2·v + ((1 − β2)·g)·g, each stored as float32 and read back.
@@ -149,7 +150,7 @@ UpdateSums adamStep(long n, float* data, const float* grad, float* firstMoment, 
     const vd numerator = stepSize * widen(m);
     const vf after = narrow(before - numerator / denominator);
     storen(data + i, after, c);
-    sums.add(before, widen(after), c);
+    sums.add(weights, after, c);
   }
   return sums.total();
 }

@@ -112,18 +112,17 @@ void scale(float* x, long n, float factor) {
 double sumOfSquares(const float* x, long n) {
   // Squares are exact in double, so accumulating them in double lanes matches the reference
   // (which sums in JS doubles) up to the order of additions.
-  typedef double vd __attribute__((vector_size(VEC * 8)));
-  vd s0 = {}, s1 = {};
+  vwide s0 = {}, s1 = {};
   long i = 0;
   for (; i + 2 * VEC <= n; i += 2 * VEC) {
-    const vd a = __builtin_convertvector(loadu(x + i), vd);
-    const vd b = __builtin_convertvector(loadu(x + i + VEC), vd);
+    const vwide a = widen(loadu(x + i));
+    const vwide b = widen(loadu(x + i + VEC));
     s0 += a * a;
     s1 += b * b;
   }
   s0 += s1;
   double sum = 0;
-  for (int l = 0; l < VEC; ++l) sum += s0[l];
+  for (int l = 0; l < VEC; ++l) sum += lane(s0, l);
   for (; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
   return sum;
 }

@@ -45,6 +45,28 @@ constexpr int VEC = 4;
 typedef float vf __attribute__((vector_size(VEC * 4)));
 typedef int32_t vi __attribute__((vector_size(VEC * 4)));
 
+/** Half a vf's floats, and as many doubles: one native register each (a vf's floats widen into two vdouble). */
+typedef float vhalf __attribute__((vector_size(VEC * 2)));
+typedef double vdouble __attribute__((vector_size(VEC * 4)));
+
+/**
+ * A vf's lanes as doubles: two native vdouble (lanes [0, VEC/2) and [VEC/2, VEC)). A GCC vector
+ * of VEC doubles would be twice a register wide; GCC kept such vectors on the stack and widened
+ * floats into them lane by lane (a sum of squares ran ten times slower than memory, the
+ * optimiser steps four times), so the halves are spelt out.
+ */
+struct vwide {
+  vdouble lo, hi;
+};
+static inline vwide operator+(const vwide& a, const vwide& b) { return {a.lo + b.lo, a.hi + b.hi}; }
+static inline vwide operator-(const vwide& a, const vwide& b) { return {a.lo - b.lo, a.hi - b.hi}; }
+static inline vwide operator*(const vwide& a, const vwide& b) { return {a.lo * b.lo, a.hi * b.hi}; }
+static inline vwide operator/(const vwide& a, const vwide& b) { return {a.lo / b.lo, a.hi / b.hi}; }
+static inline vwide& operator+=(vwide& a, const vwide& b) { return a = a + b; }
+static inline vwide splatd(double x) { return {vdouble{} + x, vdouble{} + x}; }
+/** Lane l of v (lanes in vf order). */
+static inline double lane(const vwide& v, int l) { return l < VEC / 2 ? v.lo[l] : v.hi[l - VEC / 2]; }
+
 static inline vf loadu(const float* p) {
   vf v;
   std::memcpy(&v, p, sizeof v);
@@ -76,6 +98,22 @@ static inline void storen(float* p, vf v, int n) {
     storeu(p, v);
   else if (n > 0)
     store_partial(p, v, n);
+}
+
+/** Every lane of v, exactly, as double. */
+static inline vwide widen(vf v) {
+  vhalf lo, hi;
+  std::memcpy(&lo, &v, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+  return {__builtin_convertvector(lo, vdouble), __builtin_convertvector(hi, vdouble)};
+}
+/** Every lane of v rounded to float (IEEE round to nearest). */
+static inline vf narrow(const vwide& v) {
+  const vhalf lo = __builtin_convertvector(v.lo, vhalf), hi = __builtin_convertvector(v.hi, vhalf);
+  vf out;
+  std::memcpy(&out, &lo, sizeof lo);
+  std::memcpy(reinterpret_cast<char*>(&out) + sizeof lo, &hi, sizeof hi);
+  return out;
 }
 
 static inline vf vmin(vf a, vf b) { return a < b ? a : b; }

@@ -21,8 +21,6 @@ namespace loop {
 using kernel::GrowBuffer;
 using kernel::NR;
 
-typedef double vd __attribute__((vector_size(VEC * 8)));
-
 /** Lanes [0, n) of v, the others zero (a padded tile's spare lanes may hold 0·Inf = NaN). */
 inline vf firstLanes(vf v, int n) {
   if (n == VEC) return v;
@@ -33,10 +31,10 @@ inline vf firstLanes(vf v, int n) {
 
 /** Σ v[l]² over the lanes, in double: float squares of gradients that vanish would underflow. */
 inline double sumOfSquaresLanes(vf a, vf b) {
-  const vd da = __builtin_convertvector(a, vd), db = __builtin_convertvector(b, vd);
-  const vd squares = da * da + db * db;
+  const vwide da = widen(a), db = widen(b);
+  const vwide squares = da * da + db * db;
   double sum = 0;
-  for (int l = 0; l < VEC; ++l) sum += squares[l];
+  for (int l = 0; l < VEC; ++l) sum += lane(squares, l);
   return sum;
 }
 

@@ -234,7 +234,7 @@ bool forwardThroughTime(const Order& order, const ForwardShape& s, SumsAt sumsAt
     return loop::Columns{order.firstPanel(g0), std::min(panels, order.firstPanel(g1)), std::min(H, order.firstUnit(g0)), std::min(H, order.firstUnit(g1))};
   };
   auto previous = [&](long t) -> const float* { return t > 0 ? s.hiddenStates + (t - 1) * B * H : nullptr; };
-  return loop::runTimeLoop(T, B, panels * NR, H, order.groups(), false, packed, mode, shareBuffer, setup, columnsOf, previous, sumsAt, cellRows,
+  return loop::runTimeLoop(T, B, panels * NR, H, order.groups(), false, packed, mode, setup, columnsOf, previous, sumsAt, cellRows,
                            [](int, int) { return true; });
 }
 
@@ -262,7 +262,7 @@ bool backwardThroughTime(long T, long B, long H, long G, const float* weightHidd
   // forward: gates_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dgates_{t+1} · W_hh.
   auto next = [&](long t) -> const float* { return t < T - 1 ? dProductGates + (t + 1) * B * G : nullptr; };
   auto writeOutAt = [&](long t) { return HiddenGradientWriteOut{dHidden, dOutput + t * B * H, direct(t), squares + t * slots, H, panels}; };
-  const bool ok = loop::runTimeLoop(T, B, H, G, panels, true, packed, mode, shareBuffer, setup, columnsOf, next, writeOutAt, cellRows,
+  const bool ok = loop::runTimeLoop(T, B, H, G, panels, true, packed, mode, setup, columnsOf, next, writeOutAt, cellRows,
                                     [&](int worker, int workers) { return loop::parameterGradients(parameters, worker, workers, shareBuffer); });
   loop::normsFromSquares(squares, T, slots, norms);
   return ok;

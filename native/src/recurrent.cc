@@ -123,7 +123,7 @@ bool forwardLoop(const RnnSequence& s, RunMode mode) {
   auto previous = [&](long t) -> const float* { return t > 0 ? s.hiddenStates + (t - 1) * block : nullptr; };
   auto writeOutAt = [&](long t) { return ForwardStepWriteOut<ACT>{s.hiddenStates + t * block, H}; };
   return loop::runTimeLoop(
-      T, B, H, H, panels, false, packed, mode, shareBuffer, setup, [&](long g0, long g1) { return loop::panelColumns(g0, g1, H); }, previous, writeOutAt,
+      T, B, H, H, panels, false, packed, mode, setup, [&](long g0, long g1) { return loop::panelColumns(g0, g1, H); }, previous, writeOutAt,
       nothingLeft, [](int, int) { return true; });
 }
 
@@ -152,7 +152,7 @@ bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
                                             g.gradWeightInput, g.gradWeightHidden, g.gradBiasInput, g.gradBiasHidden, g.dInput, g.accumulateInput,
                                             !mode.flushDenormals};
   const bool ok = loop::runTimeLoop(
-      T, B, H, H, panels, true, packed, mode, shareBuffer, setup, [&](long g0, long g1) { return loop::panelColumns(g0, g1, H); }, next, writeOutAt,
+      T, B, H, H, panels, true, packed, mode, setup, [&](long g0, long g1) { return loop::panelColumns(g0, g1, H); }, next, writeOutAt,
       nothingLeft, [&](int worker, int workers) { return loop::parameterGradients(parameters, worker, workers, shareBuffer); });
   loop::normsFromSquares(squares, T, slots, g.hiddenGradientNorms);
   return ok;

@@ -111,7 +111,7 @@ void withoutProduct(long rowBegin, long rowEnd, long N, long pBegin, long pEnd, 
  */
 template <class WriteOut, class Finished>
 void stepByRowBlocks(long rowBegin, long rowEnd, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out,
-                     Finished finished, float* aPack, bool watchDenormals) {
+                     Finished finished, bool watchDenormals) {
   if (a == nullptr) {
     if (out.writesWithoutProduct()) withoutProduct(rowBegin, rowEnd, N, pBegin, pEnd, out);
     finished(rowBegin, rowEnd);
@@ -122,7 +122,7 @@ void stepByRowBlocks(long rowBegin, long rowEnd, long N, long K, const float* a,
     for (long k0 = 0; k0 < K; k0 += kernel::KC) {
       const long kc = std::min(kernel::KC, K - k0);
       auto panelOf = [&](long p) -> std::pair<const float*, long> { return {kernel::packedPanel(packed, N, k0, kc, p), static_cast<long>(NR)}; };
-      kernel::sweepBlock<false>(i0, i1, pBegin, pEnd, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, aPack, watchDenormals);
+      kernel::sweepBlock<false>(i0, i1, pBegin, pEnd, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, nullptr, watchDenormals);
     }
     finished(i0, i1);
   }
@@ -154,7 +154,7 @@ inline Columns panelColumns(long groupBegin, long groupEnd, long H) { return {gr
  * could not allocate.
  */
 template <class Setup, class ColumnsOf, class OperandOf, class WriteOutAt, class Finished, class After>
-bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, const float* packed, RunMode mode, GrowBuffer& buffer, Setup setup,
+bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, const float* packed, RunMode mode, Setup setup,
                  ColumnsOf columnsOf, OperandOf operandOf, WriteOutAt writeOutAt, Finished finished, After after) {
   std::atomic<bool> failed{false};
   Team& team = callingThreadTeam();
@@ -163,14 +163,12 @@ bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, con
     const LoopShare share = loopShareOf(B, groups, worker, workers);
     const Columns columns = columnsOf(share.groupBegin, share.groupEnd);
     if (!setup(worker, workers)) failed = true;
-    float* aPack = buffer.reserve(static_cast<size_t>(kernel::kSliverFloats));  // after setup, which may have grown the buffer
-    if (aPack == nullptr) failed = true;
     team.barrier();
     if (failed) return;  // read by every worker after the same barrier: all stop together
     for (long n = 0; n < T; ++n) {
       const long t = backward ? T - 1 - n : n;
       stepByRowBlocks(share.rowBegin, share.rowEnd, N, K, operandOf(t), packed, columns.pBegin, columns.pEnd, writeOutAt(t),
-                      [&](long r0, long r1) { finished(t, r0, r1, columns.u0, columns.u1); }, aPack, backward && !mode.flushDenormals);
+                      [&](long r0, long r1) { finished(t, r0, r1, columns.u0, columns.u1); }, backward && !mode.flushDenormals);
       if (share.barrierEachStep) team.barrier();
     }
     // What comes after reads every worker's rows.

@@ -8,9 +8,6 @@
 // Before the includes, so simd.h's helpers carry the same options and still inline into the loops.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")
-// The helpers below take and return double vectors wider than the baseline's registers; they are
-// inlined, so no such vector crosses a real call and the ABI note does not apply.
-#pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
 #include "optimizer.h"
@@ -27,11 +24,9 @@
 namespace vanishing {
 namespace {
 
-typedef vwide vd;
-
 /** √x per lane, correctly rounded (IEEE's square root, as Math.sqrt). */
-inline vd vsqrt(const vd& value) {
-  vd x = value;
+inline vwide vsqrt(const vwide& value) {
+  vwide x = value;
   // AVX-512 too takes 256-bit halves: the same square roots per cycle on the cores we measured,
   // and GCC's 512-bit intrinsic warns of an undefined pass-through operand it never reads.
 #if defined(__AVX__)
@@ -42,8 +37,8 @@ inline vd vsqrt(const vd& value) {
 #define VANISHING_SQRT _mm_sqrt_pd
 #endif
 #if defined(VANISHING_SQRT)
-  static_assert(sizeof(vd) % sizeof(Part) == 0, "vd is whole registers");
-  Part parts[sizeof(vd) / sizeof(Part)];
+  static_assert(sizeof(vwide) % sizeof(Part) == 0, "vwide is whole registers");
+  Part parts[sizeof(vwide) / sizeof(Part)];
   std::memcpy(parts, &x, sizeof x);
   for (Part& part : parts) part = VANISHING_SQRT(part);
   std::memcpy(&x, parts, sizeof x);
@@ -59,18 +54,18 @@ inline vd vsqrt(const vd& value) {
 
 /** Per-lane sums, added in lane order at the end (the same on every run and thread count). */
 struct LaneSums {
-  vd moved{}, before{}, after{};
+  vwide moved{}, before{}, after{};
   /** Adds lanes [0, n) of one chunk: θ before and after, as stored (float32). */
   void add(vf stored, vf updated, int n) {
     if (n < VEC) {
       // Spare lanes were loaded as zero, but a zero weight minus an update of NaN is NaN: mask them.
       for (int l = n; l < VEC; ++l) stored[l] = updated[l] = 0.0f;
     }
-    const vd before_ = widen(stored), after_ = widen(updated);
-    const vd step = after_ - before_;
-    const vd stepSquared = step * step;
-    const vd beforeSquared = before_ * before_;
-    const vd afterSquared = after_ * after_;
+    const vwide before_ = widen(stored), after_ = widen(updated);
+    const vwide step = after_ - before_;
+    const vwide stepSquared = step * step;
+    const vwide beforeSquared = before_ * before_;
+    const vwide afterSquared = after_ * after_;
     moved += stepSquared;
     before += beforeSquared;
     after += afterSquared;
@@ -89,34 +84,34 @@ struct LaneSums {
 }  // namespace
 
 UpdateSums sgdStep(long n, float* data, const float* grad, float* momentum, const SgdStep& s) {
-  const vd learningRate = splatd(s.learningRate), weightDecay = splatd(s.weightDecay), factor = splatd(s.momentum);
-  const vd undamped = splatd(1.0 - s.dampening);
+  const vwide learningRate = splatd(s.learningRate), weightDecay = splatd(s.weightDecay), factor = splatd(s.momentum);
+  const vwide undamped = splatd(1.0 - s.dampening);
   LaneSums sums;
   for (long i = 0; i < n; i += VEC) {
     const int c = static_cast<int>(n - i < VEC ? n - i : VEC);
     const vf weights = loadn(data + i, c);
-    const vd before = widen(weights);
+    const vwide before = widen(weights);
     // direction = g + λθ
-    const vd decay = weightDecay * before;
-    vd direction = widen(loadn(grad + i, c)) + decay;
+    const vwide decay = weightDecay * before;
+    vwide direction = widen(loadn(grad + i, c)) + decay;
     if (momentum != nullptr) {
       // buf = g (first step) or μ·buf + (1 − dampening)·g, stored as float32 and read back.
-      vd buffer = direction;
+      vwide buffer = direction;
       if (!s.first) {
-        const vd kept = factor * widen(loadn(momentum + i, c));
-        const vd added = undamped * direction;
+        const vwide kept = factor * widen(loadn(momentum + i, c));
+        const vwide added = undamped * direction;
         buffer = kept + added;
       }
       const vf stored = narrow(buffer);
       storen(momentum + i, stored, c);
       if (s.nesterov) {
-        const vd lookAhead = factor * widen(stored);
+        const vwide lookAhead = factor * widen(stored);
         direction = direction + lookAhead;
       } else {
         direction = widen(stored);
       }
     }
-    const vd change = learningRate * direction;
+    const vwide change = learningRate * direction;
     const vf after = narrow(before - change);
     storen(data + i, after, c);
     sums.add(weights, after, c);
@@ -125,29 +120,29 @@ UpdateSums sgdStep(long n, float* data, const float* grad, float* momentum, cons
 }
 
 UpdateSums adamStep(long n, float* data, const float* grad, float* firstMoment, float* secondMoment, const AdamStep& s) {
-  const vd weightDecay = splatd(s.weightDecay), beta1 = splatd(s.beta1), beta2 = splatd(s.beta2);
-  const vd oneMinusBeta1 = splatd(1.0 - s.beta1), oneMinusBeta2 = splatd(1.0 - s.beta2);
-  const vd stepSize = splatd(s.stepSize), epsilon = splatd(s.epsilon), biasCorrection2Root = splatd(s.biasCorrection2Root);
+  const vwide weightDecay = splatd(s.weightDecay), beta1 = splatd(s.beta1), beta2 = splatd(s.beta2);
+  const vwide oneMinusBeta1 = splatd(1.0 - s.beta1), oneMinusBeta2 = splatd(1.0 - s.beta2);
+  const vwide stepSize = splatd(s.stepSize), epsilon = splatd(s.epsilon), biasCorrection2Root = splatd(s.biasCorrection2Root);
   LaneSums sums;
   for (long i = 0; i < n; i += VEC) {
     const int c = static_cast<int>(n - i < VEC ? n - i : VEC);
     const vf weights = loadn(data + i, c);
-    const vd before = widen(weights);
-    const vd decay = weightDecay * before;
-    const vd g = widen(loadn(grad + i, c)) + decay;
+    const vwide before = widen(weights);
+    const vwide decay = weightDecay * before;
+    const vwide g = widen(loadn(grad + i, c)) + decay;
     // m = β1·m + (1 − β1)·g and v = β2·v + ((1 − β2)·g)·g, each stored as float32 and read back.
-    const vd keptFirst = beta1 * widen(loadn(firstMoment + i, c));
-    const vd addedFirst = oneMinusBeta1 * g;
+    const vwide keptFirst = beta1 * widen(loadn(firstMoment + i, c));
+    const vwide addedFirst = oneMinusBeta1 * g;
     const vf m = narrow(keptFirst + addedFirst);
     storen(firstMoment + i, m, c);
-    const vd keptSecond = beta2 * widen(loadn(secondMoment + i, c));
-    const vd scaledG = oneMinusBeta2 * g;
-    const vd addedSecond = scaledG * g;
+    const vwide keptSecond = beta2 * widen(loadn(secondMoment + i, c));
+    const vwide scaledG = oneMinusBeta2 * g;
+    const vwide addedSecond = scaledG * g;
     const vf v = narrow(keptSecond + addedSecond);
     storen(secondMoment + i, v, c);
     // θ −= (stepSize·m) / (√v / √(1 − β2^t) + ε)
-    const vd denominator = vsqrt(widen(v)) / biasCorrection2Root + epsilon;
-    const vd numerator = stepSize * widen(m);
+    const vwide denominator = vsqrt(widen(v)) / biasCorrection2Root + epsilon;
+    const vwide numerator = stepSize * widen(m);
     const vf after = narrow(before - numerator / denominator);
     storen(data + i, after, c);
     sums.add(weights, after, c);

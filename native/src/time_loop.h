@@ -181,8 +181,8 @@ bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, con
 /**
  * out[c] += Σ_r src[r, c] for columns [c0, c1) of a rows×cols block, rows in order; `twin`, when
  * not null, gets the same sums on its own values (the LSTM's two biases share one gradient).
- * Four vectors of columns at a time, row after row: the block is read once, front to back (a
- * vector of columns at a time read every cache line of a [T·B, 4H] block twice, 1 KiB apart).
+ * Four vectors of columns at a time, row after row, so the block is read front to back (one
+ * vector of columns at a time went down the whole block G/VEC times, a row's width apart).
  */
 inline void columnSums(float* out, float* twin, const float* src, long rows, long cols, long c0, long c1) {
   constexpr int CHUNK = 4;

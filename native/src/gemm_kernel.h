@@ -121,47 +121,25 @@ void microKernel(long kc, const float* __restrict a, long lda, const float* __re
   for (int r = 0; r < R; ++r) out.row(i0 + r, j0, acc0[r], acc1[r], n0, n1, first, last);
 }
 
-/** The doubles of a tile row's four quarters (NR = 2·VEC columns), rounded to float, as the two vf a write-out takes. */
-inline void narrowQuarters(const vdouble quarters[4], vf& a0, vf& a1) {
-  float values[2 * VEC];
-  for (int q = 0; q < 4; ++q) {
-    const vhalf part = __builtin_convertvector(quarters[q], vhalf);
-    std::memcpy(values + q * (VEC / 2), &part, sizeof part);
-  }
-  a0 = loadu(values);
-  a1 = loadu(values + VEC);
-}
-
 /** Rows [0, ROWS) of microKernelWide's tile, every product and sum in double. */
 template <int ROWS, bool TRANS_A, class WriteOut>
 inline void wideRows(long kc, const float* __restrict a, long lda, const float* __restrict b, long ldb, const WriteOut& out, long i0, long j0, int n0,
                      int n1, bool first, bool last) {
-  vdouble acc[ROWS][4];
+  vwide acc0[ROWS], acc1[ROWS];
 #pragma GCC unroll 8
-  for (int r = 0; r < ROWS; ++r)
-    for (int q = 0; q < 4; ++q) acc[r][q] = vdouble{};
+  for (int r = 0; r < ROWS; ++r) acc0[r] = acc1[r] = vwide{};
   const long aStep = TRANS_A ? lda : 1;
   for (long k = 0; k < kc; ++k) {
-    vdouble bq[4];
-#pragma GCC unroll 4
-    for (int q = 0; q < 4; ++q) {
-      vhalf part;
-      std::memcpy(&part, b + k * ldb + q * (VEC / 2), sizeof part);
-      bq[q] = __builtin_convertvector(part, vdouble);
-    }
+    const vwide b0 = widen(loadu(b + k * ldb)), b1 = widen(loadu(b + k * ldb + VEC));
 #pragma GCC unroll 8
     for (int r = 0; r < ROWS; ++r) {
-      const vdouble av = vdouble{} + static_cast<double>(TRANS_A ? a[k * aStep + r] : a[r * lda + k]);
-#pragma GCC unroll 4
-      for (int q = 0; q < 4; ++q) acc[r][q] += av * bq[q];
+      const vwide av = splatd(static_cast<double>(TRANS_A ? a[k * aStep + r] : a[r * lda + k]));
+      acc0[r] += av * b0;
+      acc1[r] += av * b1;
     }
   }
 #pragma GCC unroll 8
-  for (int r = 0; r < ROWS; ++r) {
-    vf a0, a1;
-    narrowQuarters(acc[r], a0, a1);
-    out.row(i0 + r, j0, a0, a1, n0, n1, first, last);
-  }
+  for (int r = 0; r < ROWS; ++r) out.row(i0 + r, j0, narrow(acc0[r]), narrow(acc1[r]), n0, n1, first, last);
 }
 
 /**

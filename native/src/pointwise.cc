@@ -53,28 +53,42 @@ void addBiasRows(float* out, long rows, long cols, const float* bias) {
   }
 }
 
-void accumulateColumnSums(float* out, const float* src, long rows, long cols) {
-  // Column blocks of 4 vectors keep the running sums in registers across all rows.
-  long c0 = 0;
-  for (; c0 + 4 * VEC <= cols; c0 += 4 * VEC) {
-    vf s0 = loadu(out + c0), s1 = loadu(out + c0 + VEC), s2 = loadu(out + c0 + 2 * VEC), s3 = loadu(out + c0 + 3 * VEC);
-    for (long r = 0; r < rows; ++r) {
-      const float* row = src + r * cols + c0;
-      s0 += loadu(row);
-      s1 += loadu(row + VEC);
-      s2 += loadu(row + 2 * VEC);
-      s3 += loadu(row + 3 * VEC);
+void accumulateColumnSums(float* out, const float* src, long rows, long cols) { accumulateColumnSums(out, nullptr, src, rows, cols, 0, cols); }
+
+void accumulateColumnSums(float* out, float* twin, const float* src, long rows, long cols, long c0, long c1) {
+  // Four vectors of columns at a time, their running sums in registers across all rows, so the
+  // block is read front to back.
+  constexpr int CHUNK = 4;
+  long c = c0;
+  for (; c + CHUNK * VEC <= c1; c += CHUNK * VEC) {
+    vf sum[CHUNK], twinSum[CHUNK];
+    for (int q = 0; q < CHUNK; ++q) {
+      sum[q] = loadu(out + c + q * VEC);
+      twinSum[q] = twin != nullptr ? loadu(twin + c + q * VEC) : vf{};
     }
-    storeu(out + c0, s0);
-    storeu(out + c0 + VEC, s1);
-    storeu(out + c0 + 2 * VEC, s2);
-    storeu(out + c0 + 3 * VEC, s3);
+    for (long r = 0; r < rows; ++r) {
+      for (int q = 0; q < CHUNK; ++q) {
+        const vf value = loadu(src + r * cols + c + q * VEC);
+        sum[q] += value;
+        twinSum[q] += value;
+      }
+    }
+    for (int q = 0; q < CHUNK; ++q) {
+      storeu(out + c + q * VEC, sum[q]);
+      if (twin != nullptr) storeu(twin + c + q * VEC, twinSum[q]);
+    }
   }
-  for (; c0 < cols; c0 += VEC) {
-    const int n = static_cast<int>(std::min<long>(VEC, cols - c0));
-    vf s = loadn(out + c0, n);
-    for (long r = 0; r < rows; ++r) s += loadn(src + r * cols + c0, n);
-    storen(out + c0, s, n);
+  for (; c < c1; c += VEC) {
+    const int n = static_cast<int>(std::min<long>(VEC, c1 - c));
+    vf sum = loadn(out + c, n);
+    vf twinSum = twin != nullptr ? loadn(twin + c, n) : vf{};
+    for (long r = 0; r < rows; ++r) {
+      const vf value = loadn(src + r * cols + c, n);
+      sum += value;
+      twinSum += value;
+    }
+    storen(out + c, sum, n);
+    if (twin != nullptr) storen(twin + c, twinSum, n);
   }
 }
 

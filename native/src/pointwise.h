@@ -12,6 +12,12 @@ inline bool isActivation(long code) { return code >= 0 && code <= static_cast<lo
 
 void addBiasRows(float* out, long rows, long cols, const float* bias);
 void accumulateColumnSums(float* out, const float* src, long rows, long cols);
+/**
+ * out[c] += Σ_r src[r, c] for columns [c0, c1) of a rows×cols block, rows in order; `twin`, when
+ * not null, gets the same sums on its own values (the LSTM's and the Elman cell's two biases share
+ * one gradient, so the block is read once for both).
+ */
+void accumulateColumnSums(float* out, float* twin, const float* src, long rows, long cols, long c0, long c1);
 void activationForward(Activation act, const float* x, float* y, long n);
 void activationBackward(Activation act, const float* y, const float* dy, float* dx, long n, bool accumulate);
 void axpy(long n, float alpha, const float* x, float* y);

@@ -12,6 +12,7 @@
 
 #include "gemm_kernel.h"
 #include "parallel.h"
+#include "pointwise.h"
 #include "recurrent.h"
 #include "simd.h"
 
@@ -179,47 +180,6 @@ bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, con
 }
 
 /**
- * out[c] += Σ_r src[r, c] for columns [c0, c1) of a rows×cols block, rows in order; `twin`, when
- * not null, gets the same sums on its own values (the LSTM's two biases share one gradient).
- * Four vectors of columns at a time, row after row, so the block is read front to back (one
- * vector of columns at a time went down the whole block G/VEC times, a row's width apart).
- */
-inline void columnSums(float* out, float* twin, const float* src, long rows, long cols, long c0, long c1) {
-  constexpr int CHUNK = 4;
-  long c = c0;
-  for (; c + CHUNK * VEC <= c1; c += CHUNK * VEC) {
-    vf sum[CHUNK], twinSum[CHUNK];
-    for (int q = 0; q < CHUNK; ++q) {
-      sum[q] = loadu(out + c + q * VEC);
-      twinSum[q] = twin != nullptr ? loadu(twin + c + q * VEC) : vf{};
-    }
-    for (long r = 0; r < rows; ++r) {
-      for (int q = 0; q < CHUNK; ++q) {
-        const vf value = loadu(src + r * cols + c + q * VEC);
-        sum[q] += value;
-        twinSum[q] += value;
-      }
-    }
-    for (int q = 0; q < CHUNK; ++q) {
-      storeu(out + c + q * VEC, sum[q]);
-      if (twin != nullptr) storeu(twin + c + q * VEC, twinSum[q]);
-    }
-  }
-  for (; c < c1; c += VEC) {
-    const int n = static_cast<int>(std::min<long>(VEC, c1 - c));
-    vf sum = loadn(out + c, n);
-    vf twinSum = twin != nullptr ? loadn(twin + c, n) : vf{};
-    for (long r = 0; r < rows; ++r) {
-      const vf value = loadn(src + r * cols + c, n);
-      sum += value;
-      twinSum += value;
-    }
-    storen(out + c, sum, n);
-    if (twin != nullptr) storen(twin + c, twinSum, n);
-  }
-}
-
-/**
  * Worker `worker` of `workers`'s share of the input projection of every step before the time
  * loop: out[rows, G] = x W_ihᵀ + bias (x is [rows, I], W_ih [G, I]; the bias alone when I = 0).
  * Returns false when `buffer` cannot grow.
@@ -274,10 +234,10 @@ inline bool parameterGradients(const ParameterGradients& g, int worker, int work
   }
   const auto columns = kernel::columnsOf(G, worker, workers);
   if (g.dInputGates == g.dHiddenGates) {
-    columnSums(g.gradBiasInput, g.gradBiasHidden, g.dInputGates, rows, G, columns.first, columns.second);
+    accumulateColumnSums(g.gradBiasInput, g.gradBiasHidden, g.dInputGates, rows, G, columns.first, columns.second);
   } else {
-    columnSums(g.gradBiasInput, nullptr, g.dInputGates, rows, G, columns.first, columns.second);
-    columnSums(g.gradBiasHidden, nullptr, g.dHiddenGates, rows, G, columns.first, columns.second);
+    accumulateColumnSums(g.gradBiasInput, nullptr, g.dInputGates, rows, G, columns.first, columns.second);
+    accumulateColumnSums(g.gradBiasHidden, nullptr, g.dHiddenGates, rows, G, columns.first, columns.second);
   }
   if (g.dInput != nullptr && I > 0) {
     const kernel::Share dInputShare = kernel::shareOf(rows, I, worker, workers);

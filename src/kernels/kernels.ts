@@ -37,7 +37,7 @@ export interface KernelSettings {
    * products multiply operands rich in them in double (float arithmetic on them takes a microcode
    * assist per instruction on many x86 CPUs), which is at least as precise as float arithmetic.
    * `flush`: inside native calls, float32 values below 1.2e-38 (denormals) are read and written
-   * as zero, faster still (a 196-step tanh stack: 0.36× the `ieee` time), but tiny gradients
+   * as zero, faster still (`npm run bench` prints by how much for C-tanh), but tiny gradients
    * become exact zeros, which the diagnosis reads as underflowed. JavaScript's own arithmetic is
    * never affected.
    */

@@ -252,7 +252,7 @@ bool backwardThroughTime(long T, long B, long H, long G, const float* weightHidd
   float* packed = recurrentPack.reserve(kernel::packedFloats(G, H));
   double* squares = squaresBySlot.reserve(static_cast<size_t>(T * slots));
   if (packed == nullptr || squares == nullptr) return false;
-  std::fill(squares, squares + T * slots, 0.0);
+  // No zeroing: every slot of every step is written once, by the write-out of its row and panel.
   auto setup = [&](int worker, int workers) {
     // A share of W_hh's panels, packed as op(B) = W_hh ([G, H]) for every step's d(gates)_{t+1} W_hh.
     kernel::packPanels(false, weightHidden, G, H, panels * worker / workers, panels * (worker + 1) / workers, packed);

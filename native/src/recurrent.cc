@@ -135,7 +135,7 @@ bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
   const long slots = B * panels;
   float* packed = recurrentPack.reserve(kernel::packedFloats(H, H));
   if (packed == nullptr) return false;
-  squaresBySlot.assign(static_cast<size_t>(T * slots), 0.0);
+  squaresBySlot.resize(static_cast<size_t>(T * slots));  // every slot is written once, by its row's and panel's write-out
   double* squares = squaresBySlot.data();
   auto setup = [&](int worker, int workers) {
     // A share of W_hh's panels, packed as op(B) = W_hh for every step's dpre_{t+1} W_hh.

@@ -156,6 +156,40 @@ function loadAverage(): string {
   return loadavg().map((value) => value.toFixed(2)).join(' ');
 }
 
+/** This machine's CPU time so far from /proc/stat, in ticks: all of it and what the hypervisor stole; null off Linux. */
+function cpuTicks(): { total: number; steal: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already counted in user)
+    const counted = fields.slice(0, 8);
+    if (counted.length < 8 || counted.some((value) => !Number.isFinite(value))) return null;
+    return { total: counted.reduce((sum, value) => sum + value, 0), steal: counted[7] };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The share of this machine's CPU time the hypervisor gave to other guests between `start` and
+ * now: time our vCPUs wanted to run and could not, which slows both sides of a ratio unevenly.
+ */
+function stealSince(start: { total: number; steal: number } | null): string {
+  const end = cpuTicks();
+  if (start === null || end === null || end.total <= start.total) return 'unknown (no /proc/stat)';
+  return `${((100 * (end.steal - start.steal)) / (end.total - start.total)).toFixed(1)} % of CPU time`;
+}
+
+/** The project's targets for ours/PyTorch's best (issue 11): B, the original's width, ≤ 0.7; every other workload ≤ 0.5. */
+function ratioTarget(workloadId: string): number {
+  return workloadId.startsWith('B-') ? 0.7 : 0.5;
+}
+
+/** "met by 9 of 10 (missed: B-tanh 0.76)" for the median ratios of `spreads`. */
+function targetsMet(spreads: { id: string; spread: Spread }[]): string {
+  const missed = spreads.filter(({ id, spread }) => spread.median > ratioTarget(id));
+  return `met by ${spreads.length - missed.length} of ${spreads.length}${missed.length > 0 ? ` (missed: ${missed.map(({ id, spread }) => `${id} ${spread.median.toFixed(2)}`).join(', ')})` : ''}`;
+}
+
 interface Roofline {
   clockGHz: number;
   lanes: number;
@@ -403,6 +437,7 @@ function main(): void {
   const notice = `kernels: ${native.ok ? describeNativeLoad(native) : `ts only (${native.reason})`}`;
   console.log(notice);
   const startLoad = loadAverage();
+  const startTicks = cpuTicks();
   console.log(`machine: ${cpuModel()}, ${cpus().length} cores, load average ${startLoad} at the start, Node ${process.version}${native.ok ? `, GEMM tile ${native.tile}` : ''}`);
   if (native.ok) console.log(`settings: ${native.kernels.settings.threads} thread per call, denormals ${native.kernels.settings.denormals === 'flush' ? 'flushed to zero (VANISHING_DENORMALS=flush)' : 'IEEE (the default; VANISHING_DENORMALS=flush flushes them)'}`);
 
@@ -511,17 +546,22 @@ function main(): void {
       paired.push(result);
       console.log(`  ${pad(workload.id, 12)}: 1 thread: ${describe(result)}${result.bestOfThreads !== null ? `; best of 1 and 2 threads: ${describe(result.bestOfThreads)}` : ''}`);
     }
+    if (paired.length > 0) {
+      console.log(`targets (median ours/PyTorch's best ≤ 0.5, B ≤ 0.7): ours on 1 thread: ${targetsMet(paired.map((result) => ({ id: result.id, spread: result })))}`
+        + `${twoThreads ? `; ours at its best of 1 and 2 threads: ${targetsMet(paired.flatMap((result) => (result.bestOfThreads !== null ? [{ id: result.id, spread: result.bestOfThreads }] : [])))}` : ''}`);
+    }
   } else if (rounds > 0) {
     console.log(`--paired: skipped (${!native.ok ? 'no native kernels' : 'no PyTorch'})`);
   }
-  console.log(`load average at the end: ${loadAverage()} (at the start: ${startLoad})`);
+  const steal = stealSince(startTicks);
+  console.log(`load average at the end: ${loadAverage()} (at the start: ${startLoad}); stolen by the hypervisor during the run: ${steal}`);
   console.log(`peak memory: ${peakRssMiB.toFixed(0)} MiB resident (maxRSS, this process), heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB, array buffers ${(memory.arrayBuffers / 2 ** 20).toFixed(0)} MiB`);
 
   if (values.json !== undefined) {
     const report = {
       kernels: notice,
       nativeVariant: native.ok ? native.variant : null,
-      machine: { cpu: cpuModel(), cores: cpus().length, node: process.version, loadAverageAtStart: startLoad, loadAverageAtEnd: loadAverage() },
+      machine: { cpu: cpuModel(), cores: cpus().length, node: process.version, loadAverageAtStart: startLoad, loadAverageAtEnd: loadAverage(), stolen: steal },
       settings: native.ok ? native.kernels.settings : null,
       roofline,
       openblas,

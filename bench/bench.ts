@@ -173,10 +173,10 @@ function cpuTicks(): { total: number; steal: number } | null {
  * The share of this machine's CPU time the hypervisor gave to other guests between `start` and
  * now: time our vCPUs wanted to run and could not, which slows both sides of a ratio unevenly.
  */
-function stealSince(start: { total: number; steal: number } | null): string {
+function stealPercentSince(start: { total: number; steal: number } | null): number | null {
   const end = cpuTicks();
-  if (start === null || end === null || end.total <= start.total) return 'unknown (no /proc/stat)';
-  return `${((100 * (end.steal - start.steal)) / (end.total - start.total)).toFixed(1)} % of CPU time`;
+  if (start === null || end === null || end.total <= start.total) return null;
+  return (100 * (end.steal - start.steal)) / (end.total - start.total);
 }
 
 /** The project's targets for ours/PyTorch's best (issue 11): B, the original's width, ≤ 0.7; every other workload ≤ 0.5. */
@@ -561,15 +561,16 @@ function main(): void {
   } else if (rounds > 0) {
     console.log(`--paired: skipped (${!native.ok ? 'no native kernels' : 'no PyTorch'})`);
   }
-  const steal = stealSince(startTicks);
-  console.log(`load average at the end: ${loadAverage()} (at the start: ${startLoad}); stolen by the hypervisor during the run: ${steal}`);
+  const stealPercent = stealPercentSince(startTicks);
+  console.log(`load average at the end: ${loadAverage()} (at the start: ${startLoad}); stolen by the hypervisor during the run: `
+    + `${stealPercent === null ? 'unknown (no /proc/stat)' : `${stealPercent.toFixed(1)} % of CPU time`}`);
   console.log(`peak memory: ${peakRssMiB.toFixed(0)} MiB resident (maxRSS, this process), heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB, array buffers ${(memory.arrayBuffers / 2 ** 20).toFixed(0)} MiB`);
 
   if (values.json !== undefined) {
     const report = {
       kernels: notice,
       nativeVariant: native.ok ? native.variant : null,
-      machine: { cpu: cpuModel(), cores: cpus().length, node: process.version, loadAverageAtStart: startLoad, loadAverageAtEnd: loadAverage(), stolen: steal },
+      machine: { cpu: cpuModel(), cores: cpus().length, node: process.version, loadAverageAtStart: startLoad, loadAverageAtEnd: loadAverage(), stolenPercent: stealPercent },
       settings: native.ok ? native.kernels.settings : null,
       roofline,
       openblas,

@@ -22,7 +22,6 @@
 //
 // Letters: T steps, B batch, I input size, H hidden size, G = 4H (LSTM) or 3H (GRU).
 #include <algorithm>
-#include <cstdlib>
 
 #include "cells.h"
 #include "gemm_kernel.h"
@@ -45,25 +44,8 @@ thread_local GrowBuffer combinedBias;
 thread_local GrowBuffer hiddenGradientOfStep;
 thread_local GrowBuffer gradientToPreviousStep;
 
-/** A grow-only array of doubles whose allocation is checked (std::vector would abort: the addon has no exceptions). */
-struct DoubleBuffer {
-  double* data = nullptr;
-  size_t capacity = 0;
-  DoubleBuffer() = default;
-  DoubleBuffer(const DoubleBuffer&) = delete;
-  DoubleBuffer& operator=(const DoubleBuffer&) = delete;
-  ~DoubleBuffer() { std::free(data); }
-  double* reserve(size_t count) {
-    if (count > capacity) {
-      std::free(data);
-      data = static_cast<double*>(std::malloc(std::max<size_t>(count, 1) * sizeof(double)));
-      capacity = data != nullptr ? count : 0;
-    }
-    return data;
-  }
-};
 /** The caller's sums of squares of dh_t, per step, row and panel (loop::squareSlot). */
-thread_local DoubleBuffer squaresBySlot;
+thread_local loop::DoubleBuffer squaresBySlot;
 
 // ---------------------------------------------------------------------------------------------
 // The order of the forward product's columns.

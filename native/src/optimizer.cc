@@ -71,13 +71,7 @@ struct LaneSums {
     after += afterSquared;
   }
   UpdateSums total() const {
-    UpdateSums sums{0, 0, 0};
-    for (int l = 0; l < VEC; ++l) {
-      sums.moved += lane(moved, l);
-      sums.before += lane(before, l);
-      sums.after += lane(after, l);
-    }
-    return sums;
+    return UpdateSums{sumInLaneOrder(moved), sumInLaneOrder(before), sumInLaneOrder(after)};
   }
 };
 

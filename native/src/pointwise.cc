@@ -55,7 +55,10 @@ void addBiasRows(float* out, long rows, long cols, const float* bias) {
 
 void accumulateColumnSums(float* out, const float* src, long rows, long cols) { accumulateColumnSums(out, nullptr, src, rows, cols, 0, cols); }
 
-void accumulateColumnSums(float* out, float* twin, const float* src, long rows, long cols, long c0, long c1) {
+namespace {
+/** accumulateColumnSums with the twin's presence known at compile time, so a call without one does no twin work per row. */
+template <bool TWIN>
+void columnSumsInto(float* out, float* twin, const float* src, long rows, long cols, long c0, long c1) {
   // Four vectors of columns at a time, their running sums in registers across all rows, so the
   // block is read front to back.
   constexpr int CHUNK = 4;
@@ -64,32 +67,40 @@ void accumulateColumnSums(float* out, float* twin, const float* src, long rows, 
     vf sum[CHUNK], twinSum[CHUNK];
     for (int q = 0; q < CHUNK; ++q) {
       sum[q] = loadu(out + c + q * VEC);
-      twinSum[q] = twin != nullptr ? loadu(twin + c + q * VEC) : vf{};
+      if constexpr (TWIN) twinSum[q] = loadu(twin + c + q * VEC);
     }
     for (long r = 0; r < rows; ++r) {
       for (int q = 0; q < CHUNK; ++q) {
         const vf value = loadu(src + r * cols + c + q * VEC);
         sum[q] += value;
-        twinSum[q] += value;
+        if constexpr (TWIN) twinSum[q] += value;
       }
     }
     for (int q = 0; q < CHUNK; ++q) {
       storeu(out + c + q * VEC, sum[q]);
-      if (twin != nullptr) storeu(twin + c + q * VEC, twinSum[q]);
+      if constexpr (TWIN) storeu(twin + c + q * VEC, twinSum[q]);
     }
   }
   for (; c < c1; c += VEC) {
     const int n = static_cast<int>(std::min<long>(VEC, c1 - c));
     vf sum = loadn(out + c, n);
-    vf twinSum = twin != nullptr ? loadn(twin + c, n) : vf{};
+    vf twinSum = TWIN ? loadn(twin + c, n) : vf{};
     for (long r = 0; r < rows; ++r) {
       const vf value = loadn(src + r * cols + c, n);
       sum += value;
-      twinSum += value;
+      if constexpr (TWIN) twinSum += value;
     }
     storen(out + c, sum, n);
-    if (twin != nullptr) storen(twin + c, twinSum, n);
+    if constexpr (TWIN) storen(twin + c, twinSum, n);
   }
+}
+}  // namespace
+
+void accumulateColumnSums(float* out, float* twin, const float* src, long rows, long cols, long c0, long c1) {
+  if (twin != nullptr)
+    columnSumsInto<true>(out, twin, src, rows, cols, c0, c1);
+  else
+    columnSumsInto<false>(out, nullptr, src, rows, cols, c0, c1);
 }
 
 void activationForward(Activation act, const float* x, float* y, long n) {
@@ -135,8 +146,7 @@ double sumOfSquares(const float* x, long n) {
     s1 += b * b;
   }
   s0 += s1;
-  double sum = 0;
-  for (int l = 0; l < VEC; ++l) sum += lane(s0, l);
+  double sum = sumInLaneOrder(s0);
   for (; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
   return sum;
 }

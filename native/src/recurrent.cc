@@ -13,7 +13,6 @@
 #include "recurrent.h"
 
 #include <cmath>
-#include <vector>
 
 #include "gemm_kernel.h"
 #include "simd.h"
@@ -32,8 +31,8 @@ thread_local GrowBuffer shareBuffer;
 /** The caller's buffer for W_hh packed whole, read by every worker. */
 thread_local GrowBuffer recurrentPack;
 /** The caller's sums of squares of dh_t (per step, row and panel: loop::squareSlot), and b_ih + b_hh. */
-thread_local std::vector<double> squaresBySlot;
-thread_local std::vector<float> combinedBias;
+thread_local loop::DoubleBuffer squaresBySlot;
+thread_local GrowBuffer combinedBias;
 
 template <Activation ACT>
 inline vf activate(vf x) {
@@ -110,10 +109,9 @@ bool forwardLoop(const RnnSequence& s, RunMode mode) {
   const long block = B * H;
   const long panels = kernel::panelsOf(H);
   float* packed = recurrentPack.reserve(kernel::packedFloats(H, H));
-  combinedBias.resize(static_cast<size_t>(H));
-  if (packed == nullptr) return false;
-  for (long j = 0; j < H; ++j) combinedBias[j] = s.biasInput[j] + s.biasHidden[j];
-  const float* bias = combinedBias.data();
+  float* bias = combinedBias.reserve(static_cast<size_t>(H));
+  if (packed == nullptr || bias == nullptr) return false;
+  for (long j = 0; j < H; ++j) bias[j] = s.biasInput[j] + s.biasHidden[j];
   auto setup = [&](int worker, int workers) {
     // A share of W_hh's panels, packed as op(B) = W_hhᵀ for every step's h_{t-1} W_hhᵀ.
     kernel::packPanels(true, s.weightHidden, H, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
@@ -134,9 +132,8 @@ bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
   const long panels = kernel::panelsOf(H);
   const long slots = B * panels;
   float* packed = recurrentPack.reserve(kernel::packedFloats(H, H));
-  if (packed == nullptr) return false;
-  squaresBySlot.resize(static_cast<size_t>(T * slots));  // every slot is written once, by its row's and panel's write-out
-  double* squares = squaresBySlot.data();
+  double* squares = squaresBySlot.reserve(static_cast<size_t>(T * slots));  // no zeroing: every slot is written once, by its row's and panel's write-out
+  if (packed == nullptr || squares == nullptr) return false;
   auto setup = [&](int worker, int workers) {
     // A share of W_hh's panels, packed as op(B) = W_hh for every step's dpre_{t+1} W_hh.
     kernel::packPanels(false, s.weightHidden, H, H, panels * worker / workers, panels * (worker + 1) / workers, packed);

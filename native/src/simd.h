@@ -66,6 +66,12 @@ static inline vwide& operator+=(vwide& a, const vwide& b) { return a = a + b; }
 static inline vwide splatd(double x) { return {vdouble{} + x, vdouble{} + x}; }
 /** Lane l of v (lanes in vf order). */
 static inline double lane(const vwide& v, int l) { return l < VEC / 2 ? v.lo[l] : v.hi[l - VEC / 2]; }
+/** The sum of v's lanes, added one by one in lane order (the same order on every run, variant and thread count). */
+static inline double sumInLaneOrder(const vwide& v) {
+  double sum = 0;
+  for (int l = 0; l < VEC; ++l) sum += lane(v, l);
+  return sum;
+}
 
 static inline vf loadu(const float* p) {
   vf v;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <utility>
 
 #include "gemm_kernel.h"
@@ -22,6 +23,24 @@ namespace loop {
 using kernel::GrowBuffer;
 using kernel::NR;
 
+/** A grow-only array of doubles whose allocation is checked (std::vector would abort: the addon has no exceptions). */
+struct DoubleBuffer {
+  double* data = nullptr;
+  size_t capacity = 0;
+  DoubleBuffer() = default;
+  DoubleBuffer(const DoubleBuffer&) = delete;
+  DoubleBuffer& operator=(const DoubleBuffer&) = delete;
+  ~DoubleBuffer() { std::free(data); }
+  double* reserve(size_t count) {
+    if (count > capacity) {
+      std::free(data);
+      data = static_cast<double*>(std::malloc(std::max<size_t>(count, 1) * sizeof(double)));
+      capacity = data != nullptr ? count : 0;
+    }
+    return data;
+  }
+};
+
 /** Lanes [0, n) of v, the others zero (a padded tile's spare lanes may hold 0·Inf = NaN). */
 inline vf firstLanes(vf v, int n) {
   if (n == VEC) return v;
@@ -33,10 +52,7 @@ inline vf firstLanes(vf v, int n) {
 /** Σ v[l]² over the lanes, in double: float squares of gradients that vanish would underflow. */
 inline double sumOfSquaresLanes(vf a, vf b) {
   const vwide da = widen(a), db = widen(b);
-  const vwide squares = da * da + db * db;
-  double sum = 0;
-  for (int l = 0; l < VEC; ++l) sum += lane(squares, l);
-  return sum;
+  return sumInLaneOrder(da * da + db * db);
 }
 
 /** The input projection's write-out: C = x W_ihᵀ, plus the bias once the sum is complete. */

@@ -55,24 +55,29 @@ constexpr long kDirectRows = 128;
 
 inline long panelsOf(long N) { return (N + NR - 1) / NR; }
 
-/** One grow-only, 64-byte aligned buffer (per thread, or owned by a call). */
-struct GrowBuffer {
-  float* data = nullptr;
+/** One grow-only, 64-byte aligned array of T (per thread, or owned by a call); reserve returns null when it cannot grow. */
+template <class T>
+struct GrowBufferOf {
+  T* data = nullptr;
   size_t capacity = 0;
-  GrowBuffer() = default;
-  GrowBuffer(const GrowBuffer&) = delete;
-  GrowBuffer& operator=(const GrowBuffer&) = delete;
-  ~GrowBuffer() { std::free(data); }
-  float* reserve(size_t floats) {
-    if (floats > capacity) {
+  GrowBufferOf() = default;
+  GrowBufferOf(const GrowBufferOf&) = delete;
+  GrowBufferOf& operator=(const GrowBufferOf&) = delete;
+  ~GrowBufferOf() { std::free(data); }
+  T* reserve(size_t count) {
+    if (count > capacity) {
       std::free(data);
-      size_t bytes = ((floats * 4 + 63) / 64) * 64;
-      data = static_cast<float*>(std::aligned_alloc(64, bytes));
-      capacity = data != nullptr ? floats : 0;
+      const size_t bytes = ((count * sizeof(T) + 63) / 64) * 64;
+      data = static_cast<T*>(std::aligned_alloc(64, bytes));
+      capacity = data != nullptr ? count : 0;
     }
     return data;
   }
 };
+/** Floats: packed operands, the time loops' buffers. */
+using GrowBuffer = GrowBufferOf<float>;
+/** Doubles: the time loops' sums of squares. (No exceptions in the addon, so never std::vector, whose failed allocation aborts.) */
+using DoubleBuffer = GrowBufferOf<double>;
 
 /** C = acc, or C += acc when accumulating or past the first K block. */
 struct StoreWriteOut {

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <utility>
 
 #include "gemm_kernel.h"
@@ -20,26 +19,9 @@
 namespace vanishing {
 namespace loop {
 
+using kernel::DoubleBuffer;
 using kernel::GrowBuffer;
 using kernel::NR;
-
-/** A grow-only array of doubles whose allocation is checked (std::vector would abort: the addon has no exceptions). */
-struct DoubleBuffer {
-  double* data = nullptr;
-  size_t capacity = 0;
-  DoubleBuffer() = default;
-  DoubleBuffer(const DoubleBuffer&) = delete;
-  DoubleBuffer& operator=(const DoubleBuffer&) = delete;
-  ~DoubleBuffer() { std::free(data); }
-  double* reserve(size_t count) {
-    if (count > capacity) {
-      std::free(data);
-      data = static_cast<double*>(std::malloc(std::max<size_t>(count, 1) * sizeof(double)));
-      capacity = data != nullptr ? count : 0;
-    }
-    return data;
-  }
-};
 
 /** Lanes [0, n) of v, the others zero (a padded tile's spare lanes may hold 0·Inf = NaN). */
 inline vf firstLanes(vf v, int n) {

@@ -38,24 +38,8 @@ import type { Kernels } from '../src/kernels/kernels.js';
 import type { NativeAddon } from '../src/kernels/native-kernels.js';
 import { chooseNativeVariant, describeNativeLoad, loadNativeKernels } from '../src/kernels/native-kernels.js';
 import { tsKernels } from '../src/kernels/ts-kernels.js';
-import type { Architecture, CellType, Nonlinearity } from '../src/model/config.js';
-import { createModel } from '../src/model/model.js';
 import { SeededRandom } from '../src/random.js';
-import { measureGradientNorms } from '../src/train/gradient-surgery.js';
-import { createOptimizer } from '../src/train/optimizers.js';
-
-interface Workload {
-  id: string;
-  architecture: Architecture;
-  cell: CellType;
-  nonlinearity: Nonlinearity;
-  layers: number;
-  hidden: number;
-  batch: number;
-  steps: number;
-  input: number;
-  classes: number;
-}
+import { median, selectWorkloads, trainingStep, workloads, type Workload } from './workloads.js';
 
 interface StepTiming {
   ms: number;
@@ -70,48 +54,9 @@ interface WorkloadResult {
   pytorch: { byThreads: Record<string, number>; best: number } | null;
 }
 
-const shapes: Record<string, Pick<Workload, 'layers' | 'hidden' | 'batch' | 'steps' | 'input'>> = {
-  A: { layers: 20, hidden: 64, batch: 64, steps: 28, input: 28 }, // row-wise MNIST
-  B: { layers: 20, hidden: 256, batch: 64, steps: 28, input: 28 }, // the original's width
-  C: { layers: 4, hidden: 128, batch: 32, steps: 196, input: 1 }, // pixel sequence
-  D: { layers: 2, hidden: 32, batch: 64, steps: 100, input: 2 }, // adding problem
-};
-
-function workloads(): Workload[] {
-  const list: Workload[] = [];
-  for (const [name, shape] of Object.entries(shapes)) {
-    list.push({ id: `${name}-tanh`, architecture: 'vanilla', cell: 'rnn', nonlinearity: 'tanh', classes: 10, ...shape });
-    list.push({ id: `${name}-res-relu`, architecture: 'residual', cell: 'rnn', nonlinearity: 'relu', classes: 10, ...shape });
-  }
-  list.push({ id: 'A-lstm', architecture: 'vanilla', cell: 'lstm', nonlinearity: 'tanh', classes: 10, ...shapes.A });
-  list.push({ id: 'A-gru', architecture: 'vanilla', cell: 'gru', nonlinearity: 'tanh', classes: 10, ...shapes.A });
-  return list;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 /** Median ms of one training step on `kernels`: warm-up, then steps until the budget is spent. */
 function timeStep(workload: Workload, kernels: Kernels, seconds: number, minSteps: number, warmup: number): StepTiming {
-  const model = createModel({
-    architecture: workload.architecture, cell: workload.cell, nonlinearity: workload.nonlinearity,
-    inputSize: workload.input, hiddenSize: workload.hidden, numLayers: workload.layers, outputSize: workload.classes,
-    output: 'last', seed: 0, kernels,
-  });
-  const random = new SeededRandom(1);
-  const inputs = new Float32Array(workload.batch * workload.steps * workload.input);
-  for (let i = 0; i < inputs.length; i++) inputs[i] = random.uniform();
-  const targets = new Int32Array(workload.batch);
-  for (let i = 0; i < targets.length; i++) targets[i] = random.integer(workload.classes);
-  const optimizer = createOptimizer(model.parameters(), { type: 'sgd', learningRate: 1e-4 }, kernels);
-  const step = (): void => {
-    model.lossAndGradients({ inputs, batchSize: workload.batch, steps: workload.steps, targets, loss: 'cross_entropy' });
-    measureGradientNorms(model.parameters(), kernels);
-    optimizer.step();
-  };
+  const { step } = trainingStep(workload, kernels);
   for (let i = 0; i < warmup; i++) step();
   const times: number[] = [];
   const start = performance.now();
@@ -427,8 +372,7 @@ function main(): void {
   const rounds = values.paired === undefined ? 0 : Number(values.paired);
   if (!Number.isInteger(rounds) || rounds < 0) throw new Error(`--paired must be a whole number of rounds; got ${values.paired}`);
   const only = values.only?.split(',').map((s) => s.trim());
-  const list = workloads().filter((w) => only === undefined || only.includes(w.id));
-  if (list.length === 0) throw new Error(`--only matched no workload; ids: ${workloads().map((w) => w.id).join(', ')}`);
+  const list = selectWorkloads(values.only);
 
   const native = values.isa !== undefined ? chooseNativeVariant(values.isa, '--isa') : loadNativeKernels();
   // A variant that was asked for and cannot run is an error, not a quiet benchmark of another one.

@@ -16,6 +16,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Activation, AdamStepSettings, FloatArray, FusedLoops, KernelSettings, Kernels, RnnSequence, SgdStepSettings } from './kernels.js';
 import { checkStepLengths, tsKernels } from './ts-kernels.js';
@@ -297,6 +298,20 @@ export function loadNativeVariant(variant: NativeVariant, chosenBy = `asked for 
 export function loadNativeKernels(): NativeLoad {
   if (defaultLoad === null) defaultLoad = chooseNativeVariant(process.env.VANISHING_NATIVE_ISA);
   return defaultLoad;
+}
+
+/**
+ * The kernels of one addon file wherever it is (a copy of an earlier build kept to compare with,
+ * as `npm run bench:builds` does), loaded only after checking that this CPU runs `variant`, and
+ * only if the file is that variant. Throws a one-line error otherwise.
+ */
+export function nativeKernelsFromFile(path: string, variant: NativeVariant): Kernels {
+  const status = nativeVariantStatuses().find((s) => s.variant === variant);
+  if (status === undefined || !status.runnable) throw new Error(`native variant ${variant} cannot run here: ${status?.why ?? `not a variant of ${process.arch}`}`);
+  if (!existsSync(path)) throw new Error(`no such addon file: ${path}`);
+  const addon = requireAddon(resolve(path));
+  if (addon.variant !== variant) throw new Error(`${path} is the ${addon.variant} variant, not ${variant}`);
+  return wrap(addon, { threads: 1, denormals: defaultDenormals() });
 }
 
 /**

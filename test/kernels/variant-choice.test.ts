@@ -6,9 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { judgeNativeVariants, nativeVariantStatuses } from '../../src/kernels/native-kernels.js';
+import { judgeNativeVariants, loadNativeVariant, nativeKernelsFromFile, nativeVariantStatuses } from '../../src/kernels/native-kernels.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const built = (variant: string) => `/build/vanishing_${variant}.node`;
@@ -87,5 +90,33 @@ test('VANISHING_NATIVE_ISA naming no variant of this machine, or one it cannot r
     const result = child({ VANISHING_NATIVE_ISA: unrunnable.variant });
     assert.notEqual(result.status, 0);
     assert.match(result.stderr, new RegExp(`VANISHING_NATIVE_ISA=${unrunnable.variant}: native variant ${unrunnable.variant} cannot run here`));
+  }
+});
+
+test('a copy of a built variant loads from anywhere as that variant (npm run bench:builds), and nothing else does', { skip }, () => {
+  const lowest = runnable[runnable.length - 1];
+  const directory = mkdtempSync(join(tmpdir(), 'vanishing-builds-'));
+  try {
+    const copy = join(directory, 'before.node');
+    copyFileSync(lowest.path!, copy);
+    const fromCopy = nativeKernelsFromFile(copy, lowest.variant);
+    const load = loadNativeVariant(lowest.variant);
+    assert.ok(load.ok, load.ok ? '' : load.reason);
+    // 5×7·7×3 with values whose products are not exact in float: the same code gives the same bits.
+    const a = Float32Array.from({ length: 35 }, (_, i) => Math.sin(i + 1) / 3);
+    const b = Float32Array.from({ length: 21 }, (_, i) => Math.cos(i * 7 + 2) / 7);
+    const viaCopy = new Float32Array(15);
+    const viaBuild = new Float32Array(15);
+    fromCopy.gemm(false, false, 5, 3, 7, a, 0, b, 0, viaCopy, 0, false);
+    load.kernels.gemm(false, false, 5, 3, 7, a, 0, b, 0, viaBuild, 0, false);
+    assert.deepEqual(viaCopy, viaBuild);
+    assert.ok(viaCopy.some((x) => x !== 0));
+    const other = statuses.find((s) => s.variant !== lowest.variant);
+    if (other !== undefined) {
+      assert.throws(() => nativeKernelsFromFile(copy, other.variant), other.runnable ? new RegExp(`is the ${lowest.variant} variant, not ${other.variant}`) : /cannot run here/);
+    }
+    assert.throws(() => nativeKernelsFromFile(join(directory, 'missing.node'), lowest.variant), /no such addon file/);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
   }
 });

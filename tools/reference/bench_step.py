@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch reference for `npm run bench`: the same training step as bench/bench.ts.
+"""PyTorch reference for `npm run bench`: the same training step as bench/workloads.ts (trainingStep).
 
 One step = zero_grad, forward, F.cross_entropy on the last step's logits, backward, every
 parameter's grad.norm(2).item(), SGD step -- on the same models as vanishing (nn.RNN/LSTM/GRU

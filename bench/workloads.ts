@@ -49,6 +49,7 @@ export function selectWorkloads(only: string | undefined): Workload[] {
   return list;
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
@@ -64,6 +65,7 @@ export interface TrainingStep {
   lossAndGradients(): number;
 }
 
+/** A fresh model of `workload` on `kernels`, its batch (seeded: the same on every call) and its SGD optimiser. */
 export function trainingStep(workload: Workload, kernels: Kernels): TrainingStep {
   const model = createModel({
     architecture: workload.architecture, cell: workload.cell, nonlinearity: workload.nonlinearity,

@@ -19,7 +19,7 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { loadNativeKernels, nativeKernelsFromFile, nativeVariantsOfThisMachine, type NativeVariant } from '../src/kernels/native-kernels.js';
-import { median, selectWorkloads, trainingStep, type Workload } from './workloads.js';
+import { median, selectWorkloads, trainingStep, type TrainingStep, type Workload } from './workloads.js';
 
 interface Comparison {
   id: string;
@@ -49,16 +49,16 @@ function largestRelativeDifference(before: Float32Array[], after: Float32Array[]
   return { identical, relative: identical ? 0 : largestDifference / Math.max(largestValue, Number.MIN_VALUE) };
 }
 
-/** The loss and every gradient of one lossAndGradients call, as float arrays. */
-function resultsOf(workload: Workload, kernels: Kernels): Float32Array[] {
-  const run = trainingStep(workload, kernels);
+/** The loss and every gradient of one lossAndGradients call of a fresh model, as float arrays. */
+function resultsOf(run: TrainingStep): Float32Array[] {
   const loss = run.lossAndGradients();
   return [Float32Array.of(loss), ...run.model.parameters().map((parameter) => Float32Array.from(parameter.grad))];
 }
 
 function compare(workload: Workload, before: Kernels, after: Kernels, pairs: number): Comparison {
-  const difference = largestRelativeDifference(resultsOf(workload, before), resultsOf(workload, after));
   const sides = [trainingStep(workload, before), trainingStep(workload, after)];
+  // Before either has taken a step: both models are the same seeded model on the same batch.
+  const difference = largestRelativeDifference(resultsOf(sides[0]), resultsOf(sides[1]));
   for (const side of sides) for (let i = 0; i < 2; i++) side.step();
   const times: number[][] = [[], []];
   for (let pair = 0; pair < pairs; pair++) {

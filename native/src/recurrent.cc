@@ -41,21 +41,6 @@ thread_local GrowBuffer recurrentPack;
 thread_local loop::DoubleBuffer squaresBySlot;
 thread_local GrowBuffer combinedBias;
 
-template <Activation ACT>
-inline vf activate(vf x) {
-  if constexpr (ACT == Activation::Tanh) return vtanh(x);
-  if constexpr (ACT == Activation::Relu) return vrelu(x);
-  return x;
-}
-
-/** act'(x) from the output y = act(x); relu'(NaN) is NaN, as in the reference. */
-template <Activation ACT>
-inline vf derivativeFromOutput(vf y) {
-  if constexpr (ACT == Activation::Tanh) return 1.0f - y * y;
-  if constexpr (ACT == Activation::Relu) return keep_nan(y, y > 0.0f ? splat(1.0f) : vf{});
-  return splat(1.0f);
-}
-
 /** Forward step's write-out: C holds pre_t; C = pre_t + h_{t-1} W_hhᵀ (the activation follows on the finished rows: activateRows). */
 struct ForwardStepWriteOut {
   float* h;  // h_t, B×H
@@ -69,16 +54,9 @@ struct ForwardStepWriteOut {
   }
 };
 
-/** h = act(h) on rows [r0, r1) and units [u0, u1) of a step. */
-template <Activation ACT>
-void activateRows(float* h, long H, long r0, long r1, long u0, long u1) {
-  for (long i = r0; i < r1; ++i) {
-    float* row = h + i * H;
-    for (long j = u0; j < u1; j += VEC) {
-      const int n = static_cast<int>(std::min<long>(VEC, u1 - j));
-      storen(row + j, activate<ACT>(loadn(row + j, n)), n);
-    }
-  }
+/** h = act(h) on rows [r0, r1) and units [u0, u1) of a step: the pointwise kernel's activation, row by row. */
+void activateRows(Activation act, float* h, long H, long r0, long r1, long u0, long u1) {
+  for (long i = r0; i < r1; ++i) activationForward(act, h + i * H + u0, h + i * H + u0, u1 - u0);
 }
 
 /**
@@ -101,27 +79,22 @@ struct BackwardStepWriteOut {
 };
 
 /**
- * On rows [r0, r1) and panels [p0, p1) of a finished backward step: the squares of dh_t into each
- * row's and panel's slot, and dpre_t = dh_t · act'(h_t) over dh_t.
+ * On rows [r0, r1) and units [u0, u1) (whole panels, the last one possibly ragged) of a finished
+ * backward step: the squares of dh_t into each row's and panel's slot, then dpre_t = dh_t · act'(h_t)
+ * over dh_t by the pointwise kernel's derivative.
  */
-template <Activation ACT>
-void normsAndDerivative(float* dPre, const float* h, double* squares, long H, long panels, long r0, long r1, long p0, long p1) {
+void normsAndDerivative(Activation act, float* dPre, const float* h, double* squares, long H, long panels, long r0, long r1, long u0, long u1) {
   for (long i = r0; i < r1; ++i) {
-    for (long p = p0; p < p1; ++p) {
-      const long j = p * NR;
+    for (long j = u0; j < u1; j += NR) {
       const int nValid = static_cast<int>(std::min<long>(NR, H - j));
       const int n0 = std::min(nValid, VEC), n1 = std::max(nValid - VEC, 0);
-      float* at = dPre + i * H + j;
-      const vf d0 = loadn(at, n0), d1 = loadn(at + VEC, n1);
-      squares[squareSlot(i, j, panels)] = sumOfSquaresLanes(firstLanes(d0, n0), firstLanes(d1, n1));
-      const float* y = h + i * H + j;
-      storen(at, d0 * derivativeFromOutput<ACT>(loadn(y, n0)), n0);
-      storen(at + VEC, d1 * derivativeFromOutput<ACT>(loadn(y + VEC, n1)), n1);
+      const float* at = dPre + i * H + j;
+      squares[squareSlot(i, j, panels)] = sumOfSquaresLanes(firstLanes(loadn(at, n0), n0), firstLanes(loadn(at + VEC, n1), n1));
     }
+    activationBackward(act, h + i * H + u0, dPre + i * H + u0, dPre + i * H + u0, u1 - u0, false);
   }
 }
 
-template <Activation ACT>
 bool forwardLoop(const RnnSequence& s, RunMode mode) {
   const long T = s.steps, B = s.batch, I = s.inputSize, H = s.hidden;
   const long block = B * H;
@@ -138,20 +111,19 @@ bool forwardLoop(const RnnSequence& s, RunMode mode) {
   };
   auto previous = [&](long t) -> const float* { return t > 0 ? s.hiddenStates + (t - 1) * block : nullptr; };
   auto writeOutAt = [&](long t) { return ForwardStepWriteOut{s.hiddenStates + t * block, H}; };
-  auto activate = [&](long t, long r0, long r1, long u0, long u1) { activateRows<ACT>(s.hiddenStates + t * block, H, r0, r1, u0, u1); };
+  auto activate = [&](long t, long r0, long r1, long u0, long u1) { activateRows(s.activation, s.hiddenStates + t * block, H, r0, r1, u0, u1); };
   return loop::runTimeLoop(
       T, B, H, H, panels, false, packed, mode, setup, [&](long g0, long g1) { return loop::panelColumns(g0, g1, H); }, previous, writeOutAt,
       activate, [](int, int) { return true; });
 }
 
-template <Activation ACT>
 bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
   const long T = s.steps, B = s.batch, I = s.inputSize, H = s.hidden;
   const long block = B * H;
   const long panels = kernel::panelsOf(H);
   const long slots = B * panels;
   float* packed = recurrentPack.reserve(kernel::packedFloats(H, H));
-  double* squares = squaresBySlot.reserve(static_cast<size_t>(T * slots));  // no zeroing: every slot is written once, by its row's and panel's write-out
+  double* squares = squaresBySlot.reserve(static_cast<size_t>(T * slots));  // no zeroing: every slot is written once, by normsAndDerivative
   if (packed == nullptr || squares == nullptr) return false;
   auto setup = [&](int worker, int workers) {
     // A share of W_hh's panels, packed as op(B) = W_hh for every step's dpre_{t+1} W_hh.
@@ -161,12 +133,8 @@ bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
   // forward: pre_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dpre_{t+1} · W_hh.
   auto next = [&](long t) -> const float* { return t < T - 1 ? g.dPreActivation + (t + 1) * block : nullptr; };
   auto writeOutAt = [&](long t) { return BackwardStepWriteOut{g.dPreActivation + t * block, g.dOutput + t * block, H}; };
-  // A worker's units [u0, u1) are whole panels (loop::panelColumns), the last one possibly ragged;
-  // a worker without columns (more workers than panels) has u0 = u1 = H.
   auto finish = [&](long t, long r0, long r1, long u0, long u1) {
-    if (u0 >= u1) return;
-    normsAndDerivative<ACT>(g.dPreActivation + t * block, s.hiddenStates + t * block, squares + t * slots, H, panels, r0, r1, u0 / NR,
-                            (u1 + NR - 1) / NR);
+    normsAndDerivative(s.activation, g.dPreActivation + t * block, s.hiddenStates + t * block, squares + t * slots, H, panels, r0, r1, u0, u1);
   };
   // The weight gradients: sums over all steps and sequences, one product each.
   const loop::ParameterGradients parameters{T, B, I, H, H, s.input, s.weightInput, s.hiddenStates, g.dPreActivation, g.dPreActivation,
@@ -183,20 +151,12 @@ bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
 
 bool rnnForward(const RnnSequence& sequence, RunMode mode) {
   if (sequence.steps <= 0 || sequence.batch <= 0 || sequence.hidden <= 0) return true;
-  switch (sequence.activation) {
-    case Activation::Tanh: return forwardLoop<Activation::Tanh>(sequence, mode);
-    case Activation::Relu: return forwardLoop<Activation::Relu>(sequence, mode);
-    default: return forwardLoop<Activation::Identity>(sequence, mode);
-  }
+  return forwardLoop(sequence, mode);
 }
 
 bool rnnBackward(const RnnSequence& sequence, const RnnBackward& backward, RunMode mode) {
   if (sequence.steps <= 0 || sequence.batch <= 0 || sequence.hidden <= 0) return true;
-  switch (sequence.activation) {
-    case Activation::Tanh: return backwardLoop<Activation::Tanh>(sequence, backward, mode);
-    case Activation::Relu: return backwardLoop<Activation::Relu>(sequence, backward, mode);
-    default: return backwardLoop<Activation::Identity>(sequence, backward, mode);
-  }
+  return backwardLoop(sequence, backward, mode);
 }
 
 }  // namespace vanishing

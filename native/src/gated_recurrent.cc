@@ -3,14 +3,15 @@
 // is computed a block of rows (MR batch elements) at a time, and as soon as a block is finished,
 // while it is in L1, the cell's update runs on it with the row functions of cells.h (the very code
 // of the step-by-step kernels in pointwise.cc):
-// - forward: h_{t-1} W_hhᵀ is added to the step's gate pre-activations (x_t W_ihᵀ + b, one product
-//   for all steps before the loop), then (LSTM) σ/tanh and c_t, tanh c_t, h_t, or (GRU) r, z, n
+// - forward: h_{t-1} W_hhᵀ is added to the step's gate pre-activations (x_t W_ihᵀ + b, computed
+//   just before, a block of rows at a time: loop::StepInputProduct), then (LSTM) σ/tanh and c_t, tanh c_t, h_t, or (GRU) r, z, n
 //   and h_t. A unit's gates are columns H apart, so W_hh is packed once per call with its rows
 //   reordered into slots of VEC columns, one gate of VEC units each (LstmOrder, GruOrder below):
 //   a worker then owns every gate of its units.
 // - backward: dh_t = dL/dh_t(from above) [+ the GRU's direct z·dh_{t+1}] + d(gates)_{t+1} W_hh is
 //   the product's tile (its squares summed for ‖dh_t‖ there), then the cell's backward writes the
 //   step's gate gradients and what goes back to step t−1 besides W_hh (LSTM f·dc_t, GRU z·dh_t).
+//   Then dx_t = d(input gates)_t W_ih of the block (loop::StepInputProduct).
 // The weight gradients are one product each after the loop (time_loop.h), as in the reference.
 //
 // Threads: each worker owns a range of batch rows for the whole loop and runs it without waiting
@@ -37,8 +38,9 @@ using kernel::NR;
 
 /** Each thread's buffer for the shares of products it computes (gemmShare packs B into it). */
 thread_local GrowBuffer shareBuffer;
-/** The caller's buffer for W_hh packed whole, read by every worker. */
+/** The caller's buffers for W_hh and W_ih packed whole, read by every worker. */
 thread_local GrowBuffer recurrentPack;
+thread_local GrowBuffer inputPack;
 /** The caller's b_ih + b_hh (LSTM); the backward pass's dh_t and its [B, H] carry to the previous step, read by every worker. */
 thread_local GrowBuffer combinedBias;
 thread_local GrowBuffer hiddenGradientOfStep;
@@ -197,7 +199,7 @@ struct ForwardShape {
 };
 
 /**
- * Forward over all steps: the input projection of every step, then per step the recurrent
+ * Forward over all steps: per step the input projection (loop::StepInputProduct), the recurrent
  * product in `order` through `sumsAt(t)` (no product at t = 0: h_{-1} = 0) and
  * `cellRows(t, r0, r1, u0, u1)` on each finished block of rows, for this worker's units.
  */
@@ -207,8 +209,13 @@ bool forwardThroughTime(const Order& order, const ForwardShape& s, SumsAt sumsAt
   const long panels = order.panels();
   float* packed = recurrentPack.reserve(kernel::packedFloats(H, panels * NR));
   if (packed == nullptr) return false;
-  auto setup = [&](int worker, int workers) {
+  // x_t W_ihᵀ + bias into the step's gate rows (by steps: W_ih packed whole; when it cannot be, all steps at once).
+  const loop::StepInputProduct<loop::BiasWriteOut> projection{B, s.inputSize, G, s.input, s.weightInput, true,
+                                                              loop::BiasWriteOut{s.projection, G, s.projectionBias},
+                                                              inputPack.reserve(kernel::packedFloats(s.inputSize, G)), false};
+  auto setup = [&](int worker, int workers, bool projectionBySteps) {
     packSlots(order, s.weightHidden, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
+    if (projectionBySteps) return true;
     return loop::inputProjection(T * B, G, s.inputSize, s.input, s.weightInput, s.projectionBias, s.projection, worker, workers, shareBuffer);
   };
   // Units are shared out in the order's groups, so a worker owns every gate of its units.
@@ -216,8 +223,8 @@ bool forwardThroughTime(const Order& order, const ForwardShape& s, SumsAt sumsAt
     return loop::Columns{order.firstPanel(g0), std::min(panels, order.firstPanel(g1)), std::min(H, order.firstUnit(g0)), std::min(H, order.firstUnit(g1))};
   };
   auto previous = [&](long t) -> const float* { return t > 0 ? s.hiddenStates + (t - 1) * B * H : nullptr; };
-  return loop::runTimeLoop(T, B, panels * NR, H, order.groups(), false, packed, mode, setup, columnsOf, previous, sumsAt, cellRows,
-                           [](int, int) { return true; });
+  return loop::runTimeLoop(T, B, panels * NR, H, order.groups(), false, packed, mode, setup, columnsOf, previous, sumsAt, cellRows, projection,
+                           [](int, int, bool) { return true; });
 }
 
 /**
@@ -235,7 +242,7 @@ bool backwardThroughTime(long T, long B, long H, long G, const float* weightHidd
   double* squares = squaresBySlot.reserve(static_cast<size_t>(T * slots));
   if (packed == nullptr || squares == nullptr) return false;
   // No zeroing: every slot of every step is written once, by the write-out of its row and panel.
-  auto setup = [&](int worker, int workers) {
+  auto setup = [&](int worker, int workers, bool) {
     // A share of W_hh's panels, packed as op(B) = W_hh ([G, H]) for every step's d(gates)_{t+1} W_hh.
     kernel::packPanels(false, weightHidden, G, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
     return true;
@@ -244,8 +251,15 @@ bool backwardThroughTime(long T, long B, long H, long G, const float* weightHidd
   // forward: gates_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dgates_{t+1} · W_hh.
   auto next = [&](long t) -> const float* { return t < T - 1 ? dProductGates + (t + 1) * B * G : nullptr; };
   auto writeOutAt = [&](long t) { return HiddenGradientWriteOut{dHidden, dOutput + t * B * H, direct(t), squares + t * slots, H, panels}; };
-  const bool ok = loop::runTimeLoop(T, B, H, G, panels, true, packed, mode, setup, columnsOf, next, writeOutAt, cellRows,
-                                    [&](int worker, int workers) { return loop::parameterGradients(parameters, worker, workers, shareBuffer); });
+  // dx_t = dInputGates_t W_ih (by steps when W_ih can be packed whole; none for the first layer).
+  const long I = parameters.inputSize;
+  const loop::StepInputProduct<kernel::StoreWriteOut> inputGradient{
+      B, G, I, parameters.dInputGates, parameters.weightInput, false, kernel::StoreWriteOut{parameters.dInput, I, parameters.accumulateInput},
+      parameters.dInput != nullptr ? inputPack.reserve(kernel::packedFloats(G, I)) : nullptr, parameters.watchDenormals};
+  const bool ok = loop::runTimeLoop(T, B, H, G, panels, true, packed, mode, setup, columnsOf, next, writeOutAt, cellRows, inputGradient,
+                                    [&](int worker, int workers, bool inputGradientBySteps) {
+                                      return loop::parameterGradients(parameters, worker, workers, shareBuffer, !inputGradientBySteps);
+                                    });
   loop::normsFromSquares(squares, T, slots, norms);
   return ok;
 }

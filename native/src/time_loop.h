@@ -1,6 +1,7 @@
 // The parts every fused time loop (recurrent.cc: Elman RNN; gated_recurrent.cc: LSTM, GRU) is
 // built from: write-outs and sweeps over the micro-kernel of gemm_kernel.h, the input projection
-// of all steps before the loop, and the parameter gradients after the backward loop.
+// step by step in the loop or for all steps before it (and dx in it or after it), and the
+// parameter gradients after the backward loop.
 //
 // Letters: T steps, B batch, I input size, H hidden size, G gate columns (H, 4H or 3H).
 #pragma once
@@ -105,19 +106,21 @@ void withoutProduct(long rowBegin, long rowEnd, long N, long pBegin, long pEnd, 
 /**
  * One step of a loop: rows [rowBegin, rowEnd) of the product A·op(B) (over panels [pBegin, pEnd),
  * every K block, B packed whole in the layout of kernel::packedPanel) through `out`, a block of MR
- * rows at a time, `finished(r0, r1)` on each block once its product is complete, while it is in
- * L1. With `a` null the product is zero (the first forward, the last backward step).
+ * rows at a time, `before(r0, r1)` on each block before its product and `finished(r0, r1)` once
+ * its product is complete, while it is in L1. With `a` null the product is zero (the first forward, the last backward step).
  */
-template <class WriteOut, class Finished>
+template <class WriteOut, class Before, class Finished>
 void stepByRowBlocks(long rowBegin, long rowEnd, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out,
-                     Finished finished, bool watchDenormals) {
+                     Before before, Finished finished, bool watchDenormals) {
   if (a == nullptr) {
+    before(rowBegin, rowEnd);
     if (out.writesWithoutProduct()) withoutProduct(rowBegin, rowEnd, N, pBegin, pEnd, out);
     finished(rowBegin, rowEnd);
     return;
   }
   for (long i0 = rowBegin; i0 < rowEnd; i0 += kernel::MR) {
     const long i1 = std::min(rowEnd, i0 + kernel::MR);
+    before(i0, i1);
     for (long k0 = 0; k0 < K; k0 += kernel::KC) {
       const long kc = std::min(kernel::KC, K - k0);
       auto panelOf = [&](long p) -> std::pair<const float*, long> { return {kernel::packedPanel(packed, N, k0, kc, p), static_cast<long>(NR)}; };
@@ -136,43 +139,100 @@ struct Columns {
 inline Columns panelColumns(long groupBegin, long groupEnd, long H) { return {groupBegin, groupEnd, std::min(H, groupBegin * NR), std::min(H, groupEnd * NR)}; }
 
 /**
+ * The product that joins a layer's loop to its input, run in the loop step by step: forward, the
+ * input projection x_t W_ihᵀ + bias of a block of rows just before their recurrent product (A = x,
+ * op(B) = W_ihᵀ, K = I, N = G, BiasWriteOut); backward, dx_t = dInputGates_t · W_ih of a block of
+ * rows just after the cell wrote them (A = the gate gradients, op(B) = W_ih, K = G, N = I,
+ * StoreWriteOut). Its C rows are then still in cache when the cell reads them (forward), and its
+ * A rows when it reads them (backward); computed for all steps at once, before or after the loop,
+ * they are [T·B, N] arrays larger than L2. W_ih is packed whole once per call, each worker packing
+ * a share of its panels. Every element is the same sum as in the product of all steps at once
+ * (gemm_kernel.h), so this is only about speed. Measured against it (20 layers of the bench's A
+ * and B shapes, two builds in one process, median of paired rounds, AVX2 / AVX-512): the 64-unit
+ * LSTM's forward took 0.94× / 0.93× as long, its backward 0.99× / 0.98×; the GRU's forward
+ * 1.02× / 1.02×, its backward 0.98× / 0.97×; the 256-unit tanh layer's 0.98–1.0×.
+ */
+template <class WriteOut>
+struct StepInputProduct {
+  long batch, K, N;
+  const float* a;  // [T·B, K]
+  const float* b;  // W_ih; op(B) = bᵀ when transB
+  bool transB;
+  WriteOut out;    // into [T·B, N]
+  float* packed;   // op(B) packed whole (packedFloats(K, N)); null when the loop has no such product by steps
+  bool watchDenormals;
+
+  /** Whether the loop runs it by steps: it exists, and each worker owns whole rows of every step. */
+  bool bySteps(const LoopShare& share) const { return packed != nullptr && K > 0 && N > 0 && !share.barrierEachStep; }
+  void pack(int worker, int workers) const {
+    const long panels = kernel::panelsOf(N);
+    kernel::packPanels(transB, b, K, N, panels * worker / workers, panels * (worker + 1) / workers, packed);
+  }
+  /** Rows [r0, r1) of step t, every K block (as stepByRowBlocks does: each element's sum in the same order). */
+  void rows(long t, long r0, long r1) const {
+    const long panels = kernel::panelsOf(N);
+    for (long k0 = 0; k0 < K; k0 += kernel::KC) {
+      const long kc = std::min(kernel::KC, K - k0);
+      auto panelOf = [&](long p) -> std::pair<const float*, long> { return {kernel::packedPanel(packed, N, k0, kc, p), static_cast<long>(NR)}; };
+      kernel::sweepBlock<false>(t * batch + r0, t * batch + r1, 0, panels, N, k0, kc, a, K, panelOf, out, k0 == 0, k0 + kc >= K, nullptr,
+                                watchDenormals);
+    }
+  }
+};
+
+/**
  * The shape of every fused loop, forward or backward, Elman or gated, run on the calling thread's
  * team. A step's product is N columns wide (in NR-column panels, shared out as `groups` column
  * groups) over K, the recurrent weights packed whole in `packed`.
- * - setup(worker, workers): this worker's share of the work before the loop (packing a share of
- *   the weights' panels, the input projection); false when a buffer cannot grow.
+ * - setup(worker, workers, inputBySteps): this worker's share of the work before the loop (packing
+ *   a share of the weights' panels; the input projection of all steps unless `input` runs by
+ *   steps); false when a buffer cannot grow.
  * - columnsOf(groupBegin, groupEnd): the Columns of a range of groups.
  * - operandOf(t): A of step t's product (h_{t-1} forward, the next step's gate gradients
  *   backward), or null where there is none.
  * - writeOutAt(t): step t's write-out; finished(t, r0, r1, u0, u1): the cell's work on a finished
  *   block of rows.
- * - after(worker, workers): once every worker's loop is done (the weight gradients); false when a
- *   buffer cannot grow.
+ * - input: the StepInputProduct of the loop (forward: the input projection, backward: dx), run on
+ *   each block of rows (forward: before the product, backward: after `finished`) when
+ *   input.bySteps, which is so when the workers own rows. Else the caller's setup (forward) or
+ *   after (backward) computes it for all steps.
+ * - after(worker, workers, inputBySteps): once every worker's loop is done (the weight gradients,
+ *   and dx unless `input` ran by steps); false when a buffer cannot grow.
  * Steps run from T−1 down when `backward`, whose products (of gradients, which vanish) watch for
  * denormal operands unless the mode flushes them (kernel::sweepBlock). Returns false when anything
  * could not allocate.
  */
-template <class Setup, class ColumnsOf, class OperandOf, class WriteOutAt, class Finished, class After>
+template <class Setup, class ColumnsOf, class OperandOf, class WriteOutAt, class Finished, class InputWriteOut, class After>
 bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, const float* packed, RunMode mode, Setup setup,
-                 ColumnsOf columnsOf, OperandOf operandOf, WriteOutAt writeOutAt, Finished finished, After after) {
+                 ColumnsOf columnsOf, OperandOf operandOf, WriteOutAt writeOutAt, Finished finished, const StepInputProduct<InputWriteOut>& input,
+                 After after) {
   std::atomic<bool> failed{false};
   Team& team = callingThreadTeam();
   team.run(mode.threads, mode.flushDenormals, [&](int worker) {
     const int workers = team.size();
     const LoopShare share = loopShareOf(B, groups, worker, workers);
     const Columns columns = columnsOf(share.groupBegin, share.groupEnd);
-    if (!setup(worker, workers)) failed = true;
+    const bool inputBySteps = input.bySteps(share);  // the same for every worker: each has rows, or none has
+    if (inputBySteps) input.pack(worker, workers);
+    if (!setup(worker, workers, inputBySteps)) failed = true;
     team.barrier();
     if (failed) return;  // read by every worker after the same barrier: all stop together
     for (long n = 0; n < T; ++n) {
       const long t = backward ? T - 1 - n : n;
       stepByRowBlocks(share.rowBegin, share.rowEnd, N, K, operandOf(t), packed, columns.pBegin, columns.pEnd, writeOutAt(t),
-                      [&](long r0, long r1) { finished(t, r0, r1, columns.u0, columns.u1); }, backward && !mode.flushDenormals);
+                      [&](long r0, long r1) {
+                        if (inputBySteps && !backward) input.rows(t, r0, r1);
+                      },
+                      [&](long r0, long r1) {
+                        finished(t, r0, r1, columns.u0, columns.u1);
+                        if (inputBySteps && backward) input.rows(t, r0, r1);
+                      },
+                      backward && !mode.flushDenormals);
       if (share.barrierEachStep) team.barrier();
     }
     // What comes after reads every worker's rows.
     if (!share.barrierEachStep) team.barrier();
-    if (!after(worker, workers)) failed = true;
+    if (!after(worker, workers, inputBySteps)) failed = true;
   });
   return !failed;
 }
@@ -217,8 +277,8 @@ struct ParameterGradients {
   bool watchDenormals;
 };
 
-/** Worker `worker` of `workers`'s share of ParameterGradients; false when `buffer` cannot grow. */
-inline bool parameterGradients(const ParameterGradients& g, int worker, int workers, GrowBuffer& buffer) {
+/** Worker `worker` of `workers`'s share of ParameterGradients (dx only `withInputGradient`); false when `buffer` cannot grow. */
+inline bool parameterGradients(const ParameterGradients& g, int worker, int workers, GrowBuffer& buffer, bool withInputGradient) {
   const long rows = g.steps * g.batch, I = g.inputSize, H = g.hidden, G = g.gates;
   bool ok = true;
   const kernel::Share inputShare = kernel::shareOf(G, I, worker, workers);
@@ -237,7 +297,7 @@ inline bool parameterGradients(const ParameterGradients& g, int worker, int work
     accumulateColumnSums(g.gradBiasInput, nullptr, g.dInputGates, rows, G, columns.first, columns.second);
     accumulateColumnSums(g.gradBiasHidden, nullptr, g.dHiddenGates, rows, G, columns.first, columns.second);
   }
-  if (g.dInput != nullptr && I > 0) {
+  if (withInputGradient && g.dInput != nullptr && I > 0) {
     const kernel::Share dInputShare = kernel::shareOf(rows, I, worker, workers);
     ok = kernel::gemmShare(false, false, rows, I, G, g.dInputGates, g.weightInput, kernel::StoreWriteOut{g.dInput, I, g.accumulateInput},
                            dInputShare.rowBegin, dInputShare.rowEnd, dInputShare.pBegin, dInputShare.pEnd, buffer, g.watchDenormals) && ok;

@@ -107,7 +107,8 @@ void withoutProduct(long rowBegin, long rowEnd, long N, long pBegin, long pEnd, 
  * One step of a loop: rows [rowBegin, rowEnd) of the product A·op(B) (over panels [pBegin, pEnd),
  * every K block, B packed whole in the layout of kernel::packedPanel) through `out`, a block of MR
  * rows at a time, `before(r0, r1)` on each block before its product and `finished(r0, r1)` once
- * its product is complete, while it is in L1. With `a` null the product is zero (the first forward, the last backward step).
+ * its product is complete, while it is in L1. With `a` null the product is zero (the first
+ * forward, the last backward step).
  */
 template <class WriteOut, class Before, class Finished>
 void stepByRowBlocks(long rowBegin, long rowEnd, long N, long K, const float* a, const float* packed, long pBegin, long pEnd, const WriteOut& out,

@@ -4,14 +4,14 @@
 // while it is in L1, the cell's update runs on it with the row functions of cells.h (the very code
 // of the step-by-step kernels in pointwise.cc):
 // - forward: h_{t-1} W_hhᵀ is added to the step's gate pre-activations (x_t W_ihᵀ + b, computed
-//   just before, a block of rows at a time: loop::StepInputProduct), then (LSTM) σ/tanh and c_t, tanh c_t, h_t, or (GRU) r, z, n
-//   and h_t. A unit's gates are columns H apart, so W_hh is packed once per call with its rows
+//   just before, a block of rows at a time: loop::InputProduct), then (LSTM) σ/tanh and c_t,
+//   tanh c_t, h_t, or (GRU) r, z, n and h_t. A unit's gates are columns H apart, so W_hh is packed once per call with its rows
 //   reordered into slots of VEC columns, one gate of VEC units each (LstmOrder, GruOrder below):
 //   a worker then owns every gate of its units.
 // - backward: dh_t = dL/dh_t(from above) [+ the GRU's direct z·dh_{t+1}] + d(gates)_{t+1} W_hh is
 //   the product's tile (its squares summed for ‖dh_t‖ there), then the cell's backward writes the
 //   step's gate gradients and what goes back to step t−1 besides W_hh (LSTM f·dc_t, GRU z·dh_t).
-//   Then dx_t = d(input gates)_t W_ih of the block (loop::StepInputProduct).
+//   Then dx_t = d(input gates)_t W_ih of the block (loop::InputProduct).
 // The weight gradients are one product each after the loop (time_loop.h), as in the reference.
 //
 // Threads: each worker owns a range of batch rows for the whole loop and runs it without waiting
@@ -36,11 +36,8 @@ namespace {
 using kernel::GrowBuffer;
 using kernel::NR;
 
-/** Each thread's buffer for the shares of products it computes (gemmShare packs B into it). */
-thread_local GrowBuffer shareBuffer;
-/** The caller's buffers for W_hh and W_ih packed whole, read by every worker. */
+/** The caller's buffer for W_hh packed whole, read by every worker. */
 thread_local GrowBuffer recurrentPack;
-thread_local GrowBuffer inputPack;
 /** The caller's b_ih + b_hh (LSTM); the backward pass's dh_t and its [B, H] carry to the previous step, read by every worker. */
 thread_local GrowBuffer combinedBias;
 thread_local GrowBuffer hiddenGradientOfStep;
@@ -199,7 +196,7 @@ struct ForwardShape {
 };
 
 /**
- * Forward over all steps: per step the input projection (loop::StepInputProduct), the recurrent
+ * Forward over all steps: per step the input projection (loop::InputProduct), the recurrent
  * product in `order` through `sumsAt(t)` (no product at t = 0: h_{-1} = 0) and
  * `cellRows(t, r0, r1, u0, u1)` on each finished block of rows, for this worker's units.
  */
@@ -209,40 +206,39 @@ bool forwardThroughTime(const Order& order, const ForwardShape& s, SumsAt sumsAt
   const long panels = order.panels();
   float* packed = recurrentPack.reserve(kernel::packedFloats(H, panels * NR));
   if (packed == nullptr) return false;
-  // x_t W_ihᵀ + bias into the step's gate rows (by steps: W_ih packed whole; when it cannot be, all steps at once).
-  const loop::StepInputProduct<loop::BiasWriteOut> projection{B, s.inputSize, G, s.input, s.weightInput, true,
-                                                              loop::BiasWriteOut{s.projection, G, s.projectionBias},
-                                                              inputPack.reserve(kernel::packedFloats(s.inputSize, G)), false};
-  auto setup = [&](int worker, int workers, bool projectionBySteps) {
+  auto setup = [&](int worker, int workers) {
     packSlots(order, s.weightHidden, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
-    if (projectionBySteps) return true;
-    return loop::inputProjection(T * B, G, s.inputSize, s.input, s.weightInput, s.projectionBias, s.projection, worker, workers, shareBuffer);
+    return true;
   };
   // Units are shared out in the order's groups, so a worker owns every gate of its units.
   auto columnsOf = [&](long g0, long g1) {
     return loop::Columns{order.firstPanel(g0), std::min(panels, order.firstPanel(g1)), std::min(H, order.firstUnit(g0)), std::min(H, order.firstUnit(g1))};
   };
   auto previous = [&](long t) -> const float* { return t > 0 ? s.hiddenStates + (t - 1) * B * H : nullptr; };
+  // x_t W_ihᵀ + bias into the step's gate rows.
+  const auto projection = loop::inputProjectionOf(B, s.inputSize, G, s.input, s.weightInput, s.projectionBias, s.projection);
   return loop::runTimeLoop(T, B, panels * NR, H, order.groups(), false, packed, mode, setup, columnsOf, previous, sumsAt, cellRows, projection,
-                           [](int, int, bool) { return true; });
+                           [](int, int) { return true; });
 }
 
 /**
  * Backward through all steps: per step t, from T−1 down, dh_t through the product
  * d(gates)_{t+1} W_hh (none at T−1) and `cellRows(t, r0, r1, u0, u1)` on each finished block of
- * rows, then the parameter gradients and the norms. `dProductGates` is what multiplies W_hh:
- * dL/d(h_{t-1} W_hhᵀ + b_hh), [T, B, G]. `direct(t)` is the GRU's z_{t+1}·dh_{t+1} for step t, or null.
+ * rows and its dx (`inputGradient`), then the parameter gradients and the norms. `dProductGates`
+ * is what multiplies W_hh: dL/d(h_{t-1} W_hhᵀ + b_hh), [T, B, G]. `direct(t)` is the GRU's
+ * z_{t+1}·dh_{t+1} for step t, or null.
  */
 template <class Direct, class CellRows>
 bool backwardThroughTime(long T, long B, long H, long G, const float* weightHidden, const float* dProductGates, const float* dOutput,
-                         float* dHidden, Direct direct, CellRows cellRows, const loop::ParameterGradients& parameters, double* norms, RunMode mode) {
+                         float* dHidden, Direct direct, CellRows cellRows, const loop::InputProduct<kernel::StoreWriteOut>& inputGradient,
+                         const loop::ParameterGradients& parameters, double* norms, RunMode mode) {
   const long panels = kernel::panelsOf(H);
   const long slots = B * panels;
   float* packed = recurrentPack.reserve(kernel::packedFloats(G, H));
   double* squares = squaresBySlot.reserve(static_cast<size_t>(T * slots));
   if (packed == nullptr || squares == nullptr) return false;
   // No zeroing: every slot of every step is written once, by the write-out of its row and panel.
-  auto setup = [&](int worker, int workers, bool) {
+  auto setup = [&](int worker, int workers) {
     // A share of W_hh's panels, packed as op(B) = W_hh ([G, H]) for every step's d(gates)_{t+1} W_hh.
     kernel::packPanels(false, weightHidden, G, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
     return true;
@@ -251,40 +247,17 @@ bool backwardThroughTime(long T, long B, long H, long G, const float* weightHidd
   // forward: gates_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dgates_{t+1} · W_hh.
   auto next = [&](long t) -> const float* { return t < T - 1 ? dProductGates + (t + 1) * B * G : nullptr; };
   auto writeOutAt = [&](long t) { return HiddenGradientWriteOut{dHidden, dOutput + t * B * H, direct(t), squares + t * slots, H, panels}; };
-  // dx_t = dInputGates_t W_ih (by steps when W_ih can be packed whole; none for the first layer).
-  const long I = parameters.inputSize;
-  const loop::StepInputProduct<kernel::StoreWriteOut> inputGradient{
-      B, G, I, parameters.dInputGates, parameters.weightInput, false, kernel::StoreWriteOut{parameters.dInput, I, parameters.accumulateInput},
-      parameters.dInput != nullptr ? inputPack.reserve(kernel::packedFloats(G, I)) : nullptr, parameters.watchDenormals};
   const bool ok = loop::runTimeLoop(T, B, H, G, panels, true, packed, mode, setup, columnsOf, next, writeOutAt, cellRows, inputGradient,
-                                    [&](int worker, int workers, bool inputGradientBySteps) {
-                                      return loop::parameterGradients(parameters, worker, workers, shareBuffer, !inputGradientBySteps);
-                                    });
+                                    [&](int worker, int workers) { return loop::parameterGradients(parameters, worker, workers, loop::shareBuffer); });
   loop::normsFromSquares(squares, T, slots, norms);
   return ok;
 }
 
 /** The parameter gradients of a layer with G gate columns, from its gate gradients. */
-loop::ParameterGradients parameterGradientsOf(long T, long B, long I, long H, long G, const float* input, const float* weightInput,
-                                              const float* hiddenStates, const float* dInputGates, const float* dHiddenGates,
-                                              const LayerGradients& layer, RunMode mode) {
-  return {T,
-          B,
-          I,
-          H,
-          G,
-          input,
-          weightInput,
-          hiddenStates,
-          dInputGates,
-          dHiddenGates,
-          layer.gradWeightInput,
-          layer.gradWeightHidden,
-          layer.gradBiasInput,
-          layer.gradBiasHidden,
-          layer.dInput,
-          layer.accumulateInput,
-          !mode.flushDenormals};
+loop::ParameterGradients parameterGradientsOf(long T, long B, long I, long H, long G, const float* input, const float* hiddenStates,
+                                              const float* dInputGates, const float* dHiddenGates, const LayerGradients& layer, RunMode mode) {
+  return {T, B, I, H, G, input, hiddenStates, dInputGates, dHiddenGates, layer.gradWeightInput, layer.gradWeightHidden, layer.gradBiasInput,
+          layer.gradBiasHidden, !mode.flushDenormals};
 }
 
 }  // namespace
@@ -315,7 +288,9 @@ bool lstmBackward(const LstmSequence& s, const LstmBackward& g, RunMode mode) {
   float* dCell = gradientToPreviousStep.reserve(static_cast<size_t>(block));
   if (dHidden == nullptr || dCell == nullptr) return false;
   std::fill(dCell, dCell + block, 0.0f);
-  const loop::ParameterGradients parameters = parameterGradientsOf(T, B, s.inputSize, H, G, s.input, s.weightInput, s.hiddenStates, g.dGates, g.dGates, g.layer, mode);
+  const loop::ParameterGradients parameters = parameterGradientsOf(T, B, s.inputSize, H, G, s.input, s.hiddenStates, g.dGates, g.dGates, g.layer, mode);
+  const auto inputGradient =
+      loop::inputGradientOf(B, G, s.inputSize, g.dGates, s.weightInput, g.layer.dInput, g.layer.accumulateInput, !mode.flushDenormals);
   auto direct = [](long) -> const float* { return nullptr; };
   auto cellRows = [&](long t, long r0, long r1, long u0, long u1) {
     for (long i = r0; i < r1; ++i) {
@@ -324,7 +299,8 @@ bool lstmBackward(const LstmSequence& s, const LstmBackward& g, RunMode mode) {
                             dCell + i * H, g.dGates + r * G);
     }
   };
-  return backwardThroughTime(T, B, H, G, s.weightHidden, g.dGates, g.layer.dOutput, dHidden, direct, cellRows, parameters, g.layer.hiddenGradientNorms, mode);
+  return backwardThroughTime(T, B, H, G, s.weightHidden, g.dGates, g.layer.dOutput, dHidden, direct, cellRows, inputGradient, parameters,
+                             g.layer.hiddenGradientNorms, mode);
 }
 
 bool gruForward(const GruSequence& s, RunMode mode) {
@@ -350,7 +326,9 @@ bool gruBackward(const GruSequence& s, const GruBackward& g, RunMode mode) {
   float* direct = gradientToPreviousStep.reserve(static_cast<size_t>(block));
   if (dHidden == nullptr || direct == nullptr) return false;
   const loop::ParameterGradients parameters =
-      parameterGradientsOf(T, B, s.inputSize, H, G, s.input, s.weightInput, s.hiddenStates, g.dInputGates, g.dHiddenGates, g.layer, mode);
+      parameterGradientsOf(T, B, s.inputSize, H, G, s.input, s.hiddenStates, g.dInputGates, g.dHiddenGates, g.layer, mode);
+  const auto inputGradient =
+      loop::inputGradientOf(B, G, s.inputSize, g.dInputGates, s.weightInput, g.layer.dInput, g.layer.accumulateInput, !mode.flushDenormals);
   auto directAt = [&](long t) -> const float* { return t < T - 1 ? direct : nullptr; };
   auto cellRows = [&](long t, long r0, long r1, long u0, long u1) {
     for (long i = r0; i < r1; ++i) {
@@ -359,7 +337,7 @@ bool gruBackward(const GruSequence& s, const GruBackward& g, RunMode mode) {
                            dHidden + i * H, g.dInputGates + r * G, g.dHiddenGates + r * G, direct + i * H);
     }
   };
-  return backwardThroughTime(T, B, H, G, s.weightHidden, g.dHiddenGates, g.layer.dOutput, dHidden, directAt, cellRows, parameters,
+  return backwardThroughTime(T, B, H, G, s.weightHidden, g.dHiddenGates, g.layer.dOutput, dHidden, directAt, cellRows, inputGradient, parameters,
                              g.layer.hiddenGradientNorms, mode);
 }
 

@@ -4,7 +4,7 @@
 // - backward: dh_t = dL/dh_t(from above) + dpre_{t+1} W_hh, its squares summed for ‖dh_t‖, and
 //   dpre_t = dh_t · act'(h_t), written over dh_t, then dx_t = dpre_t W_ih.
 // x_t W_ihᵀ and dx_t are computed step by step in the loop, a block of rows at a time, when the
-// workers own rows (loop::StepInputProduct), else for all steps before or after it.
+// workers own rows (loop::InputProduct), else for all steps before or after it.
 // The product's write-out only adds the sum into place; the activation (forward), and the squares
 // and the derivative (backward), run on each block of MR rows once its product is finished, while
 // it is in L1, in a loop of their own, as the LSTM and GRU cells do (gated_recurrent.cc). Applied
@@ -35,11 +35,8 @@ using loop::firstLanes;
 using loop::squareSlot;
 using loop::sumOfSquaresLanes;
 
-/** Each thread's buffer for the shares of products it computes (gemmShare packs B into it). */
-thread_local GrowBuffer shareBuffer;
-/** The caller's buffers for W_hh and W_ih packed whole, read by every worker. */
+/** The caller's buffer for W_hh packed whole, read by every worker. */
 thread_local GrowBuffer recurrentPack;
-thread_local GrowBuffer inputPack;
 /** The caller's sums of squares of dh_t (per step, row and panel: loop::squareSlot), and b_ih + b_hh. */
 thread_local loop::DoubleBuffer squaresBySlot;
 thread_local GrowBuffer combinedBias;
@@ -98,7 +95,10 @@ void normsAndDerivative(Activation act, float* dPre, const float* h, double* squ
   }
 }
 
-bool forwardLoop(const RnnSequence& s, RunMode mode) {
+}  // namespace
+
+bool rnnForward(const RnnSequence& s, RunMode mode) {
+  if (s.steps <= 0 || s.batch <= 0 || s.hidden <= 0) return true;
   const long T = s.steps, B = s.batch, I = s.inputSize, H = s.hidden;
   const long block = B * H;
   const long panels = kernel::panelsOf(H);
@@ -106,24 +106,21 @@ bool forwardLoop(const RnnSequence& s, RunMode mode) {
   float* bias = combinedBias.reserve(static_cast<size_t>(H));
   if (packed == nullptr || bias == nullptr) return false;
   for (long j = 0; j < H; ++j) bias[j] = s.biasInput[j] + s.biasHidden[j];
-  // pre_t = x_t W_ihᵀ + b_ih + b_hh, written straight into h_t (by steps: W_ih packed whole; when it cannot be, all steps at once).
-  const loop::StepInputProduct<loop::BiasWriteOut> projection{B, I, H, s.input, s.weightInput, true, loop::BiasWriteOut{s.hiddenStates, H, bias},
-                                                              inputPack.reserve(kernel::packedFloats(I, H)), false};
-  auto setup = [&](int worker, int workers, bool projectionBySteps) {
+  auto setup = [&](int worker, int workers) {
     // A share of W_hh's panels, packed as op(B) = W_hhᵀ for every step's h_{t-1} W_hhᵀ.
     kernel::packPanels(true, s.weightHidden, H, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
-    if (projectionBySteps) return true;
-    return loop::inputProjection(T * B, H, I, s.input, s.weightInput, bias, s.hiddenStates, worker, workers, shareBuffer);
+    return true;
   };
   auto previous = [&](long t) -> const float* { return t > 0 ? s.hiddenStates + (t - 1) * block : nullptr; };
   auto writeOutAt = [&](long t) { return ForwardStepWriteOut{s.hiddenStates + t * block, H}; };
   auto activate = [&](long t, long r0, long r1, long u0, long u1) { activateRows(s.activation, s.hiddenStates + t * block, H, r0, r1, u0, u1); };
   return loop::runTimeLoop(
       T, B, H, H, panels, false, packed, mode, setup, [&](long g0, long g1) { return loop::panelColumns(g0, g1, H); }, previous, writeOutAt,
-      activate, projection, [](int, int, bool) { return true; });
+      activate, loop::inputProjectionOf(B, I, H, s.input, s.weightInput, bias, s.hiddenStates), [](int, int) { return true; });
 }
 
-bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
+bool rnnBackward(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
+  if (s.steps <= 0 || s.batch <= 0 || s.hidden <= 0) return true;
   const long T = s.steps, B = s.batch, I = s.inputSize, H = s.hidden;
   const long block = B * H;
   const long panels = kernel::panelsOf(H);
@@ -131,7 +128,7 @@ bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
   float* packed = recurrentPack.reserve(kernel::packedFloats(H, H));
   double* squares = squaresBySlot.reserve(static_cast<size_t>(T * slots));  // no zeroing: every slot is written once, by normsAndDerivative
   if (packed == nullptr || squares == nullptr) return false;
-  auto setup = [&](int worker, int workers, bool) {
+  auto setup = [&](int worker, int workers) {
     // A share of W_hh's panels, packed as op(B) = W_hh for every step's dpre_{t+1} W_hh.
     kernel::packPanels(false, s.weightHidden, H, H, panels * worker / workers, panels * (worker + 1) / workers, packed);
     return true;
@@ -143,31 +140,15 @@ bool backwardLoop(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
     normsAndDerivative(s.activation, g.dPreActivation + t * block, s.hiddenStates + t * block, squares + t * slots, H, panels, r0, r1, u0, u1);
   };
   // The weight gradients: sums over all steps and sequences, one product each.
-  const loop::ParameterGradients parameters{T, B, I, H, H, s.input, s.weightInput, s.hiddenStates, g.dPreActivation, g.dPreActivation,
-                                            g.gradWeightInput, g.gradWeightHidden, g.gradBiasInput, g.gradBiasHidden, g.dInput, g.accumulateInput,
-                                            !mode.flushDenormals};
-  // dx_t = dpre_t W_ih (by steps when W_ih can be packed whole; none for the first layer).
-  const loop::StepInputProduct<kernel::StoreWriteOut> inputGradient{
-      B, H, I, g.dPreActivation, s.weightInput, false, kernel::StoreWriteOut{g.dInput, I, g.accumulateInput},
-      g.dInput != nullptr ? inputPack.reserve(kernel::packedFloats(H, I)) : nullptr, !mode.flushDenormals};
+  const loop::ParameterGradients parameters{T, B, I, H, H, s.input, s.hiddenStates, g.dPreActivation, g.dPreActivation,
+                                            g.gradWeightInput, g.gradWeightHidden, g.gradBiasInput, g.gradBiasHidden, !mode.flushDenormals};
+  // dx_t = dpre_t W_ih (none for the first layer).
+  const auto inputGradient = loop::inputGradientOf(B, H, I, g.dPreActivation, s.weightInput, g.dInput, g.accumulateInput, !mode.flushDenormals);
   const bool ok = loop::runTimeLoop(
       T, B, H, H, panels, true, packed, mode, setup, [&](long g0, long g1) { return loop::panelColumns(g0, g1, H); }, next, writeOutAt,
-      finish, inputGradient,
-      [&](int worker, int workers, bool inputGradientBySteps) { return loop::parameterGradients(parameters, worker, workers, shareBuffer, !inputGradientBySteps); });
+      finish, inputGradient, [&](int worker, int workers) { return loop::parameterGradients(parameters, worker, workers, loop::shareBuffer); });
   loop::normsFromSquares(squares, T, slots, g.hiddenGradientNorms);
   return ok;
-}
-
-}  // namespace
-
-bool rnnForward(const RnnSequence& sequence, RunMode mode) {
-  if (sequence.steps <= 0 || sequence.batch <= 0 || sequence.hidden <= 0) return true;
-  return forwardLoop(sequence, mode);
-}
-
-bool rnnBackward(const RnnSequence& sequence, const RnnBackward& backward, RunMode mode) {
-  if (sequence.steps <= 0 || sequence.batch <= 0 || sequence.hidden <= 0) return true;
-  return backwardLoop(sequence, backward, mode);
 }
 
 }  // namespace vanishing

@@ -139,31 +139,39 @@ struct Columns {
 /** The Columns of panels [groupBegin, groupEnd) of units when a group is one panel (the products whose columns are the H units). */
 inline Columns panelColumns(long groupBegin, long groupEnd, long H) { return {groupBegin, groupEnd, std::min(H, groupBegin * NR), std::min(H, groupEnd * NR)}; }
 
+/** Each thread's buffer for the shares of products it computes (gemmShare packs B into it). */
+inline thread_local GrowBuffer shareBuffer;
+/** The caller's buffer for W_ih packed whole (InputProduct by steps), read by every worker. */
+inline thread_local GrowBuffer inputPack;
+
 /**
- * The product that joins a layer's loop to its input, run in the loop step by step: forward, the
- * input projection x_t W_ihᵀ + bias of a block of rows just before their recurrent product (A = x,
- * op(B) = W_ihᵀ, K = I, N = G, BiasWriteOut); backward, dx_t = dInputGates_t · W_ih of a block of
- * rows just after the cell wrote them (A = the gate gradients, op(B) = W_ih, K = G, N = I,
- * StoreWriteOut). Its C rows are then still in cache when the cell reads them (forward), and its
- * A rows when it reads them (backward); computed for all steps at once, before or after the loop,
- * they are [T·B, N] arrays larger than L2. W_ih is packed whole once per call, each worker packing
- * a share of its panels. Every element is the same sum as in the product of all steps at once
- * (gemm_kernel.h), so this is only about speed. Measured against it (20 layers of the bench's A
- * and B shapes, two builds in one process, median of paired rounds, AVX2 / AVX-512): the 64-unit
- * LSTM's forward took 0.94× / 0.93× as long, its backward 0.99× / 0.98×; the GRU's forward
- * 1.02× / 1.02×, its backward 0.98× / 0.97×; the 256-unit tanh layer's 0.98–1.0×.
+ * The product that joins a layer's loop to its input: forward, the input projection
+ * x_t W_ihᵀ + bias (A = x, op(B) = W_ihᵀ, K = I, N = G, BiasWriteOut); backward,
+ * dx_t = dInputGates_t · W_ih (A = the gate gradients, op(B) = W_ih, K = G, N = I, StoreWriteOut).
+ * runTimeLoop runs it by steps when the workers own batch rows: on each block of rows of a step,
+ * forward just before the block's recurrent product, backward just after the cell wrote the
+ * block's gate gradients, with W_ih packed whole once per call (each worker packing a share of its
+ * panels). Its C rows are then still in cache when the cell reads them (forward), and its A rows
+ * when it reads them (backward); computed for all steps at once, before or after the loop, they
+ * are [T·B, N] arrays larger than L2. When the workers share the batch by columns (or W_ih could
+ * not be packed) it runs for all steps at once, before the loop (forward) or after it (backward).
+ * Every element is the same sum either way (gemm_kernel.h), so the choice is only about speed.
+ * Measured against all steps at once (20 layers of the bench's A and B shapes, two builds in one
+ * process, median of paired rounds, AVX2 / AVX-512): the 64-unit LSTM's forward took 0.94× /
+ * 0.93× as long, its backward 0.99× / 0.98×; the GRU's forward 1.02× / 1.02×, its backward
+ * 0.98× / 0.97×; the 256-unit tanh layer's 0.98–1.0×.
  */
 template <class WriteOut>
-struct StepInputProduct {
+struct InputProduct {
   long batch, K, N;
   const float* a;  // [T·B, K]
   const float* b;  // W_ih; op(B) = bᵀ when transB
   bool transB;
   WriteOut out;    // into [T·B, N]
-  float* packed;   // op(B) packed whole (packedFloats(K, N)); null when the loop has no such product by steps
+  float* packed;   // op(B) packed whole (packedFloats(K, N)), or null: all steps at once
   bool watchDenormals;
 
-  /** Whether the loop runs it by steps: it exists, and each worker owns whole rows of every step. */
+  /** Whether the loop runs it by steps: W_ih packed, something to multiply, and each worker owning whole rows of every step. */
   bool bySteps(const LoopShare& share) const { return packed != nullptr && K > 0 && N > 0 && !share.barrierEachStep; }
   void pack(int worker, int workers) const {
     const long panels = kernel::panelsOf(N);
@@ -179,33 +187,52 @@ struct StepInputProduct {
                                 watchDenormals);
     }
   }
+  /** Worker `worker` of `workers`'s share of all `rows` (T·B) at once (with K = 0, the write-out of a zero product: the bias alone); false when `buffer` cannot grow. */
+  bool all(long rows, int worker, int workers, GrowBuffer& buffer) const {
+    if (N <= 0) return true;
+    const kernel::Share share = kernel::shareOf(rows, N, worker, workers);
+    if (K > 0)
+      return kernel::gemmShare(false, transB, rows, N, K, a, b, out, share.rowBegin, share.rowEnd, share.pBegin, share.pEnd, buffer, watchDenormals);
+    withoutProduct(share.rowBegin, share.rowEnd, N, share.pBegin, share.pEnd, out);
+    return true;
+  }
 };
+
+/** The forward's InputProduct: out = x W_ihᵀ + bias, [T·B, N] from x [T·B, I] and W_ih [N, I]. */
+inline InputProduct<BiasWriteOut> inputProjectionOf(long batch, long I, long N, const float* x, const float* weightInput, const float* bias, float* out) {
+  return {batch, I, N, x, weightInput, true, BiasWriteOut{out, N, bias}, inputPack.reserve(kernel::packedFloats(I, N)), false};
+}
+
+/** The backward's InputProduct: dx (=, or += when `accumulate`) dInputGates W_ih, [T·B, I] from [T·B, G] and W_ih [G, I]; none when dInput is null. */
+inline InputProduct<kernel::StoreWriteOut> inputGradientOf(long batch, long G, long I, const float* dInputGates, const float* weightInput, float* dInput,
+                                                           bool accumulate, bool watchDenormals) {
+  const long N = dInput != nullptr ? I : 0;
+  return {batch, G, N, dInputGates, weightInput, false, kernel::StoreWriteOut{dInput, I, accumulate},
+          N > 0 ? inputPack.reserve(kernel::packedFloats(G, I)) : nullptr, watchDenormals};
+}
 
 /**
  * The shape of every fused loop, forward or backward, Elman or gated, run on the calling thread's
  * team. A step's product is N columns wide (in NR-column panels, shared out as `groups` column
  * groups) over K, the recurrent weights packed whole in `packed`.
- * - setup(worker, workers, inputBySteps): this worker's share of the work before the loop (packing
- *   a share of the weights' panels; the input projection of all steps unless `input` runs by
- *   steps); false when a buffer cannot grow.
+ * - setup(worker, workers): this worker's share of the work before the loop (packing a share of
+ *   the recurrent weights' panels); false when a buffer cannot grow.
  * - columnsOf(groupBegin, groupEnd): the Columns of a range of groups.
  * - operandOf(t): A of step t's product (h_{t-1} forward, the next step's gate gradients
  *   backward), or null where there is none.
  * - writeOutAt(t): step t's write-out; finished(t, r0, r1, u0, u1): the cell's work on a finished
  *   block of rows.
- * - input: the StepInputProduct of the loop (forward: the input projection, backward: dx), run on
- *   each block of rows (forward: before the product, backward: after `finished`) when
- *   input.bySteps, which is so when the workers own rows. Else the caller's setup (forward) or
- *   after (backward) computes it for all steps.
- * - after(worker, workers, inputBySteps): once every worker's loop is done (the weight gradients,
- *   and dx unless `input` ran by steps); false when a buffer cannot grow.
+ * - input: the loop's InputProduct (forward: the input projection, backward: dx), by steps when
+ *   it can be, else for all steps before (forward) or after (backward) the loop.
+ * - after(worker, workers): once every worker's loop is done (the weight gradients); false when a
+ *   buffer cannot grow.
  * Steps run from T−1 down when `backward`, whose products (of gradients, which vanish) watch for
  * denormal operands unless the mode flushes them (kernel::sweepBlock). Returns false when anything
  * could not allocate.
  */
 template <class Setup, class ColumnsOf, class OperandOf, class WriteOutAt, class Finished, class InputWriteOut, class After>
 bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, const float* packed, RunMode mode, Setup setup,
-                 ColumnsOf columnsOf, OperandOf operandOf, WriteOutAt writeOutAt, Finished finished, const StepInputProduct<InputWriteOut>& input,
+                 ColumnsOf columnsOf, OperandOf operandOf, WriteOutAt writeOutAt, Finished finished, const InputProduct<InputWriteOut>& input,
                  After after) {
   std::atomic<bool> failed{false};
   Team& team = callingThreadTeam();
@@ -214,8 +241,11 @@ bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, con
     const LoopShare share = loopShareOf(B, groups, worker, workers);
     const Columns columns = columnsOf(share.groupBegin, share.groupEnd);
     const bool inputBySteps = input.bySteps(share);  // the same for every worker: each has rows, or none has
-    if (inputBySteps) input.pack(worker, workers);
-    if (!setup(worker, workers, inputBySteps)) failed = true;
+    if (!setup(worker, workers)) failed = true;
+    if (inputBySteps)
+      input.pack(worker, workers);
+    else if (!backward && !input.all(T * B, worker, workers, shareBuffer))
+      failed = true;
     team.barrier();
     if (failed) return;  // read by every worker after the same barrier: all stop together
     for (long n = 0; n < T; ++n) {
@@ -233,38 +263,22 @@ bool runTimeLoop(long T, long B, long N, long K, long groups, bool backward, con
     }
     // What comes after reads every worker's rows.
     if (!share.barrierEachStep) team.barrier();
-    if (!after(worker, workers, inputBySteps)) failed = true;
+    if (!inputBySteps && backward && !input.all(T * B, worker, workers, shareBuffer)) failed = true;
+    if (!after(worker, workers)) failed = true;
   });
   return !failed;
-}
-
-/**
- * Worker `worker` of `workers`'s share of the input projection of every step before the time
- * loop: out[rows, G] = x W_ihᵀ + bias (x is [rows, I], W_ih [G, I]; the bias alone when I = 0).
- * Returns false when `buffer` cannot grow.
- */
-inline bool inputProjection(long rows, long G, long I, const float* x, const float* weightInput, const float* bias, float* out, int worker,
-                            int workers, GrowBuffer& buffer) {
-  const kernel::Share share = kernel::shareOf(rows, G, worker, workers);
-  if (I > 0)
-    return kernel::gemmShare(false, true, rows, G, I, x, weightInput, BiasWriteOut{out, G, bias}, share.rowBegin, share.rowEnd, share.pBegin,
-                             share.pEnd, buffer);
-  for (long r = share.rowBegin; r < share.rowEnd; ++r)
-    for (long j = share.pBegin * NR; j < std::min(G, share.pEnd * NR); ++j) out[r * G + j] = bias[j];
-  return true;
 }
 
 /**
  * After the backward time loop, from the gate pre-activation gradients of every step (the same
  * sums as RecurrentLayerBase.accumulateParameterGradients in src/model/layer-skeleton.ts, whose
  * comments explain them): dW_ih += dInputGatesᵀ x, dW_hh += dHiddenGates[1..T-1]ᵀ h[0..T-2],
- * db_ih += Σ dInputGates, db_hh += Σ dHiddenGates, and dx (=, or += when accumulateInput)
- * dInputGates W_ih. dInputGates and dHiddenGates are [T, B, G] (the same buffer but in the GRU).
+ * db_ih += Σ dInputGates, db_hh += Σ dHiddenGates (dx is the loop's InputProduct). dInputGates
+ * and dHiddenGates are [T, B, G] (the same buffer but in the GRU).
  */
 struct ParameterGradients {
   long steps, batch, inputSize, hidden, gates;
   const float* input;         // x, [T, B, I]
-  const float* weightInput;   // W_ih, [G, I]
   const float* hiddenStates;  // h, [T, B, H]
   const float* dInputGates;
   const float* dHiddenGates;
@@ -272,14 +286,12 @@ struct ParameterGradients {
   float* gradWeightHidden;  // [G, H]
   float* gradBiasInput;     // [G]
   float* gradBiasHidden;    // [G]
-  float* dInput;            // [T, B, I], or null
-  bool accumulateInput;
   /** Whether the products watch for denormal gate gradients (kernel::sweepBlock): not when the mode flushes them. */
   bool watchDenormals;
 };
 
-/** Worker `worker` of `workers`'s share of ParameterGradients (dx only `withInputGradient`); false when `buffer` cannot grow. */
-inline bool parameterGradients(const ParameterGradients& g, int worker, int workers, GrowBuffer& buffer, bool withInputGradient) {
+/** Worker `worker` of `workers`'s share of ParameterGradients; false when `buffer` cannot grow. */
+inline bool parameterGradients(const ParameterGradients& g, int worker, int workers, GrowBuffer& buffer) {
   const long rows = g.steps * g.batch, I = g.inputSize, H = g.hidden, G = g.gates;
   bool ok = true;
   const kernel::Share inputShare = kernel::shareOf(G, I, worker, workers);
@@ -297,11 +309,6 @@ inline bool parameterGradients(const ParameterGradients& g, int worker, int work
   } else {
     accumulateColumnSums(g.gradBiasInput, nullptr, g.dInputGates, rows, G, columns.first, columns.second);
     accumulateColumnSums(g.gradBiasHidden, nullptr, g.dHiddenGates, rows, G, columns.first, columns.second);
-  }
-  if (withInputGradient && g.dInput != nullptr && I > 0) {
-    const kernel::Share dInputShare = kernel::shareOf(rows, I, worker, workers);
-    ok = kernel::gemmShare(false, false, rows, I, G, g.dInputGates, g.weightInput, kernel::StoreWriteOut{g.dInput, I, g.accumulateInput},
-                           dInputShare.rowBegin, dInputShare.rowEnd, dInputShare.pBegin, dInputShare.pEnd, buffer, g.watchDenormals) && ok;
   }
   return ok;
 }

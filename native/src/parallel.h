@@ -1,13 +1,15 @@
 // A small team of threads for one native call: the caller is worker 0, helpers are started once
 // per calling thread (each Node worker thread that asks for more than one thread gets its own
-// helpers) and sleep between calls. Inside a call the workers meet at a spinning barrier once per
-// time step, which costs a few microseconds where a step's product costs tens to hundreds.
+// helpers); between calls they watch for the next one for 100 µs, then sleep. Inside a call the
+// workers meet at a spinning barrier once per time step, which costs a few microseconds where a
+// step's product costs tens to hundreds.
 //
 // Work is split so that every element is computed by the same operations whichever worker does
 // it (gemm_kernel.h): results are bit-identical with any number of threads.
 #pragma once
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -48,6 +50,7 @@ class Team {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
       ++generation_;
+      published_.store(generation_, std::memory_order_release);
     }
     wake_.notify_all();
     for (Helper* helper : helpers_) {
@@ -88,6 +91,7 @@ class Team {
       workers_ = workers;
       flush_ = flushDenormals;
       ++generation_;
+      published_.store(generation_, std::memory_order_release);
     }
     wake_.notify_all();
     {
@@ -142,6 +146,14 @@ class Team {
     for (;;) {
       const std::function<void(int)>* job = nullptr;
       bool flush = false;
+      // Watch for the next job a while before sleeping: a training step makes its calls back to
+      // back (a layer's loops, then every parameter's optimiser step), and a sleeping helper
+      // takes tens of microseconds to wake, as long as a small call's whole work.
+      const auto watchUntil = std::chrono::steady_clock::now() + kWatchBeforeSleep;
+      for (long spin = 1; published_.load(std::memory_order_acquire) == seen; ++spin) {
+        cpuRelax();
+        if (spin % 64 == 0 && std::chrono::steady_clock::now() > watchUntil) break;
+      }
       {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return generation_ != seen; });
@@ -163,6 +175,10 @@ class Team {
   std::mutex mutex_;
   std::condition_variable wake_;
   unsigned long generation_ = 0;
+  /** generation_, readable without the mutex by helpers watching for the next job. */
+  std::atomic<unsigned long> published_{0};
+  /** How long a helper watches for the next job before it sleeps. */
+  static constexpr std::chrono::microseconds kWatchBeforeSleep{100};
   bool stopping_ = false;
   const std::function<void(int)>* job_ = nullptr;
   int workers_ = 1;

@@ -23,6 +23,7 @@
 #include "optimizer.h"
 #include "pointwise.h"
 #include "parallel.h"
+#include "pieces.h"
 #include "recurrent.h"
 #include "roofline.h"
 #include "simd.h"
@@ -325,15 +326,16 @@ napi_value Copy(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// fill(x, xOffset, n, value)
+// fill(x, xOffset, n, value, threads)
 napi_value Fill(napi_env env, napi_callback_info info) {
-  Call call(env, info, 4);
+  Call call(env, info, 5);
   const int64_t n = call.integer(2);
   if (!call.sizes({n})) return nullptr;
   float* x = call.floats(0, n);
-  const double value = call.number(3);
+  const float value = static_cast<float>(call.number(3));
+  const int threads = call.threads(4);
   if (call.failed()) return nullptr;
-  fill(x, n, static_cast<float>(value));
+  forPieces(n, kPiece, threads, flushDenormalsOnThisThread, [&](long begin, long count) { fill(x + begin, count, value); });
   return nullptr;
 }
 
@@ -349,14 +351,16 @@ napi_value Scale(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// sumOfSquares(x, xOffset, n) → number
+// sumOfSquares(x, xOffset, n, threads) → number
 napi_value SumOfSquares(napi_env env, napi_callback_info info) {
-  Call call(env, info, 3);
+  Call call(env, info, 4);
   const int64_t n = call.integer(2);
   if (!call.sizes({n})) return nullptr;
   const float* x = call.floats(0, n);
+  const int threads = call.threads(3);
   if (call.failed()) return nullptr;
-  return call.result(sumOfSquares(x, n));
+  return call.result(overPieces(n, kPiece, threads, flushDenormalsOnThisThread, 0.0, [&](long begin, long count) { return sumOfSquares(x + begin, count); },
+                                [](double& total, double piece) { total += piece; }));
 }
 
 /**
@@ -369,26 +373,36 @@ float floatBelowOrAt(double threshold) {
   return t;
 }
 
-// countAbsAbove(x, xOffset, n, threshold) → number
+/** Adds one piece's count. */
+void addCount(long& total, long piece) { total += piece; }
+
+// countAbsAbove(x, xOffset, n, threshold, threads) → number
 napi_value CountAbsAbove(napi_env env, napi_callback_info info) {
-  Call call(env, info, 4);
+  Call call(env, info, 5);
   const int64_t n = call.integer(2);
   if (!call.sizes({n})) return nullptr;
   const float* x = call.floats(0, n);
-  const double threshold = call.number(3);
+  const float threshold = floatBelowOrAt(call.number(3));
+  const int threads = call.threads(4);
   if (call.failed()) return nullptr;
-  return call.result(static_cast<double>(countAbsAbove(x, n, floatBelowOrAt(threshold))));
+  return call.result(static_cast<double>(
+      overPieces(n, kPiece, threads, flushDenormalsOnThisThread, 0L, [&](long begin, long count) { return countAbsAbove(x + begin, count, threshold); }, addCount)));
 }
 
-// countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold) → number
+// countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold, threads) → number
 napi_value CountAbsAboveInRows(napi_env env, napi_callback_info info) {
-  Call call(env, info, 6);
+  Call call(env, info, 7);
   const int64_t rows = call.integer(2), cols = call.integer(3), rowStride = call.integer(4);
   if (!call.sizes({rows, cols, rowStride}) || !call.rowStride(rows, cols, rowStride)) return nullptr;
   const float* x = call.floats(0, rows == 0 ? 0 : (rows - 1) * rowStride + cols);
-  const double threshold = call.number(5);
+  const float threshold = floatBelowOrAt(call.number(5));
+  const int threads = call.threads(6);
   if (call.failed()) return nullptr;
-  return call.result(static_cast<double>(countAbsAboveInRows(x, rows, cols, rowStride, floatBelowOrAt(threshold))));
+  // Pieces of whole rows, about kPiece elements each.
+  const long rowsPerPiece = std::max<long>(1, kPiece / std::max<int64_t>(cols, 1));
+  return call.result(static_cast<double>(overPieces(
+      rows, rowsPerPiece, threads, flushDenormalsOnThisThread, 0L,
+      [&](long begin, long count) { return countAbsAboveInRows(x + begin * rowStride, count, cols, rowStride, threshold); }, addCount)));
 }
 
 // countZero(x, xOffset, n) → number
@@ -401,6 +415,13 @@ napi_value CountZero(napi_env env, napi_callback_info info) {
   return call.result(static_cast<double>(countZero(x, n)));
 }
 
+/** Adds one piece's sums of an optimiser step. */
+void addSums(UpdateSums& total, const UpdateSums& piece) {
+  total.moved += piece.moved;
+  total.before += piece.before;
+  total.after += piece.after;
+}
+
 /** Writes an optimiser step's three sums into sums[0..2] (the caller has checked the array). */
 void storeSums(double* out, const UpdateSums& sums) {
   out[0] = sums.moved;
@@ -408,9 +429,9 @@ void storeSums(double* out, const UpdateSums& sums) {
   out[2] = sums.after;
 }
 
-// sgdStep(n, data, o, grad, o, momentumBuffer | null, o, learningRate, momentum, dampening, weightDecay, nesterov, first, sums, o)
+// sgdStep(n, data, o, grad, o, momentumBuffer | null, o, learningRate, momentum, dampening, weightDecay, nesterov, first, sums, o, threads)
 napi_value SgdStepCall(napi_env env, napi_callback_info info) {
-  Call call(env, info, 15);
+  Call call(env, info, 16);
   const int64_t n = call.integer(0);
   if (!call.sizes({n})) return nullptr;
   float* data = call.floats(1, n);
@@ -418,14 +439,19 @@ napi_value SgdStepCall(napi_env env, napi_callback_info info) {
   float* momentumBuffer = call.optionalFloats(5, n);
   SgdStep step{call.number(7), call.number(8), call.number(9), call.number(10), call.boolean(11), call.boolean(12)};
   double* sums = call.doubles(13, 3);
+  const int threads = call.threads(15);
   if (call.failed()) return nullptr;
-  storeSums(sums, sgdStep(n, data, grad, momentumBuffer, step));
+  storeSums(sums, overPieces(n, kPiece, threads, flushDenormalsOnThisThread, UpdateSums{},
+                             [&](long begin, long count) {
+                               return sgdStep(count, data + begin, grad + begin, momentumBuffer != nullptr ? momentumBuffer + begin : nullptr, step);
+                             },
+                             addSums));
   return nullptr;
 }
 
-// adamStep(n, data, o, grad, o, firstMoment, o, secondMoment, o, stepSize, beta1, beta2, epsilon, weightDecay, biasCorrection2Root, sums, o)
+// adamStep(n, data, o, grad, o, firstMoment, o, secondMoment, o, stepSize, beta1, beta2, epsilon, weightDecay, biasCorrection2Root, sums, o, threads)
 napi_value AdamStepCall(napi_env env, napi_callback_info info) {
-  Call call(env, info, 17);
+  Call call(env, info, 18);
   const int64_t n = call.integer(0);
   if (!call.sizes({n})) return nullptr;
   float* data = call.floats(1, n);
@@ -434,8 +460,13 @@ napi_value AdamStepCall(napi_env env, napi_callback_info info) {
   float* secondMoment = call.floats(7, n);
   AdamStep step{call.number(9), call.number(10), call.number(11), call.number(12), call.number(13), call.number(14)};
   double* sums = call.doubles(15, 3);
+  const int threads = call.threads(17);
   if (call.failed()) return nullptr;
-  storeSums(sums, adamStep(n, data, grad, firstMoment, secondMoment, step));
+  storeSums(sums, overPieces(n, kPiece, threads, flushDenormalsOnThisThread, UpdateSums{},
+                             [&](long begin, long count) {
+                               return adamStep(count, data + begin, grad + begin, firstMoment + begin, secondMoment + begin, step);
+                             },
+                             addSums));
   return nullptr;
 }
 

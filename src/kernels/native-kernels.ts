@@ -38,11 +38,11 @@ export interface NativeAddon {
   activationBackward(code: number, y: Float32Array, yOffset: number, dy: Float32Array, dyOffset: number, dx: Float32Array, dxOffset: number, n: number, accumulate: boolean): void;
   axpy(n: number, alpha: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number): void;
   copy(src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number, n: number): void;
-  fill(x: Float32Array, xOffset: number, n: number, value: number): void;
+  fill(x: Float32Array, xOffset: number, n: number, value: number, threads: number): void;
   scale(x: Float32Array, xOffset: number, n: number, factor: number): void;
-  sumOfSquares(x: Float32Array, xOffset: number, n: number): number;
-  countAbsAbove(x: Float32Array, xOffset: number, n: number, threshold: number): number;
-  countAbsAboveInRows(x: Float32Array, xOffset: number, rows: number, cols: number, rowStride: number, threshold: number): number;
+  sumOfSquares(x: Float32Array, xOffset: number, n: number, threads: number): number;
+  countAbsAbove(x: Float32Array, xOffset: number, n: number, threshold: number, threads: number): number;
+  countAbsAboveInRows(x: Float32Array, xOffset: number, rows: number, cols: number, rowStride: number, threshold: number, threads: number): number;
   countZero(x: Float32Array, xOffset: number, n: number): number;
   lstmPointwiseForward(batch: number, hidden: number, gates: Float32Array, gatesOffset: number, cPrev: Float32Array, cPrevOffset: number, c: Float32Array, cOffset: number, tanhC: Float32Array, tanhCOffset: number, h: Float32Array, hOffset: number): void;
   lstmPointwiseBackward(batch: number, hidden: number, gates: Float32Array, gatesOffset: number, cPrev: Float32Array, cPrevOffset: number, tanhC: Float32Array, tanhCOffset: number, dh: Float32Array, dhOffset: number, dc: Float32Array, dcOffset: number, dGates: Float32Array, dGatesOffset: number): void;
@@ -53,11 +53,12 @@ export interface NativeAddon {
   sgdStep(
     n: number, data: Float32Array, dataOffset: number, grad: Float32Array, gradOffset: number, momentumBuffer: Float32Array | null, momentumBufferOffset: number,
     learningRate: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, first: boolean, sums: Float64Array, sumsOffset: number,
+    threads: number,
   ): void;
   adamStep(
     n: number, data: Float32Array, dataOffset: number, grad: Float32Array, gradOffset: number, firstMoment: Float32Array, firstMomentOffset: number,
     secondMoment: Float32Array, secondMomentOffset: number, stepSize: number, beta1: number, beta2: number, epsilon: number, weightDecay: number,
-    biasCorrection2Root: number, sums: Float64Array, sumsOffset: number,
+    biasCorrection2Root: number, sums: Float64Array, sumsOffset: number, threads: number,
   ): void;
   rnnForward(
     code: number, steps: number, batch: number, inputSize: number, hidden: number,
@@ -441,7 +442,7 @@ function wrap(addon: NativeAddon, settings: KernelSettings): Kernels {
       else ts.copy(src, srcOffset, dst, dstOffset, n);
     },
     fill(x, xOffset, n, value) {
-      if (f32(x)) live().fill(x, xOffset, n, value);
+      if (f32(x)) live().fill(x, xOffset, n, value, settings.threads);
       else ts.fill(x, xOffset, n, value);
     },
     scale(x, xOffset, n, factor) {
@@ -449,13 +450,15 @@ function wrap(addon: NativeAddon, settings: KernelSettings): Kernels {
       else ts.scale(x, xOffset, n, factor);
     },
     sumOfSquares(x, xOffset, n) {
-      return f32(x) ? live().sumOfSquares(x, xOffset, n) : ts.sumOfSquares(x, xOffset, n);
+      return f32(x) ? live().sumOfSquares(x, xOffset, n, settings.threads) : ts.sumOfSquares(x, xOffset, n);
     },
     countAbsAbove(x, xOffset, n, threshold) {
-      return f32(x) ? live().countAbsAbove(x, xOffset, n, threshold) : ts.countAbsAbove(x, xOffset, n, threshold);
+      return f32(x) ? live().countAbsAbove(x, xOffset, n, threshold, settings.threads) : ts.countAbsAbove(x, xOffset, n, threshold);
     },
     countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold) {
-      return f32(x) ? live().countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold) : ts.countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold);
+      return f32(x)
+        ? live().countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold, settings.threads)
+        : ts.countAbsAboveInRows(x, xOffset, rows, cols, rowStride, threshold);
     },
     countZero(x, xOffset, n) {
       return f32(x) ? live().countZero(x, xOffset, n) : ts.countZero(x, xOffset, n);
@@ -500,12 +503,12 @@ function wrap(addon: NativeAddon, settings: KernelSettings): Kernels {
     sgdStep(data: FloatArray, grad: FloatArray, momentumBuffer: FloatArray | null, step: SgdStepSettings, sums: Float64Array) {
       if (!(f32(data) && f32(grad) && (momentumBuffer === null || f32(momentumBuffer)))) return ts.sgdStep(data, grad, momentumBuffer, step, sums);
       checkStepLengths('sgdStep', data, grad, momentumBuffer);
-      live().sgdStep(data.length, data, 0, grad, 0, momentumBuffer, 0, step.learningRate, step.momentum, step.dampening, step.weightDecay, step.nesterov, step.first, sums, 0);
+      live().sgdStep(data.length, data, 0, grad, 0, momentumBuffer, 0, step.learningRate, step.momentum, step.dampening, step.weightDecay, step.nesterov, step.first, sums, 0, settings.threads);
     },
     adamStep(data: FloatArray, grad: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, step: AdamStepSettings, sums: Float64Array) {
       if (!(f32(data) && f32(grad) && f32(firstMoment) && f32(secondMoment))) return ts.adamStep(data, grad, firstMoment, secondMoment, step, sums);
       checkStepLengths('adamStep', data, grad, firstMoment, secondMoment);
-      live().adamStep(data.length, data, 0, grad, 0, firstMoment, 0, secondMoment, 0, step.stepSize, step.beta1, step.beta2, step.epsilon, step.weightDecay, step.biasCorrection2Root, sums, 0);
+      live().adamStep(data.length, data, 0, grad, 0, firstMoment, 0, secondMoment, 0, step.stepSize, step.beta1, step.beta2, step.epsilon, step.weightDecay, step.biasCorrection2Root, sums, 0, settings.threads);
     },
   };
 }

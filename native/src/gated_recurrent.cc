@@ -277,9 +277,10 @@ bool backwardThroughTime(long T, long B, long H, long G, const float* weightHidd
 
 /** The parameter gradients of a layer with G gate columns, from its gate gradients. */
 loop::ParameterGradients parameterGradientsOf(long T, long B, long I, long H, long G, const float* input, const float* hiddenStates,
-                                              const float* dInputGates, const float* dHiddenGates, const LayerGradients& layer, RunMode mode) {
+                                              const float* dInputGates, const float* dHiddenGates, long sharedColumns, const LayerGradients& layer,
+                                              RunMode mode) {
   return {T, B, I, H, G, input, hiddenStates, dInputGates, dHiddenGates, layer.gradWeightInput, layer.gradWeightHidden, layer.gradBiasInput,
-          layer.gradBiasHidden, !mode.flushDenormals};
+          layer.gradBiasHidden, !mode.flushDenormals, sharedColumns};
 }
 
 }  // namespace
@@ -312,7 +313,7 @@ bool lstmBackward(const LstmSequence& s, const LstmBackward& g, RunMode mode) {
   float* dCell = gradientToPreviousStep.reserve(static_cast<size_t>(block));
   if (dHidden == nullptr || dCell == nullptr) return false;
   std::fill(dCell, dCell + block, 0.0f);
-  const loop::ParameterGradients parameters = parameterGradientsOf(T, B, s.inputSize, H, G, s.input, s.hiddenStates, g.dGates, g.dGates, g.layer, mode);
+  const loop::ParameterGradients parameters = parameterGradientsOf(T, B, s.inputSize, H, G, s.input, s.hiddenStates, g.dGates, g.dGates, G, g.layer, mode);
   const auto inputGradient =
       loop::inputGradientOf(B, G, s.inputSize, g.dGates, s.weightInput, g.layer.dInput, g.layer.accumulateInput, !mode.flushDenormals);
   auto direct = [](long) -> const float* { return nullptr; };
@@ -352,7 +353,7 @@ bool gruBackward(const GruSequence& s, const GruBackward& g, RunMode mode) {
   float* direct = gradientToPreviousStep.reserve(static_cast<size_t>(block));
   if (dHidden == nullptr || direct == nullptr) return false;
   const loop::ParameterGradients parameters =
-      parameterGradientsOf(T, B, s.inputSize, H, G, s.input, s.hiddenStates, g.dInputGates, g.dHiddenGates, g.layer, mode);
+      parameterGradientsOf(T, B, s.inputSize, H, G, s.input, s.hiddenStates, g.dInputGates, g.dHiddenGates, 2 * H, g.layer, mode);
   const auto inputGradient =
       loop::inputGradientOf(B, G, s.inputSize, g.dInputGates, s.weightInput, g.layer.dInput, g.layer.accumulateInput, !mode.flushDenormals);
   auto directAt = [&](long t) -> const float* { return t < T - 1 ? direct : nullptr; };

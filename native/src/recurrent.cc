@@ -141,7 +141,7 @@ bool rnnBackward(const RnnSequence& s, const RnnBackward& g, RunMode mode) {
   };
   // The weight gradients: sums over all steps and sequences, one product each.
   const loop::ParameterGradients parameters{T, B, I, H, H, s.input, s.hiddenStates, g.dPreActivation, g.dPreActivation,
-                                            g.gradWeightInput, g.gradWeightHidden, g.gradBiasInput, g.gradBiasHidden, !mode.flushDenormals};
+                                            g.gradWeightInput, g.gradWeightHidden, g.gradBiasInput, g.gradBiasHidden, !mode.flushDenormals, H};
   // dx_t = dpre_t W_ih (none for the first layer).
   const auto inputGradient = loop::inputGradientOf(B, H, I, g.dPreActivation, s.weightInput, g.dInput, g.accumulateInput, !mode.flushDenormals);
   const bool ok = loop::runTimeLoop(

@@ -288,6 +288,11 @@ struct ParameterGradients {
   float* gradBiasHidden;    // [G]
   /** Whether the products watch for denormal gate gradients (kernel::sweepBlock): not when the mode flushes them. */
   bool watchDenormals;
+  /**
+   * How many leading columns of dInputGates and dHiddenGates hold the same values (G when they are
+   * one buffer; the GRU's r and z gradients, 2H): their sums are computed once for both biases.
+   */
+  long sharedColumns;
 };
 
 /** Worker `worker` of `workers`'s share of ParameterGradients; false when `buffer` cannot grow. */
@@ -304,11 +309,13 @@ inline bool parameterGradients(const ParameterGradients& g, int worker, int work
                            hiddenShare.pEnd, buffer, g.watchDenormals) && ok;
   }
   const auto columns = kernel::columnsOf(G, worker, workers);
-  if (g.dInputGates == g.dHiddenGates) {
-    accumulateColumnSums(g.gradBiasInput, g.gradBiasHidden, g.dInputGates, rows, G, columns.first, columns.second);
-  } else {
-    accumulateColumnSums(g.gradBiasInput, nullptr, g.dInputGates, rows, G, columns.first, columns.second);
-    accumulateColumnSums(g.gradBiasHidden, nullptr, g.dHiddenGates, rows, G, columns.first, columns.second);
+  // This worker's shared columns once for both biases (each column's sum is the same whatever the
+  // split), the rest from each array.
+  const long shared = std::clamp(g.sharedColumns, columns.first, columns.second);
+  if (columns.first < shared) accumulateColumnSums(g.gradBiasInput, g.gradBiasHidden, g.dInputGates, rows, G, columns.first, shared);
+  if (shared < columns.second) {
+    accumulateColumnSums(g.gradBiasInput, nullptr, g.dInputGates, rows, G, shared, columns.second);
+    accumulateColumnSums(g.gradBiasHidden, nullptr, g.dHiddenGates, rows, G, shared, columns.second);
   }
   return ok;
 }

@@ -351,6 +351,9 @@ napi_value Scale(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/** Adds one piece's sum (pieces.h adds them in piece order). */
+void addSum(double& total, double piece) { total += piece; }
+
 // sumOfSquares(x, xOffset, n, threads) → number
 napi_value SumOfSquares(napi_env env, napi_callback_info info) {
   Call call(env, info, 4);
@@ -359,8 +362,7 @@ napi_value SumOfSquares(napi_env env, napi_callback_info info) {
   const float* x = call.floats(0, n);
   const int threads = call.threads(3);
   if (call.failed()) return nullptr;
-  return call.result(overPieces(n, kPiece, threads, flushDenormalsOnThisThread, 0.0, [&](long begin, long count) { return sumOfSquares(x + begin, count); },
-                                [](double& total, double piece) { total += piece; }));
+  return call.result(overPieces(n, kPiece, threads, flushDenormalsOnThisThread, 0.0, [&](long begin, long count) { return sumOfSquares(x + begin, count); }, addSum));
 }
 
 /**

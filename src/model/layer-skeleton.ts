@@ -73,6 +73,7 @@ export abstract class RecurrentLayerBase implements RecurrentLayer {
     hiddenGradientNorms: Float64Array,
     steps: number,
     batch: number,
+    lastSinceForward?: boolean,
   ): void;
   abstract saturatedFraction(steps: number, batch: number): number;
 

@@ -333,7 +333,8 @@ class RecurrentModel implements Model {
 
   /**
    * Backpropagation through time into the parameters' gradients (accumulated). With
-   * `lastStepOnly`, only the last step's rows of dL/d(logits) are propagated (the probe).
+   * `lastStepOnly`, only the last step's rows of dL/d(logits) are propagated (the probe). The probe
+   * runs before the main pass, so the main pass is the layers' last since the forward pass.
    */
   private backward(steps: number, batch: number, lastStepOnly: boolean): GradientThroughTime {
     const k = this.kernels;
@@ -356,13 +357,13 @@ class RecurrentModel implements Model {
       const layer = this.layers[l];
       const input = l === 0 ? this.timeMajorInput : residual && l > 1 ? this.residualStreams[l - 2] : this.layers[l - 1].output;
       if (l === 0) {
-        layer.backward(input, dOutput, this.inputGradient, false, hiddenGradientNorms[l], steps, batch);
+        layer.backward(input, dOutput, this.inputGradient, false, hiddenGradientNorms[l], steps, batch, !lastStepOnly);
       } else if (residual) {
         // forward: s_{l+1} = s_l + layer_l(s_l), so dL/ds_l = dL/ds_{l+1} + dL/ds_l through the layer.
         k.copy(dOutput, 0, dInput, 0, size);
-        layer.backward(input, dOutput, dInput, true, hiddenGradientNorms[l], steps, batch);
+        layer.backward(input, dOutput, dInput, true, hiddenGradientNorms[l], steps, batch, !lastStepOnly);
       } else {
-        layer.backward(input, dOutput, dInput, false, hiddenGradientNorms[l], steps, batch);
+        layer.backward(input, dOutput, dInput, false, hiddenGradientNorms[l], steps, batch, !lastStepOnly);
       }
       // Swap without a destructuring array literal: this runs every step and must not allocate.
       const swap = dOutput;

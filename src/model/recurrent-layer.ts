@@ -27,7 +27,10 @@ export interface RecurrentLayer {
    * head), without the recurrent path, which this pass adds. Accumulates into the parameters'
    * `grad`. When `dInput` is given, writes dL/d(input) into it ([T, B, I]), adding to what is
    * there when `accumulateInput`. Writes ‖dL/dh_t‖ (the total derivative, over the batch) into
-   * `hiddenGradientNorms[t]`.
+   * `hiddenGradientNorms[t]`. `lastSinceForward`: no other backward pass will follow before the
+   * next forward pass, so this one may overwrite what the forward pass saved for it (the fused
+   * LSTM loop then writes its gate gradients over its gate activations, which it reads from
+   * memory once instead of reading one array and filling another).
    */
   backward(
     input: FloatArray,
@@ -37,6 +40,7 @@ export interface RecurrentLayer {
     hiddenGradientNorms: Float64Array,
     steps: number,
     batch: number,
+    lastSinceForward?: boolean,
   ): void;
 
   /**

@@ -202,6 +202,27 @@ for (const status of statuses) {
       });
     }
 
+    test('with the last-step probe before the main pass, every cell\'s gradients are bit for bit those without it (the LSTM\'s main pass writes its gate gradients over the activations the probe also reads)', () => {
+      for (const c of cases.filter((each) => each.steps > 1)) {
+        const random = new SeededRandom(3);
+        const batch: SequenceBatch = {
+          inputs: new Float32Array(c.batchSize * c.steps * c.inputSize).map(() => random.normal()),
+          targets: new Int32Array(c.batchSize * c.steps).map(() => random.integer(4)),
+          batchSize: c.batchSize,
+          steps: c.steps,
+        };
+        const options = modelOptions(c, native, { output: 'every' });
+        const probed = createModel(options).lossAndGradients(batch, { lastStepProbe: true });
+        const probedGradients = snapshot(probed).gradients;
+        const probe = probed.lastStepProbe!.hiddenGradientNorms.map((norms) => norms.slice());
+        const plain = snapshot(createModel(options).lossAndGradients(batch));
+        for (const [name, values] of plain.gradients) assert.deepEqual(probedGradients.get(name), values, `${c.label}: ${name}`);
+        // The probe itself (its pass runs first, on the forward pass's activations) as the reference kernels give it.
+        const reference = createModel(modelOptions(c, tsKernels, { output: 'every' })).lossAndGradients(batch, { lastStepProbe: true });
+        reference.lastStepProbe!.hiddenGradientNorms.forEach((expected, layer) => assertClose(probe[layer], expected, `${c.label}: probe ‖dL/dh_t‖ layer ${layer}`));
+      }
+    });
+
     test('the LSTM and GRU loops\' binding refuses a buffer too short, a wrong array type and a thread count outside 1–64', () => {
       const { addon } = load;
       const [T, B, I, H] = [2, 3, 4, 5];

@@ -124,10 +124,14 @@ export class GruLayer extends RecurrentLayerBase {
     hiddenGradientNorms: Float64Array,
     steps: number,
     batch: number,
+    lastSinceForward = false,
   ): void {
     const fused = this.kernels.fusedLoops;
     const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
-    const gradients = sequence === null ? null : allFloat32({ dOutput, dInputGates: this.dInputGates, dHiddenGates: this.dHiddenGates, ...this.weightGradients(), dInput });
+    // Over r, z, n and W_hh h + b_hh when this pass is their last reader, as the LSTM does (lstm-layer.ts).
+    const dInputGates = lastSinceForward ? this.gateActivations : this.dInputGates;
+    const dHiddenGates = lastSinceForward ? this.hiddenGates : this.dHiddenGates;
+    const gradients = sequence === null ? null : allFloat32({ dOutput, dInputGates, dHiddenGates, ...this.weightGradients(), dInput });
     if (fused !== null && sequence !== null && gradients !== null) {
       fused.gruBackward(sequence, { ...gradients, hiddenGradientNorms, accumulateInput });
       return;

@@ -29,8 +29,9 @@ export interface RecurrentLayer {
    * there when `accumulateInput`. Writes ‖dL/dh_t‖ (the total derivative, over the batch) into
    * `hiddenGradientNorms[t]`. `lastSinceForward`: no other backward pass will follow before the
    * next forward pass, so this one may overwrite what the forward pass saved for it (the fused
-   * LSTM loop then writes its gate gradients over its gate activations, which it reads from
-   * memory once instead of reading one array and filling another).
+   * LSTM and GRU loops then write their gate gradients over the gate activations and
+   * pre-activations they read, so the cell reads those arrays from memory once instead of reading
+   * them and filling others).
    */
   backward(
     input: FloatArray,

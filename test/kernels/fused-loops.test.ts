@@ -202,7 +202,7 @@ for (const status of statuses) {
       });
     }
 
-    test('with the last-step probe before the main pass, every cell\'s gradients are bit for bit those without it (the LSTM\'s main pass writes its gate gradients over the activations the probe also reads)', () => {
+    test('with the last-step probe before the main pass, every cell\'s gradients are bit for bit those without it (the LSTM\'s and GRU\'s main pass writes its gate gradients over what the probe also reads)', () => {
       for (const c of cases.filter((each) => each.steps > 1)) {
         const random = new SeededRandom(3);
         const batch: SequenceBatch = {

@@ -45,9 +45,13 @@ export class GruLayer extends RecurrentLayerBase {
   private hiddenGates: FloatArray;
   /** r, z, n per step, [T, B, 3H]. */
   private gateActivations: FloatArray;
-  /** dL/d(inputGates), [T, B, 3H]. */
+  /**
+   * dL/d(inputGates) and dL/d(hiddenGates), [T, B, 3H] each, allocated on first use
+   * (gateGradients): a fused pass that is the last since the forward pass writes them over
+   * gateActivations and hiddenGates instead, so a model without the last-step probe never needs
+   * these arrays (6H values per row, three eighths of the layer's).
+   */
   private dInputGates: FloatArray;
-  /** dL/d(hiddenGates), [T, B, 3H]. */
   private dHiddenGates: FloatArray;
   /** Total dL/dh_t of the step being processed, [B, H]. */
   private dHidden: FloatArray;
@@ -73,8 +77,14 @@ export class GruLayer extends RecurrentLayerBase {
     this.inputGates = allocate(this.dtype, rows * 3 * H);
     this.hiddenGates = allocate(this.dtype, rows * 3 * H);
     this.gateActivations = allocate(this.dtype, rows * 3 * H);
-    this.dInputGates = allocate(this.dtype, rows * 3 * H);
-    this.dHiddenGates = allocate(this.dtype, rows * 3 * H);
+    this.dInputGates = this.dHiddenGates = allocate(this.dtype, 0);
+  }
+
+  /** dInputGates and dHiddenGates, allocated for the sequence buffers' rows if they are not yet. */
+  private gateGradients(): { dInputGates: FloatArray; dHiddenGates: FloatArray } {
+    this.dInputGates = this.sequenceSized(this.dInputGates, 3 * this.hiddenSize);
+    this.dHiddenGates = this.sequenceSized(this.dHiddenGates, 3 * this.hiddenSize);
+    return { dInputGates: this.dInputGates, dHiddenGates: this.dHiddenGates };
   }
 
   protected allocateStep(batch: number): void {
@@ -129,13 +139,13 @@ export class GruLayer extends RecurrentLayerBase {
     const fused = this.kernels.fusedLoops;
     const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
     // Over r, z, n and W_hh h + b_hh when this pass is their last reader, as the LSTM does (lstm-layer.ts).
-    const dInputGates = lastSinceForward ? this.gateActivations : this.dInputGates;
-    const dHiddenGates = lastSinceForward ? this.hiddenGates : this.dHiddenGates;
-    const gradients = sequence === null ? null : allFloat32({ dOutput, dInputGates, dHiddenGates, ...this.weightGradients(), dInput });
+    const overwritten = { dInputGates: this.gateActivations, dHiddenGates: this.hiddenGates };
+    const gradients = sequence === null ? null : allFloat32({ dOutput, ...(lastSinceForward ? overwritten : this.gateGradients()), ...this.weightGradients(), dInput });
     if (fused !== null && sequence !== null && gradients !== null) {
       fused.gruBackward(sequence, { ...gradients, hiddenGradientNorms, accumulateInput });
       return;
     }
+    const { dInputGates, dHiddenGates } = this.gateGradients();
     const k = this.kernels;
     const H = this.hiddenSize;
     const G = 3 * H;
@@ -147,19 +157,19 @@ export class GruLayer extends RecurrentLayerBase {
       if (t < steps - 1) {
         // forward at t+1: h_{t+1} = … + z·h_t and hiddenGates_{t+1} = h_t W_hhᵀ + b_hh.
         k.axpy(block, 1, this.dHiddenDirect, 0, dh, 0);
-        backpropagate(k, this.dHiddenGates, (t + 1) * gateBlock, batch, this.weightHidden.data, G, H, dh, 0, 'accumulate');
+        backpropagate(k, dHiddenGates, (t + 1) * gateBlock, batch, this.weightHidden.data, G, H, dh, 0, 'accumulate');
       }
       hiddenGradientNorms[t] = Math.sqrt(k.sumOfSquares(dh, 0, block));
       const previous = t > 0 ? this.hidden : this.zeroState;
       const previousOffset = t > 0 ? (t - 1) * block : 0;
       k.gruPointwiseBackward(
         batch, H, this.hiddenGates, t * gateBlock, previous, previousOffset, this.gateActivations, t * gateBlock, dh, 0,
-        this.dInputGates, t * gateBlock, this.dHiddenGates, t * gateBlock, this.dHiddenDirect, 0,
+        dInputGates, t * gateBlock, dHiddenGates, t * gateBlock, this.dHiddenDirect, 0,
       );
     }
     // (10): d[i] and d[h] differ only in n's third (d h_n = dn_pre ⊙ r); dW_hh pairs d[h][1..T-1]
     // with h[0..T-2] (the one-step shift, explained in layer-skeleton.ts).
-    this.accumulateParameterGradients(input, this.dInputGates, this.dHiddenGates, this.hidden, dInput, accumulateInput, steps, batch);
+    this.accumulateParameterGradients(input, dInputGates, dHiddenGates, this.hidden, dInput, accumulateInput, steps, batch);
   }
 
   saturatedFraction(steps: number, batch: number): number {

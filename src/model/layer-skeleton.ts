@@ -6,7 +6,7 @@
  */
 import type { FloatArray, Kernels } from '../kernels/kernels.js';
 import type { Dtype, Parameter } from './parameters.js';
-import { createParameter } from './parameters.js';
+import { allocate, createParameter } from './parameters.js';
 import { accumulateWeightGradient, backpropagate } from './products.js';
 import type { RecurrentLayer } from './recurrent-layer.js';
 
@@ -81,6 +81,15 @@ export abstract class RecurrentLayerBase implements RecurrentLayer {
   protected abstract allocateSequence(rows: number): void;
   /** (Re)allocates the [B, ·] buffers of one step. */
   protected abstract allocateStep(batch: number): void;
+
+  /**
+   * `buffer` when it holds `width` values for each of the sequence buffers' rows, else a new zeroed
+   * one that does: for a [T, B, ·] buffer that only some passes need, allocated on first use.
+   */
+  protected sequenceSized(buffer: FloatArray, width: number): FloatArray {
+    const needed = this.capacity * width;
+    return buffer.length >= needed ? buffer : allocate(this.dtype, needed);
+  }
 
   /** Grows the buffers to this batch shape; a shape that fits allocates nothing. */
   protected reserve(steps: number, batch: number): void {

@@ -46,7 +46,11 @@ export class LstmLayer extends RecurrentLayerBase {
   private tanhCell: FloatArray;
   /** Gate activations i, f, g, o per step, [T, B, 4H]. */
   private gates: FloatArray;
-  /** dL/d(gate pre-activations), [T, B, 4H]. */
+  /**
+   * dL/d(gate pre-activations), [T, B, 4H], allocated on first use (gateGradients): a fused pass
+   * that is the last since the forward pass writes them over `gates` instead, so a model without
+   * the last-step probe never needs this array (4H values per row, a third of the layer's).
+   */
   private dGates: FloatArray;
   /** Total dL/dh_t of the step being processed, [B, H]. */
   private dHidden: FloatArray;
@@ -72,7 +76,13 @@ export class LstmLayer extends RecurrentLayerBase {
     this.cell = allocate(this.dtype, rows * H);
     this.tanhCell = allocate(this.dtype, rows * H);
     this.gates = allocate(this.dtype, rows * 4 * H);
-    this.dGates = allocate(this.dtype, rows * 4 * H);
+    this.dGates = allocate(this.dtype, 0);
+  }
+
+  /** dGates, allocated for the sequence buffers' rows if it is not yet. */
+  private gateGradients(): FloatArray {
+    this.dGates = this.sequenceSized(this.dGates, 4 * this.hiddenSize);
+    return this.dGates;
   }
 
   protected allocateStep(batch: number): void {
@@ -128,12 +138,12 @@ export class LstmLayer extends RecurrentLayerBase {
     const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
     // Over the activations when this pass is their last reader: against a separate array, the
     // 20-layer LSTM's backward took 0.94× as long (avx2, its memory traffic being the cell's cost).
-    const dGates = lastSinceForward ? this.gates : this.dGates;
-    const gradients = sequence === null ? null : allFloat32({ dOutput, dGates, ...this.weightGradients(), dInput });
+    const gradients = sequence === null ? null : allFloat32({ dOutput, dGates: lastSinceForward ? this.gates : this.gateGradients(), ...this.weightGradients(), dInput });
     if (fused !== null && sequence !== null && gradients !== null) {
       fused.lstmBackward(sequence, { ...gradients, hiddenGradientNorms, accumulateInput });
       return;
     }
+    const dGates = this.gateGradients();
     const k = this.kernels;
     const H = this.hiddenSize;
     const G = 4 * H;
@@ -144,15 +154,15 @@ export class LstmLayer extends RecurrentLayerBase {
     for (let t = steps - 1; t >= 0; t--) {
       k.copy(dOutput, t * block, dh, 0, block);
       // forward: gates_{t+1} = … + h_t W_hhᵀ, so dL/dh_t gains dL/dgates_{t+1} · W_hh.
-      if (t < steps - 1) backpropagate(k, this.dGates, (t + 1) * gateBlock, batch, this.weightHidden.data, G, H, dh, 0, 'accumulate');
+      if (t < steps - 1) backpropagate(k, dGates, (t + 1) * gateBlock, batch, this.weightHidden.data, G, H, dh, 0, 'accumulate');
       hiddenGradientNorms[t] = Math.sqrt(k.sumOfSquares(dh, 0, block));
       const previousCell = t > 0 ? this.cell : this.zeroState;
       const previousOffset = t > 0 ? (t - 1) * block : 0;
-      k.lstmPointwiseBackward(batch, H, this.gates, t * gateBlock, previousCell, previousOffset, this.tanhCell, t * block, dh, 0, this.dCell, 0, this.dGates, t * gateBlock);
+      k.lstmPointwiseBackward(batch, H, this.gates, t * gateBlock, previousCell, previousOffset, this.tanhCell, t * block, dh, 0, this.dCell, 0, dGates, t * gateBlock);
     }
     // (9) and dx_t of (8); both biases see the same da (they are added, not multiplied), and
     // dW_hh pairs da[1..T-1] with h[0..T-2] (the one-step shift, explained in layer-skeleton.ts).
-    this.accumulateParameterGradients(input, this.dGates, this.dGates, this.hidden, dInput, accumulateInput, steps, batch);
+    this.accumulateParameterGradients(input, dGates, dGates, this.hidden, dInput, accumulateInput, steps, batch);
   }
 
   saturatedFraction(steps: number, batch: number): number {

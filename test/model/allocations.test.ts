@@ -28,14 +28,16 @@ import { createOptimizer } from '../../src/train/optimizers.js';
 const counted = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint8Array'] as const;
 type Counted = (typeof counted)[number];
 
-/** Runs `body` with the typed-array constructors counting; returns how many of each were made. */
-function countAllocations(body: () => void): Record<Counted, number> {
+/** Runs `body` with the typed-array constructors counting; returns how many of each were made, and the lengths of the Float32Arrays made by length. */
+function allocationsOf(body: () => void): { counts: Record<Counted, number>; float32Lengths: number[] } {
   const counts = { Float32Array: 0, Float64Array: 0, Int32Array: 0, Uint8Array: 0 };
+  const float32Lengths: number[] = [];
   const originals = counted.map((name) => [name, globalThis[name]] as const);
   for (const [name, original] of originals) {
     const proxy: object = new Proxy(original, {
       construct(target, args, newTarget) {
         counts[name]++;
+        if (name === 'Float32Array' && typeof args[0] === 'number') float32Lengths.push(args[0]);
         return Reflect.construct(target, args, newTarget === proxy ? target : newTarget) as object;
       },
     });
@@ -46,7 +48,11 @@ function countAllocations(body: () => void): Record<Counted, number> {
   } finally {
     for (const [name, original] of originals) Object.defineProperty(globalThis, name, { value: original, writable: true, configurable: true });
   }
-  return counts;
+  return { counts, float32Lengths };
+}
+
+function countAllocations(body: () => void): Record<Counted, number> {
+  return allocationsOf(body).counts;
 }
 
 const kernelSets: { name: string; kernels: Kernels }[] = [{ name: 'ts', kernels: tsKernels }];
@@ -87,6 +93,33 @@ for (const { name, kernels } of kernelSets) {
           for (let i = 0; i < 5; i++) step();
         });
         assert.deepEqual(counts, { Float32Array: 0, Float64Array: 0, Int32Array: 0, Uint8Array: 0 });
+      });
+    }
+  }
+}
+
+// A fused backward pass that is the last since the forward pass writes the LSTM's and GRU's gate
+// gradients over what the forward pass saved, so their own [T, B, G] arrays are made only for a
+// pass that needs them: the last-step probe (which runs before the main pass), or the reference
+// loops. Counted by length on the first step, which sizes every buffer.
+for (const { name, kernels } of kernelSets) {
+  for (const cell of ['lstm', 'gru'] as const) {
+    for (const probe of [false, true]) {
+      test(`${name} kernels, 2-layer ${cell}${probe ? ' with the last-step probe' : ''}: the [T, B, G] arrays a first step makes`, () => {
+        const hiddenSize = 5;
+        const G = (cell === 'lstm' ? 4 : 3) * hiddenSize;
+        const model = createModel({ cell, inputSize, hiddenSize, numLayers: 2, outputSize, output: probe ? 'every' : 'last', seed: 7, kernels, dtype: 'float32' });
+        const rows = probe ? batchSize * steps : batchSize;
+        const inputs = new Float32Array(batchSize * steps * inputSize).map((_, i) => Math.sin(i));
+        const targets = new Int32Array(rows).map((_, i) => i % outputSize);
+        const { float32Lengths } = allocationsOf(() => model.lossAndGradients({ inputs, batchSize, steps, targets }, { lastStepProbe: probe }));
+        const gateSized = float32Lengths.filter((length) => length === batchSize * steps * G).length;
+        // Per layer, saved by the forward pass: the LSTM's gate activations; the GRU's two gate
+        // pre-activations and r, z, n. The gradients: dGates (LSTM), dInputGates and dHiddenGates (GRU).
+        const saved = cell === 'lstm' ? 1 : 3;
+        const gradients = cell === 'lstm' ? 1 : 2;
+        const overwrites = kernels.fusedLoops !== null && !probe;
+        assert.equal(gateSized, 2 * (saved + (overwrites ? 0 : gradients)));
       });
     }
   }

@@ -162,8 +162,19 @@ long countAbsAbove(const float* x, long n, float threshold) {
 }
 
 long countAbsAboveInRows(const float* x, long rows, long cols, long rowStride, float threshold) {
+  // The lanes' counts are added up once, not per row: the GRU's rows of n are 64 values, and
+  // adding 8 lanes per row took as long as comparing them (countAbsAbove per row: 1.2 ns a value,
+  // against 0.35 on one long run). The lanes' int32 counts cannot overflow: a call gets one piece
+  // of rows (about 32,768 floats, or one row).
+  vi hits = {};
   long count = 0;
-  for (long r = 0; r < rows; ++r) count += countAbsAbove(x + r * rowStride, cols, threshold);
+  for (long r = 0; r < rows; ++r) {
+    const float* row = x + r * rowStride;
+    long i = 0;
+    for (; i + VEC <= cols; i += VEC) hits -= vabs(loadu(row + i)) > threshold;  // true lanes are −1
+    for (; i < cols; ++i) count += std::fabs(row[i]) > threshold ? 1 : 0;
+  }
+  for (int l = 0; l < VEC; ++l) count += hits[l];
   return count;
 }
 

@@ -31,7 +31,8 @@ export interface RecurrentLayer {
    * next forward pass, so this one may overwrite what the forward pass saved for it (the fused
    * LSTM and GRU loops then write their gate gradients over the gate activations and
    * pre-activations they read, so the cell reads those arrays from memory once instead of reading
-   * them and filling others).
+   * them and filling others, and their own gate-gradient arrays are not allocated until a pass
+   * needs them).
    */
   backward(
     input: FloatArray,

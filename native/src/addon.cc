@@ -301,28 +301,42 @@ napi_value ActivationBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// axpy(n, alpha, x, xOffset, y, yOffset)
+/** Whether [a, a + n) and [b, b + n) share a float: such calls run in one piece, in the order of one thread. */
+bool overlap(const float* a, const float* b, long n) { return a < b + n && b < a + n; }
+
+// axpy(n, alpha, x, xOffset, y, yOffset, threads)
 napi_value Axpy(napi_env env, napi_callback_info info) {
-  Call call(env, info, 6);
+  Call call(env, info, 7);
   const int64_t n = call.integer(0);
   const double alpha = call.number(1);
   if (!call.sizes({n})) return nullptr;
   const float* x = call.floats(2, n);
   float* y = call.floats(4, n);
+  const int threads = call.threads(6);
   if (call.failed()) return nullptr;
-  axpy(n, static_cast<float>(alpha), x, y);
+  const float a = static_cast<float>(alpha);
+  if (overlap(x, y, n)) {
+    axpy(n, a, x, y);
+    return nullptr;
+  }
+  forPieces(n, kPiece, threads, flushDenormalsOnThisThread, [&](long begin, long count) { axpy(count, a, x + begin, y + begin); });
   return nullptr;
 }
 
-// copy(src, srcOffset, dst, dstOffset, n)
+// copy(src, srcOffset, dst, dstOffset, n, threads)
 napi_value Copy(napi_env env, napi_callback_info info) {
-  Call call(env, info, 5);
+  Call call(env, info, 6);
   const int64_t n = call.integer(4);
   if (!call.sizes({n})) return nullptr;
   const float* src = call.floats(0, n);
   float* dst = call.floats(2, n);
+  const int threads = call.threads(5);
   if (call.failed()) return nullptr;
-  copy(src, dst, n);
+  if (overlap(src, dst, n)) {
+    copy(src, dst, n);
+    return nullptr;
+  }
+  forPieces(n, kPiece, threads, flushDenormalsOnThisThread, [&](long begin, long count) { copy(src + begin, dst + begin, count); });
   return nullptr;
 }
 
@@ -339,15 +353,16 @@ napi_value Fill(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// scale(x, xOffset, n, factor)
+// scale(x, xOffset, n, factor, threads)
 napi_value Scale(napi_env env, napi_callback_info info) {
-  Call call(env, info, 4);
+  Call call(env, info, 5);
   const int64_t n = call.integer(2);
   if (!call.sizes({n})) return nullptr;
   float* x = call.floats(0, n);
-  const double factor = call.number(3);
+  const float factor = static_cast<float>(call.number(3));
+  const int threads = call.threads(4);
   if (call.failed()) return nullptr;
-  scale(x, n, static_cast<float>(factor));
+  forPieces(n, kPiece, threads, flushDenormalsOnThisThread, [&](long begin, long count) { scale(x + begin, count, factor); });
   return nullptr;
 }
 

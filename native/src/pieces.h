@@ -1,5 +1,6 @@
 // The long elementwise calls outside the time loops (the optimiser steps, the sums of squares
-// behind the gradient norms, the saturation counts, zeroing) on the calling thread's team.
+// behind the gradient norms, the saturation counts, zeroing, and the copies and sums of the
+// residual stream) on the calling thread's team.
 //
 // An array is cut into pieces of kPiece floats whatever the number of threads. A piece's kernel
 // runs as on one thread (its sums in lane order), and the pieces' sums are added in piece order,

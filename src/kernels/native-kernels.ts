@@ -36,10 +36,10 @@ export interface NativeAddon {
   accumulateColumnSums(out: Float32Array, outOffset: number, src: Float32Array, srcOffset: number, rows: number, cols: number): void;
   activationForward(code: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number, n: number): void;
   activationBackward(code: number, y: Float32Array, yOffset: number, dy: Float32Array, dyOffset: number, dx: Float32Array, dxOffset: number, n: number, accumulate: boolean): void;
-  axpy(n: number, alpha: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number): void;
-  copy(src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number, n: number): void;
+  axpy(n: number, alpha: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number, threads: number): void;
+  copy(src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number, n: number, threads: number): void;
   fill(x: Float32Array, xOffset: number, n: number, value: number, threads: number): void;
-  scale(x: Float32Array, xOffset: number, n: number, factor: number): void;
+  scale(x: Float32Array, xOffset: number, n: number, factor: number, threads: number): void;
   sumOfSquares(x: Float32Array, xOffset: number, n: number, threads: number): number;
   countAbsAbove(x: Float32Array, xOffset: number, n: number, threshold: number, threads: number): number;
   countAbsAboveInRows(x: Float32Array, xOffset: number, rows: number, cols: number, rowStride: number, threshold: number, threads: number): number;
@@ -434,11 +434,11 @@ function wrap(addon: NativeAddon, settings: KernelSettings): Kernels {
       else ts.activationBackward(activation, y, yOffset, dy, dyOffset, dx, dxOffset, n, accumulate);
     },
     axpy(n, alpha, x, xOffset, y, yOffset) {
-      if (f32(x) && f32(y)) live().axpy(n, alpha, x, xOffset, y, yOffset);
+      if (f32(x) && f32(y)) live().axpy(n, alpha, x, xOffset, y, yOffset, settings.threads);
       else ts.axpy(n, alpha, x, xOffset, y, yOffset);
     },
     copy(src, srcOffset, dst, dstOffset, n) {
-      if (f32(src) && f32(dst)) live().copy(src, srcOffset, dst, dstOffset, n);
+      if (f32(src) && f32(dst)) live().copy(src, srcOffset, dst, dstOffset, n, settings.threads);
       else ts.copy(src, srcOffset, dst, dstOffset, n);
     },
     fill(x, xOffset, n, value) {
@@ -446,7 +446,7 @@ function wrap(addon: NativeAddon, settings: KernelSettings): Kernels {
       else ts.fill(x, xOffset, n, value);
     },
     scale(x, xOffset, n, factor) {
-      if (f32(x)) live().scale(x, xOffset, n, factor);
+      if (f32(x)) live().scale(x, xOffset, n, factor, settings.threads);
       else ts.scale(x, xOffset, n, factor);
     },
     sumOfSquares(x, xOffset, n) {

@@ -46,8 +46,8 @@ function addonTests(variant: NativeVariant, name: string, isa: string, addon: Na
     const small = new Float32Array(4);
     // Sizes and offsets must be integers: NaN would otherwise be read as 0 and 2.5 as 2.
     assert.throws(() => addon.fill(small, 0, Number.NaN, 1, 1), /argument 2 must be an integer, got nan/);
-    assert.throws(() => addon.copy(small, 0.5, small, 0, 1), /argument 1 must be an integer, got 0.5/);
-    assert.throws(() => addon.scale(small, 0, Number.POSITIVE_INFINITY, 2), TypeError);
+    assert.throws(() => addon.copy(small, 0.5, small, 0, 1, 1), /argument 1 must be an integer, got 0.5/);
+    assert.throws(() => addon.scale(small, 0, Number.POSITIVE_INFINITY, 2, 1), TypeError);
   });
 
   test('unknown activation codes are refused, not computed as another one', () => {

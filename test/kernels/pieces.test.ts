@@ -1,6 +1,6 @@
 /**
  * The long elementwise calls outside the time loops (optimiser steps, sums of squares, saturation
- * counts, fill: native/src/pieces.h) on more than one thread, for every build variant this machine
+ * counts, fill, copy, axpy, scale: native/src/pieces.h) on more than one thread, for every build variant this machine
  * runs: arrays of several 32,768-float pieces and a ragged end give bit-identical weights,
  * optimiser state, sums and counts on 1, 2 and 3 threads, and agree with the reference kernels
  * (weights and state bit for bit, as one thread always did; sums within double rounding).
@@ -35,6 +35,17 @@ function results(kernels: Kernels): Map<string, ArrayLike<number>> {
   const activations = randomArray(7).map((v) => Math.tanh(v));
   const filled = randomArray(8);
   kernels.fill(filled, 5, n - 10, 0.25);
+  const copied = randomArray(9);
+  kernels.copy(grad, 2, copied, 7, n - 9);
+  const added = randomArray(10);
+  kernels.axpy(n - 4, -0.375, grad, 4, added, 0);
+  const scaled = randomArray(11);
+  kernels.scale(scaled, 1, n - 1, 1.0625);
+  // Within one array, the destination before the source (as a forward loop reads it): one piece.
+  const shifted = randomArray(12);
+  kernels.copy(shifted, 100, shifted, 0, n - 100);
+  const shiftedSum = randomArray(13);
+  kernels.axpy(n - 100, 0.5, shiftedSum, 100, shiftedSum, 0);
   return new Map<string, ArrayLike<number>>([
     ['sgd weights', weights], ['sgd momentum', momentum], ['sgd sums', sgdSums],
     ['adam weights', adamWeights], ['adam first moment', first], ['adam second moment', second], ['adam sums', adamSums],
@@ -42,11 +53,25 @@ function results(kernels: Kernels): Map<string, ArrayLike<number>> {
     ['countAbsAbove', [kernels.countAbsAbove(activations, 0, n, 0.99)]],
     // 500 rows of 200 columns, 211 apart: pieces of whole rows.
     ['countAbsAboveInRows', [kernels.countAbsAboveInRows(activations, 1, 450, 200, 211, 0.99)]],
-    ['fill', filled],
+    ['fill', filled], ['copy', copied], ['axpy', added], ['scale', scaled],
+    ['copy within an array', shifted], ['axpy within an array', shiftedSum],
   ]);
 }
 
 const sums = new Set(['sgd sums', 'adam sums', 'sumOfSquares']);
+
+/**
+ * axpy's y + αx in float: with FMA one rounding of the exact sum, without it two, so against the
+ * reference (which sums in double) each element is checked to be within float rounding of the
+ * exact y + αx, from its inputs (the same seeded arrays as in results()).
+ */
+function assertAxpyRounded(name: string, actual: ArrayLike<number>, alpha: number, x: Float32Array, xOffset: number, y: Float32Array): void {
+  for (let i = 0; i < actual.length; i++) {
+    const exact = y[i] + alpha * (i < x.length - xOffset ? x[xOffset + i] : 0);
+    const bound = 2 ** -23 * (Math.abs(y[i]) + Math.abs(alpha * (i < x.length - xOffset ? x[xOffset + i] : 0)));
+    assert.ok(Math.abs(actual[i] - exact) <= bound, `${name}[${i}]: ${actual[i]} vs ${exact}`);
+  }
+}
 
 for (const status of nativeVariantStatuses()) {
   describe(`long elementwise calls on threads, native ${status.variant}`, { skip: status.runnable ? false : `${status.variant}: ${status.why}` }, () => {
@@ -64,6 +89,15 @@ for (const status of nativeVariantStatuses()) {
       const mine = results(native.withSettings({ threads: 2 }));
       for (const [name, expected] of reference) {
         const actual = mine.get(name)!;
+        if (name === 'axpy') {
+          assertAxpyRounded(name, actual, -0.375, randomArray(3), 4, randomArray(10));
+          continue;
+        }
+        if (name === 'axpy within an array') {
+          const y = randomArray(13);
+          assertAxpyRounded(name, actual, 0.5, y, 100, y);
+          continue;
+        }
         if (!sums.has(name)) {
           assert.deepEqual(Array.from(actual), Array.from(expected), name);
           continue;

@@ -164,8 +164,8 @@ long countAbsAbove(const float* x, long n, float threshold) {
 long countAbsAboveInRows(const float* x, long rows, long cols, long rowStride, float threshold) {
   // The lanes' counts are added up once, not per row: the GRU's rows of n are 64 values, and
   // adding 8 lanes per row took as long as comparing them (countAbsAbove per row: 1.2 ns a value,
-  // against 0.35 on one long run). The lanes' int32 counts cannot overflow: a call gets one piece
-  // of rows (about 32,768 floats, or one row).
+  // against 0.35 on one long run). A lane counts one value in VEC, as in countAbsAbove, so its
+  // int32 count cannot overflow on any array a typed array can hold.
   vi hits = {};
   long count = 0;
   for (long r = 0; r < rows; ++r) {

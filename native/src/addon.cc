@@ -301,8 +301,11 @@ napi_value ActivationBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-/** Whether [a, a + n) and [b, b + n) share a float: such calls run in one piece, in the order of one thread. */
-bool overlap(const float* a, const float* b, long n) { return a < b + n && b < a + n; }
+/**
+ * The piece size for an elementwise call from a to b over n floats: kPiece, or the whole call as
+ * one piece (in the order of one thread) when [a, a + n) and [b, b + n) share a float.
+ */
+long pieceBetween(const float* a, const float* b, long n) { return a < b + n && b < a + n ? std::max(n, 1L) : kPiece; }
 
 // axpy(n, alpha, x, xOffset, y, yOffset, threads)
 napi_value Axpy(napi_env env, napi_callback_info info) {
@@ -315,11 +318,7 @@ napi_value Axpy(napi_env env, napi_callback_info info) {
   const int threads = call.threads(6);
   if (call.failed()) return nullptr;
   const float a = static_cast<float>(alpha);
-  if (overlap(x, y, n)) {
-    axpy(n, a, x, y);
-    return nullptr;
-  }
-  forPieces(n, kPiece, threads, flushDenormalsOnThisThread, [&](long begin, long count) { axpy(count, a, x + begin, y + begin); });
+  forPieces(n, pieceBetween(x, y, n), threads, flushDenormalsOnThisThread, [&](long begin, long count) { axpy(count, a, x + begin, y + begin); });
   return nullptr;
 }
 
@@ -332,11 +331,7 @@ napi_value Copy(napi_env env, napi_callback_info info) {
   float* dst = call.floats(2, n);
   const int threads = call.threads(5);
   if (call.failed()) return nullptr;
-  if (overlap(src, dst, n)) {
-    copy(src, dst, n);
-    return nullptr;
-  }
-  forPieces(n, kPiece, threads, flushDenormalsOnThisThread, [&](long begin, long count) { copy(src + begin, dst + begin, count); });
+  forPieces(n, pieceBetween(src, dst, n), threads, flushDenormalsOnThisThread, [&](long begin, long count) { copy(src + begin, dst + begin, count); });
   return nullptr;
 }
 

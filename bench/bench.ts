@@ -271,6 +271,8 @@ function pairedThreads(workload: Workload, kernels: Kernels, rounds: number, sec
 interface PytorchRun {
   torch: string;
   blas: string;
+  /** What answers sgemm_ for torch: OpenBLAS, MKL, BLIS, reference or unknown (older scripts: absent). */
+  blasProvider?: string;
   /** ATen's vector level as torch reports it (AVX2, AVX512, DEFAULT), or null. */
   capability: string | null;
   workloads: { id: string; ms: Record<string, number> }[];
@@ -282,6 +284,18 @@ const python = '/usr/bin/python3';
 function pytorchAvailable(): boolean {
   return existsSync(python) && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 }
+
+/**
+ * Whether PyTorch's products run on an optimised BLAS. Debian's torch calls whatever libblas.so.3
+ * points to; with only libblas3 installed that is the reference (netlib) BLAS, about ten times
+ * slower than OpenBLAS (B-tanh: 5.5 s a step against 0.39 s on the same machine), even though
+ * OpenBLAS's LAPACK may be loaded beside it, so the names of the loaded libraries do not tell.
+ */
+function hasOptimizedBlas(run: PytorchRun): boolean {
+  return run.blasProvider !== 'reference';
+}
+const referenceBlasWarning = 'warning: PyTorch runs on the reference BLAS (libblas3), about 10× slower than OpenBLAS, so every ratio against it flatters ours;'
+  + ' install OpenBLAS (apt-get install libopenblas0-pthread) and run again';
 
 /** Runs the PyTorch reference when /usr/bin/python3 has torch; null (with the reason printed) when not. */
 function runPytorch(list: Workload[], seconds: number, quiet = false): PytorchRun | null {
@@ -431,8 +445,9 @@ function main(): void {
     openblasCoreForMachine() !== undefined ? `OPENBLAS_CORETYPE=${openblasCoreForMachine()}` : null,
     pytorchEnvironment().ATEN_CPU_CAPABILITY !== undefined ? `ATEN_CPU_CAPABILITY=${pytorchEnvironment().ATEN_CPU_CAPABILITY}` : null,
   ].filter((setting) => setting !== null).join(', ');
-  console.log(`one training step, ms (median)${native.ok ? `, native = the ${native.variant} variant` : ''}${pytorch !== null ? `; PyTorch ${pytorch.torch} on ${pytorch.blas}${pytorchSettings !== '' ? ` (${pytorchSettings})` : ''}, ATen ${pytorch.capability ?? 'capability unknown'}, best of 1 and 2 threads` : ''}`);
+  console.log(`one training step, ms (median)${native.ok ? `, native = the ${native.variant} variant` : ''}${pytorch !== null ? `; PyTorch ${pytorch.torch} on ${pytorch.blasProvider === 'reference' ? 'the reference BLAS' : pytorch.blasProvider ?? 'an unknown BLAS'} (loaded: ${pytorch.blas})${pytorchSettings !== '' ? ` (${pytorchSettings})` : ''}, ATen ${pytorch.capability ?? 'capability unknown'}, best of 1 and 2 threads` : ''}`);
   if (pytorch !== null && pytorchIsa !== null) console.log(`PyTorch is held to ${pytorchIsa} as well, as on a CPU whose best is ${pytorchIsa} (--pytorch-best gives it this machine's best)`);
+  if (pytorch !== null && !hasOptimizedBlas(pytorch)) console.log(referenceBlasWarning);
   console.log(['workload', 'L', 'H', 'B', 'T', 'I', 'native', 'ts', 'PyTorch', 'native/PyTorch', 'ts/PyTorch'].map((h, i) => pad(h, i === 0 ? 12 : i < 6 ? 4 : 10)).join(' '));
   for (const { workload: w, native: n, ts, pytorch: p } of results) {
     const ratio = (ours: StepTiming | null) => (ours !== null && p !== null ? (ours.ms / p.best).toFixed(2) : '—');
@@ -499,6 +514,7 @@ function main(): void {
       console.log(`  ${pad(workload.id, 12)}: 1 thread: ${describe(result)}${result.bestOfThreads !== null ? `; best of 1 and 2 threads: ${describe(result.bestOfThreads)}` : ''}`);
     }
     if (paired.length > 0) {
+      if (pytorch !== null && !hasOptimizedBlas(pytorch)) console.log(referenceBlasWarning);
       console.log(`targets (median ours/PyTorch's best ≤ 0.5, B ≤ 0.7): ours on 1 thread: ${targetsMet(paired.map((result) => ({ id: result.id, spread: result })))}`
         + `${twoThreads ? `; ours at its best of 1 and 2 threads: ${targetsMet(paired.flatMap((result) => (result.bestOfThreads !== null ? [{ id: result.id, spread: result.bestOfThreads }] : [])))}` : ''}`);
     }
@@ -520,7 +536,7 @@ function main(): void {
       openblas,
       threadScaling,
       cTanhOtherDenormals: denormalComparison === null ? null : { denormals: otherDenormals, ms: denormalComparison.ms },
-      pytorch: pytorch === null ? null : { torch: pytorch.torch, blas: pytorch.blas, capability: pytorch.capability, openblasCore: openblasCoreForMachine() ?? null, heldToIsa: pytorchIsa },
+      pytorch: pytorch === null ? null : { torch: pytorch.torch, blas: pytorch.blas, optimizedBlas: hasOptimizedBlas(pytorch), capability: pytorch.capability, openblasCore: openblasCoreForMachine() ?? null, heldToIsa: pytorchIsa },
       workloads: results.map((r) => ({
         ...r.workload,
         nativeMs: r.native?.ms ?? null, nativeSteps: r.native?.timedSteps ?? null,

@@ -160,6 +160,20 @@ def loaded_blas():
         return 'unknown'
 
 
+def blas_provider():
+    """What answers sgemm_ for torch: Debian's torch calls whatever libblas.so.3 points to, which is
+    the reference (netlib) BLAS when only libblas3 is installed, even where OpenBLAS's LAPACK (and so
+    libopenblas) is loaded beside it. 'OpenBLAS', 'MKL', 'BLIS', 'reference' or 'unknown'."""
+    try:
+        library = ctypes.CDLL('libblas.so.3')
+    except OSError:
+        return 'unknown'
+    for symbol, name in (('openblas_get_config', 'OpenBLAS'), ('mkl_get_version', 'MKL'), ('bli_info_get_version_str', 'BLIS')):
+        if hasattr(library, symbol):
+            return name
+    return 'reference'
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seconds', type=float, default=1.5, help='timing budget per workload and thread count')
@@ -174,7 +188,7 @@ def main():
         results.append({'id': w['id'], 'ms': bench_workload(w, threads, args.seconds, library)})
         print(f"pytorch {w['id']}: {results[-1]['ms']}", file=sys.stderr, flush=True)
     gemm = bench_gemm([(64, 256, 256), (256, 256, 256), (64, 64, 64)], 0.5, library)
-    json.dump({'torch': torch.__version__, 'blas': blas, 'capability': cpu_capability(), 'workloads': results, 'gemm': gemm}, sys.stdout)
+    json.dump({'torch': torch.__version__, 'blas': blas, 'blasProvider': blas_provider(), 'capability': cpu_capability(), 'workloads': results, 'gemm': gemm}, sys.stdout)
 
 
 if __name__ == '__main__':

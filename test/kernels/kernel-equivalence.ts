@@ -132,6 +132,21 @@ export function kernelEquivalenceTests(kernels: Kernels): void {
     }
   });
 
+  test('tanh gives a small value the same bits whether its whole vector is small (the polynomial alone) or holds a large value', () => {
+    const n = 256;
+    const small = randomBuffer(n, 0, -0.62, 0.62);
+    // A large value in every group of four: every vector of 4, 8 or 16 lanes takes the exponential form too.
+    const mixed = small.slice();
+    for (let i = 3; i < n; i += 4) mixed[i] = 3;
+    const fromSmall = new Float32Array(n), fromMixed = new Float32Array(n);
+    kernels.activationForward('tanh', small, 0, fromSmall, 0, n);
+    kernels.activationForward('tanh', mixed, 0, fromMixed, 0, n);
+    for (let i = 0; i < n; i++) {
+      if (i % 4 !== 3) assert.ok(Object.is(fromSmall[i], fromMixed[i]), `tanh(${small[i]}): ${fromSmall[i]} alone, ${fromMixed[i]} beside a large value`);
+    }
+    compare('tanh forward, every value below 0.625', [small, new Float32Array(n)], (k, [x, y]) => k.activationForward('tanh', x, 0, y, 0, n), 4e-7, 1e-7);
+  });
+
   test('reductions: sum of squares, counts above a threshold and of zeros', () => {
     for (const n of [...sizes, 4099]) {
       const x = randomBuffer(n, 3, -1.2, 1.2);

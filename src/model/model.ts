@@ -13,6 +13,7 @@
 import type { FloatArray, Kernels } from '../kernels/kernels.js';
 import { defaultKernels } from '../kernels/select.js';
 import { SeededRandom } from '../random.js';
+import { BackwardScratch } from './backward-scratch.js';
 import type { LossKind, ModelOptions, ResolvedModelConfig } from './config.js';
 import { resolveModelConfig } from './config.js';
 import { GruLayer } from './gru-layer.js';
@@ -142,11 +143,13 @@ class RecurrentModel implements Model {
     this.kernels = options.kernels ?? defaultKernels();
     const { architecture, cell, nonlinearity, inputSize, hiddenSize, numLayers, outputSize, dtype } = this.config;
     this.layers = [];
+    // One dL/d(pre-activation) buffer for every Elman layer's backward pass: they run one at a time.
+    const backwardScratch = new BackwardScratch(dtype);
     for (let l = 0; l < numLayers; l++) {
       const layerInput = l === 0 ? inputSize : hiddenSize;
       const prefix = architecture === 'vanilla' ? 'rnn.' : `rnn_layers.${l}.`;
       const suffix = architecture === 'vanilla' ? `l${l}` : 'l0';
-      if (cell === 'rnn') this.layers.push(new RnnLayer(layerInput, hiddenSize, nonlinearity === 'linear' ? 'identity' : nonlinearity, prefix, suffix, dtype, this.kernels));
+      if (cell === 'rnn') this.layers.push(new RnnLayer(layerInput, hiddenSize, nonlinearity === 'linear' ? 'identity' : nonlinearity, prefix, suffix, dtype, this.kernels, backwardScratch));
       else if (cell === 'lstm') this.layers.push(new LstmLayer(layerInput, hiddenSize, prefix, suffix, dtype, this.kernels));
       else this.layers.push(new GruLayer(layerInput, hiddenSize, prefix, suffix, dtype, this.kernels));
     }

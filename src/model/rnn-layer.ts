@@ -20,6 +20,7 @@
  * run the same forward or backward pass in one call instead (kernels.ts, FusedLoops).
  */
 import type { Activation, FloatArray, Kernels, RnnSequence } from '../kernels/kernels.js';
+import { BackwardScratch } from './backward-scratch.js';
 import { allFloat32, RecurrentLayerBase } from './layer-skeleton.js';
 import type { Dtype } from './parameters.js';
 import { allocate } from './parameters.js';
@@ -30,8 +31,6 @@ export class RnnLayer extends RecurrentLayerBase {
   private readonly combinedBias: FloatArray;
   /** h_t for every step: [T, B, H]. */
   private hidden: FloatArray;
-  /** dL/d(pre-activation) for every step, [T, B, H]; kept for the weight gradients after the loop. */
-  private dPreActivation: FloatArray;
   /** Total dL/dh_t of the step being processed, [B, H]. */
   private dHidden: FloatArray;
 
@@ -43,11 +42,15 @@ export class RnnLayer extends RecurrentLayerBase {
     layerSuffix: string,
     dtype: Dtype,
     kernels: Kernels,
+    /**
+     * Where the backward pass keeps dL/d(pre-activation) of every step, [T, B, H], for the weight
+     * gradients after its loop: the model's layers share one (BackwardScratch).
+     */
+    private readonly scratch: BackwardScratch = new BackwardScratch(dtype),
   ) {
     super(inputSize, hiddenSize, 1, namePrefix, layerSuffix, dtype, kernels);
     this.combinedBias = allocate(dtype, hiddenSize);
     this.hidden = allocate(dtype, 0);
-    this.dPreActivation = allocate(dtype, 0);
     this.dHidden = allocate(dtype, 0);
   }
 
@@ -57,7 +60,6 @@ export class RnnLayer extends RecurrentLayerBase {
 
   protected allocateSequence(rows: number): void {
     this.hidden = allocate(this.dtype, rows * this.hiddenSize);
-    this.dPreActivation = allocate(this.dtype, rows * this.hiddenSize);
   }
 
   protected allocateStep(batch: number): void {
@@ -104,7 +106,8 @@ export class RnnLayer extends RecurrentLayerBase {
   ): void {
     const fused = this.kernels.fusedLoops;
     const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
-    const gradients = sequence === null ? null : allFloat32({ dOutput, dPreActivation: this.dPreActivation, ...this.weightGradients(), dInput });
+    const dPre = this.scratch.borrow(steps * batch * this.hiddenSize);
+    const gradients = sequence === null ? null : allFloat32({ dOutput, dPreActivation: dPre, ...this.weightGradients(), dInput });
     if (fused !== null && sequence !== null && gradients !== null) {
       fused.rnnBackward(sequence, { ...gradients, hiddenGradientNorms, accumulateInput });
       return;
@@ -113,7 +116,6 @@ export class RnnLayer extends RecurrentLayerBase {
     const H = this.hiddenSize;
     const block = batch * H;
     const h = this.hidden;
-    const dPre = this.dPreActivation;
     const dh = this.dHidden;
     for (let t = steps - 1; t >= 0; t--) {
       k.copy(dOutput, t * block, dh, 0, block);

@@ -125,6 +125,23 @@ for (const { name, kernels } of kernelSets) {
   }
 }
 
+// The Elman layers' backward passes keep dL/d(pre-activation) of every step in one buffer that
+// the model's layers share (BackwardScratch): a layer more adds its h alone, one [T, B, H] array.
+for (const { name, kernels } of kernelSets) {
+  test(`${name} kernels, Elman RNN: each layer more makes one [T, B, H] array on a first step (its h), the backward pass's buffer being shared`, () => {
+    const hiddenSize = 7;
+    const arraysOfLayers = (numLayers: number): number => {
+      const model = createModel({ cell: 'rnn', inputSize, hiddenSize, numLayers, outputSize, output: 'last', seed: 7, kernels, dtype: 'float32' });
+      const inputs = new Float32Array(batchSize * steps * inputSize).map((_, i) => Math.sin(i));
+      const targets = new Int32Array(batchSize).map((_, i) => i % outputSize);
+      const { float32Lengths } = allocationsOf(() => model.lossAndGradients({ inputs, batchSize, steps, targets }));
+      return float32Lengths.filter((length) => length === batchSize * steps * hiddenSize).length;
+    };
+    assert.equal(arraysOfLayers(3) - arraysOfLayers(2), 1);
+    assert.equal(arraysOfLayers(5) - arraysOfLayers(2), 3);
+  });
+}
+
 test('the counter counts (so a zero above means nothing was allocated, not that nothing was seen)', () => {
   const counts = countAllocations(() => {
     const a = new Float32Array(3);

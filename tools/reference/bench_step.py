@@ -163,7 +163,11 @@ def loaded_blas():
 def blas_provider():
     """What answers sgemm_ for torch: Debian's torch calls whatever libblas.so.3 points to, which is
     the reference (netlib) BLAS when only libblas3 is installed, even where OpenBLAS's LAPACK (and so
-    libopenblas) is loaded beside it. 'OpenBLAS', 'MKL', 'BLIS', 'reference' or 'unknown'."""
+    libopenblas) is loaded beside it. 'OpenBLAS', 'MKL', 'BLIS', 'reference' or 'unknown'.
+    A torch that brings its own BLAS (pip's, with MKL inside) has no libblas.so.3 mapped: loading
+    one here would name a library torch does not call."""
+    if 'libblas.so' not in loaded_blas():
+        return 'MKL' if 'mkl' in torch.__config__.show().lower() else 'unknown'
     try:
         library = ctypes.CDLL('libblas.so.3')
     except OSError:

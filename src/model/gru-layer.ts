@@ -31,6 +31,7 @@
  * same buffers (h, both gate pre-activations and r, z, n, which saturatedFraction reads).
  */
 import type { FloatArray, GruSequence, Kernels } from '../kernels/kernels.js';
+import type { BackwardScratch } from './backward-scratch.js';
 import { allFloat32, RecurrentLayerBase } from './layer-skeleton.js';
 import type { Dtype } from './parameters.js';
 import { allocate } from './parameters.js';
@@ -45,14 +46,6 @@ export class GruLayer extends RecurrentLayerBase {
   private hiddenGates: FloatArray;
   /** r, z, n per step, [T, B, 3H]. */
   private gateActivations: FloatArray;
-  /**
-   * dL/d(inputGates) and dL/d(hiddenGates), [T, B, 3H] each, allocated on first use
-   * (gateGradients): a fused pass that is the last since the forward pass writes them over
-   * gateActivations and hiddenGates instead, so a model without the last-step probe never needs
-   * these arrays (6H values per row, three eighths of the layer's).
-   */
-  private dInputGates: FloatArray;
-  private dHiddenGates: FloatArray;
   /** Total dL/dh_t of the step being processed, [B, H]. */
   private dHidden: FloatArray;
   /** The direct part z·dL/dh_t that step t hands to h_{t-1}, [B, H]. */
@@ -60,10 +53,9 @@ export class GruLayer extends RecurrentLayerBase {
   /** The zero state h_{-1}, [B, H]. */
   private zeroState: FloatArray;
 
-  constructor(inputSize: number, hiddenSize: number, namePrefix: string, layerSuffix: string, dtype: Dtype, kernels: Kernels) {
-    super(inputSize, hiddenSize, 3, namePrefix, layerSuffix, dtype, kernels);
+  constructor(inputSize: number, hiddenSize: number, namePrefix: string, layerSuffix: string, dtype: Dtype, kernels: Kernels, scratch?: BackwardScratch) {
+    super(inputSize, hiddenSize, 3, namePrefix, layerSuffix, dtype, kernels, scratch);
     this.hidden = this.inputGates = this.hiddenGates = this.gateActivations = allocate(dtype, 0);
-    this.dInputGates = this.dHiddenGates = allocate(dtype, 0);
     this.dHidden = this.dHiddenDirect = this.zeroState = allocate(dtype, 0);
   }
 
@@ -77,14 +69,16 @@ export class GruLayer extends RecurrentLayerBase {
     this.inputGates = allocate(this.dtype, rows * 3 * H);
     this.hiddenGates = allocate(this.dtype, rows * 3 * H);
     this.gateActivations = allocate(this.dtype, rows * 3 * H);
-    this.dInputGates = this.dHiddenGates = allocate(this.dtype, 0);
   }
 
-  /** dInputGates and dHiddenGates, allocated for the sequence buffers' rows if they are not yet. */
-  private gateGradients(): { dInputGates: FloatArray; dHiddenGates: FloatArray } {
-    this.dInputGates = this.sequenceSized(this.dInputGates, 3 * this.hiddenSize);
-    this.dHiddenGates = this.sequenceSized(this.dHiddenGates, 3 * this.hiddenSize);
-    return { dInputGates: this.dInputGates, dHiddenGates: this.dHiddenGates };
+  /**
+   * dL/d(inputGates) and dL/d(hiddenGates) of every step, [T, B, 3H] each, from the model's
+   * backward scratch: a fused pass that is the last since the forward pass writes them over
+   * gateActivations and hiddenGates instead.
+   */
+  private gateGradients(steps: number, batch: number): { dInputGates: FloatArray; dHiddenGates: FloatArray } {
+    const length = steps * batch * 3 * this.hiddenSize;
+    return { dInputGates: this.scratch.borrow(length, 0), dHiddenGates: this.scratch.borrow(length, 1) };
   }
 
   protected allocateStep(batch: number): void {
@@ -140,12 +134,12 @@ export class GruLayer extends RecurrentLayerBase {
     const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
     // Over r, z, n and W_hh h + b_hh when this pass is their last reader, as the LSTM does (lstm-layer.ts).
     const overwritten = { dInputGates: this.gateActivations, dHiddenGates: this.hiddenGates };
-    const gradients = sequence === null ? null : allFloat32({ dOutput, ...(lastSinceForward ? overwritten : this.gateGradients()), ...this.weightGradients(), dInput });
+    const gradients = sequence === null ? null : allFloat32({ dOutput, ...(lastSinceForward ? overwritten : this.gateGradients(steps, batch)), ...this.weightGradients(), dInput });
     if (fused !== null && sequence !== null && gradients !== null) {
       fused.gruBackward(sequence, { ...gradients, hiddenGradientNorms, accumulateInput });
       return;
     }
-    const { dInputGates, dHiddenGates } = this.gateGradients();
+    const { dInputGates, dHiddenGates } = this.gateGradients(steps, batch);
     const k = this.kernels;
     const H = this.hiddenSize;
     const G = 3 * H;

@@ -5,8 +5,9 @@
  * Each cell's file keeps what differs: its equations, forward and backward, and its buffers.
  */
 import type { FloatArray, Kernels } from '../kernels/kernels.js';
+import { BackwardScratch } from './backward-scratch.js';
 import type { Dtype, Parameter } from './parameters.js';
-import { allocate, createParameter } from './parameters.js';
+import { createParameter } from './parameters.js';
 import { accumulateWeightGradient, backpropagate } from './products.js';
 import type { RecurrentLayer } from './recurrent-layer.js';
 
@@ -43,6 +44,11 @@ export abstract class RecurrentLayerBase implements RecurrentLayer {
     layerSuffix: string,
     protected readonly dtype: Dtype,
     protected readonly kernels: Kernels,
+    /**
+     * Where the backward pass keeps its gate gradients of every step for the weight gradients
+     * after its loop: the model's layers share one (BackwardScratch).
+     */
+    protected readonly scratch: BackwardScratch = new BackwardScratch(dtype),
   ) {
     const G = gatesPerUnit * hiddenSize;
     this.gateWidth = G;
@@ -81,15 +87,6 @@ export abstract class RecurrentLayerBase implements RecurrentLayer {
   protected abstract allocateSequence(rows: number): void;
   /** (Re)allocates the [B, ·] buffers of one step. */
   protected abstract allocateStep(batch: number): void;
-
-  /**
-   * `buffer` when it holds `width` values for each of the sequence buffers' rows, else a new zeroed
-   * one that does: for a [T, B, ·] buffer that only some passes need, allocated on first use.
-   */
-  protected sequenceSized(buffer: FloatArray, width: number): FloatArray {
-    const needed = this.capacity * width;
-    return buffer.length >= needed ? buffer : allocate(this.dtype, needed);
-  }
 
   /** Grows the buffers to this batch shape; a shape that fits allocates nothing. */
   protected reserve(steps: number, batch: number): void {

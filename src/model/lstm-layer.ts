@@ -30,6 +30,7 @@
  * forward pass writes the gate gradients over the gate activations.
  */
 import type { FloatArray, Kernels, LstmSequence } from '../kernels/kernels.js';
+import type { BackwardScratch } from './backward-scratch.js';
 import { allFloat32, RecurrentLayerBase } from './layer-skeleton.js';
 import type { Dtype } from './parameters.js';
 import { allocate } from './parameters.js';
@@ -46,12 +47,6 @@ export class LstmLayer extends RecurrentLayerBase {
   private tanhCell: FloatArray;
   /** Gate activations i, f, g, o per step, [T, B, 4H]. */
   private gates: FloatArray;
-  /**
-   * dL/d(gate pre-activations), [T, B, 4H], allocated on first use (gateGradients): a fused pass
-   * that is the last since the forward pass writes them over `gates` instead, so a model without
-   * the last-step probe never needs this array (4H values per row, a third of the layer's).
-   */
-  private dGates: FloatArray;
   /** Total dL/dh_t of the step being processed, [B, H]. */
   private dHidden: FloatArray;
   /** dL/dc carried from step t+1 to step t, [B, H]. */
@@ -59,10 +54,10 @@ export class LstmLayer extends RecurrentLayerBase {
   /** The zero state h_{-1} = c_{-1}, [B, H]. */
   private zeroState: FloatArray;
 
-  constructor(inputSize: number, hiddenSize: number, namePrefix: string, layerSuffix: string, dtype: Dtype, kernels: Kernels) {
-    super(inputSize, hiddenSize, 4, namePrefix, layerSuffix, dtype, kernels);
+  constructor(inputSize: number, hiddenSize: number, namePrefix: string, layerSuffix: string, dtype: Dtype, kernels: Kernels, scratch?: BackwardScratch) {
+    super(inputSize, hiddenSize, 4, namePrefix, layerSuffix, dtype, kernels, scratch);
     this.combinedBias = allocate(dtype, 4 * hiddenSize);
-    this.hidden = this.cell = this.tanhCell = this.gates = this.dGates = allocate(dtype, 0);
+    this.hidden = this.cell = this.tanhCell = this.gates = allocate(dtype, 0);
     this.dHidden = this.dCell = this.zeroState = allocate(dtype, 0);
   }
 
@@ -76,13 +71,14 @@ export class LstmLayer extends RecurrentLayerBase {
     this.cell = allocate(this.dtype, rows * H);
     this.tanhCell = allocate(this.dtype, rows * H);
     this.gates = allocate(this.dtype, rows * 4 * H);
-    this.dGates = allocate(this.dtype, 0);
   }
 
-  /** dGates, allocated for the sequence buffers' rows if it is not yet. */
-  private gateGradients(): FloatArray {
-    this.dGates = this.sequenceSized(this.dGates, 4 * this.hiddenSize);
-    return this.dGates;
+  /**
+   * dL/d(gate pre-activations) of every step, [T, B, 4H], from the model's backward scratch: a
+   * fused pass that is the last since the forward pass writes them over `gates` instead.
+   */
+  private gateGradients(steps: number, batch: number): FloatArray {
+    return this.scratch.borrow(steps * batch * 4 * this.hiddenSize);
   }
 
   protected allocateStep(batch: number): void {
@@ -138,12 +134,12 @@ export class LstmLayer extends RecurrentLayerBase {
     const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
     // Over the activations when this pass is their last reader: against a separate array, the
     // 20-layer LSTM's backward took 0.94× as long (avx2, its memory traffic being the cell's cost).
-    const gradients = sequence === null ? null : allFloat32({ dOutput, dGates: lastSinceForward ? this.gates : this.gateGradients(), ...this.weightGradients(), dInput });
+    const gradients = sequence === null ? null : allFloat32({ dOutput, dGates: lastSinceForward ? this.gates : this.gateGradients(steps, batch), ...this.weightGradients(), dInput });
     if (fused !== null && sequence !== null && gradients !== null) {
       fused.lstmBackward(sequence, { ...gradients, hiddenGradientNorms, accumulateInput });
       return;
     }
-    const dGates = this.gateGradients();
+    const dGates = this.gateGradients(steps, batch);
     const k = this.kernels;
     const H = this.hiddenSize;
     const G = 4 * H;

@@ -143,15 +143,15 @@ class RecurrentModel implements Model {
     this.kernels = options.kernels ?? defaultKernels();
     const { architecture, cell, nonlinearity, inputSize, hiddenSize, numLayers, outputSize, dtype } = this.config;
     this.layers = [];
-    // One dL/d(pre-activation) buffer for every Elman layer's backward pass: they run one at a time.
+    // One set of gate-gradient buffers for every layer's backward pass: they run one at a time.
     const backwardScratch = new BackwardScratch(dtype);
     for (let l = 0; l < numLayers; l++) {
       const layerInput = l === 0 ? inputSize : hiddenSize;
       const prefix = architecture === 'vanilla' ? 'rnn.' : `rnn_layers.${l}.`;
       const suffix = architecture === 'vanilla' ? `l${l}` : 'l0';
       if (cell === 'rnn') this.layers.push(new RnnLayer(layerInput, hiddenSize, nonlinearity === 'linear' ? 'identity' : nonlinearity, prefix, suffix, dtype, this.kernels, backwardScratch));
-      else if (cell === 'lstm') this.layers.push(new LstmLayer(layerInput, hiddenSize, prefix, suffix, dtype, this.kernels));
-      else this.layers.push(new GruLayer(layerInput, hiddenSize, prefix, suffix, dtype, this.kernels));
+      else if (cell === 'lstm') this.layers.push(new LstmLayer(layerInput, hiddenSize, prefix, suffix, dtype, this.kernels, backwardScratch));
+      else this.layers.push(new GruLayer(layerInput, hiddenSize, prefix, suffix, dtype, this.kernels, backwardScratch));
     }
     this.head = new LinearHead(hiddenSize, outputSize, dtype, this.kernels);
     this.saturatedFractionByLayer = new Float64Array(numLayers);

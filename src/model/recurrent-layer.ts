@@ -31,8 +31,8 @@ export interface RecurrentLayer {
    * next forward pass, so this one may overwrite what the forward pass saved for it (the fused
    * LSTM and GRU loops then write their gate gradients over the gate activations and
    * pre-activations they read, so the cell reads those arrays from memory once instead of reading
-   * them and filling others, and their own gate-gradient arrays are not allocated until a pass
-   * needs them).
+   * them and filling others, and the model's shared gate-gradient buffers are not allocated until a
+   * pass needs them).
    */
   backward(
     input: FloatArray,

@@ -20,7 +20,7 @@
  * run the same forward or backward pass in one call instead (kernels.ts, FusedLoops).
  */
 import type { Activation, FloatArray, Kernels, RnnSequence } from '../kernels/kernels.js';
-import { BackwardScratch } from './backward-scratch.js';
+import type { BackwardScratch } from './backward-scratch.js';
 import { allFloat32, RecurrentLayerBase } from './layer-skeleton.js';
 import type { Dtype } from './parameters.js';
 import { allocate } from './parameters.js';
@@ -42,13 +42,9 @@ export class RnnLayer extends RecurrentLayerBase {
     layerSuffix: string,
     dtype: Dtype,
     kernels: Kernels,
-    /**
-     * Where the backward pass keeps dL/d(pre-activation) of every step, [T, B, H], for the weight
-     * gradients after its loop: the model's layers share one (BackwardScratch).
-     */
-    private readonly scratch: BackwardScratch = new BackwardScratch(dtype),
+    scratch?: BackwardScratch,
   ) {
-    super(inputSize, hiddenSize, 1, namePrefix, layerSuffix, dtype, kernels);
+    super(inputSize, hiddenSize, 1, namePrefix, layerSuffix, dtype, kernels, scratch);
     this.combinedBias = allocate(dtype, hiddenSize);
     this.hidden = allocate(dtype, 0);
     this.dHidden = allocate(dtype, 0);

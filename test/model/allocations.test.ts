@@ -99,9 +99,10 @@ for (const { name, kernels } of kernelSets) {
 }
 
 // A fused backward pass that is the last since the forward pass writes the LSTM's and GRU's gate
-// gradients over what the forward pass saved, so their own [T, B, G] arrays are made only for a
-// pass that needs them: the last-step probe (which runs before the main pass), or the reference
-// loops. Counted by length on the first step, which sizes every buffer.
+// gradients over what the forward pass saved, so gate-gradient arrays are made only for a pass
+// that needs them (the last-step probe, which runs before the main pass, or the reference loops),
+// and then once for the whole model (BackwardScratch), not per layer. Counted by length on the
+// first step, which sizes every buffer.
 for (const { name, kernels } of kernelSets) {
   for (const cell of ['lstm', 'gru'] as const) {
     for (const probe of [false, true]) {
@@ -115,11 +116,11 @@ for (const { name, kernels } of kernelSets) {
         const { float32Lengths } = allocationsOf(() => model.lossAndGradients({ inputs, batchSize, steps, targets }, { lastStepProbe: probe }));
         const gateSized = float32Lengths.filter((length) => length === batchSize * steps * G).length;
         // Per layer, saved by the forward pass: the LSTM's gate activations; the GRU's two gate
-        // pre-activations and r, z, n. The gradients: dGates (LSTM), dInputGates and dHiddenGates (GRU).
+        // pre-activations and r, z, n. Per model, the gradients: dGates (LSTM), dInputGates and dHiddenGates (GRU).
         const saved = cell === 'lstm' ? 1 : 3;
         const gradients = cell === 'lstm' ? 1 : 2;
         const overwrites = kernels.fusedLoops !== null && !probe;
-        assert.equal(gateSized, 2 * (saved + (overwrites ? 0 : gradients)));
+        assert.equal(gateSized, 2 * saved + (overwrites ? 0 : gradients));
       });
     }
   }

@@ -151,14 +151,32 @@ double sumOfSquares(const float* x, long n) {
   return sum;
 }
 
-long countAbsAbove(const float* x, long n, float threshold) {
-  vi hits = {};
+namespace {
+/**
+ * Counts the values of x[0, n) above `threshold` in magnitude: those of whole vectors into `hits`
+ * (a lane per VEC-th value; subtracting a comparison's true lanes, −1, adds one), and returns
+ * those of the ragged end.
+ */
+inline long countAbsAboveInto(vi& hits, const float* x, long n, float threshold) {
   long i = 0;
-  for (; i + VEC <= n; i += VEC) hits -= vabs(loadu(x + i)) > threshold;  // true lanes are −1
+  for (; i + VEC <= n; i += VEC) hits -= vabs(loadu(x + i)) > threshold;
   long count = 0;
-  for (int l = 0; l < VEC; ++l) count += hits[l];
   for (; i < n; ++i) count += std::fabs(x[i]) > threshold ? 1 : 0;
   return count;
+}
+
+/** The sum of `hits`'s lanes. */
+inline long laneCount(vi hits) {
+  long count = 0;
+  for (int l = 0; l < VEC; ++l) count += hits[l];
+  return count;
+}
+}  // namespace
+
+long countAbsAbove(const float* x, long n, float threshold) {
+  vi hits = {};
+  const long ragged = countAbsAboveInto(hits, x, n, threshold);
+  return laneCount(hits) + ragged;
 }
 
 long countAbsAboveInRows(const float* x, long rows, long cols, long rowStride, float threshold) {
@@ -167,23 +185,16 @@ long countAbsAboveInRows(const float* x, long rows, long cols, long rowStride, f
   // against 0.35 on one long run). A lane counts one value in VEC, as in countAbsAbove, so its
   // int32 count cannot overflow on any array a typed array can hold.
   vi hits = {};
-  long count = 0;
-  for (long r = 0; r < rows; ++r) {
-    const float* row = x + r * rowStride;
-    long i = 0;
-    for (; i + VEC <= cols; i += VEC) hits -= vabs(loadu(row + i)) > threshold;  // true lanes are −1
-    for (; i < cols; ++i) count += std::fabs(row[i]) > threshold ? 1 : 0;
-  }
-  for (int l = 0; l < VEC; ++l) count += hits[l];
-  return count;
+  long ragged = 0;
+  for (long r = 0; r < rows; ++r) ragged += countAbsAboveInto(hits, x + r * rowStride, cols, threshold);
+  return laneCount(hits) + ragged;
 }
 
 long countZero(const float* x, long n) {
   vi hits = {};
   long i = 0;
   for (; i + VEC <= n; i += VEC) hits -= loadu(x + i) == 0.0f;
-  long count = 0;
-  for (int l = 0; l < VEC; ++l) count += hits[l];
+  long count = laneCount(hits);
   for (; i < n; ++i) count += x[i] == 0.0f ? 1 : 0;
   return count;
 }

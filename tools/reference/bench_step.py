@@ -160,13 +160,13 @@ def loaded_blas():
         return 'unknown'
 
 
-def blas_provider():
+def blas_provider(loaded):
     """What answers sgemm_ for torch: Debian's torch calls whatever libblas.so.3 points to, which is
     the reference (netlib) BLAS when only libblas3 is installed, even where OpenBLAS's LAPACK (and so
     libopenblas) is loaded beside it. 'OpenBLAS', 'MKL', 'BLIS', 'reference' or 'unknown'.
     A torch that brings its own BLAS (pip's, with MKL inside) has no libblas.so.3 mapped: loading
-    one here would name a library torch does not call."""
-    if 'libblas.so' not in loaded_blas():
+    one here would name a library torch does not call. `loaded` is loaded_blas()'s answer."""
+    if 'libblas.so' not in loaded:
         return 'MKL' if 'mkl' in torch.__config__.show().lower() else 'unknown'
     try:
         library = ctypes.CDLL('libblas.so.3')
@@ -192,7 +192,7 @@ def main():
         results.append({'id': w['id'], 'ms': bench_workload(w, threads, args.seconds, library)})
         print(f"pytorch {w['id']}: {results[-1]['ms']}", file=sys.stderr, flush=True)
     gemm = bench_gemm([(64, 256, 256), (256, 256, 256), (64, 64, 64)], 0.5, library)
-    json.dump({'torch': torch.__version__, 'blas': blas, 'blasProvider': blas_provider(), 'capability': cpu_capability(), 'workloads': results, 'gemm': gemm}, sys.stdout)
+    json.dump({'torch': torch.__version__, 'blas': blas, 'blasProvider': blas_provider(blas), 'capability': cpu_capability(), 'workloads': results, 'gemm': gemm}, sys.stdout)
 
 
 if __name__ == '__main__':

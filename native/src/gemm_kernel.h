@@ -235,6 +235,43 @@ inline void packTransposedSliver(const float* a, long lda, long kc, int rows, lo
   for (long k = 0; k < kc; ++k) std::memcpy(out + k * rows, a + k * lda, sizeof(float) * static_cast<size_t>(rows));
 }
 
+/**
+ * packTransposedSliver that also adds the `rows` columns' values, k after k, to sums[0, rows)
+ * (and to twinSums when TWIN): a bias gradient's column sums ride on the pass that reads the
+ * gate gradients for dW. Each column's sum is the same float additions in the same order as
+ * accumulateColumnSums's (pointwise.cc), so the results are identical. The vector lanes past
+ * `rows` add neighbouring columns' values and are never stored.
+ */
+template <bool TWIN>
+inline void packTransposedSliverSumming(const float* a, long lda, long kc, int rows, long rowRemaining, float* out, float* sums, float* twinSums) {
+  constexpr int WIDTH = MR <= VEC / 2 ? VEC / 2 : VEC;
+  typedef float vcopy __attribute__((vector_size(WIDTH * 4)));
+  const size_t bytes = sizeof(float) * static_cast<size_t>(rows);
+  if (rowRemaining >= WIDTH) {
+    vcopy sum{}, twin{};
+    std::memcpy(&sum, sums, bytes);
+    if constexpr (TWIN) std::memcpy(&twin, twinSums, bytes);
+    for (long k = 0; k < kc; ++k) {
+      vcopy v;
+      std::memcpy(&v, a + k * lda, sizeof v);
+      std::memcpy(out + k * rows, &v, sizeof v);
+      sum += v;
+      if constexpr (TWIN) twin += v;
+    }
+    std::memcpy(sums, &sum, bytes);
+    if constexpr (TWIN) std::memcpy(twinSums, &twin, bytes);
+    return;
+  }
+  for (long k = 0; k < kc; ++k) {
+    for (int r = 0; r < rows; ++r) {
+      const float value = a[k * lda + r];
+      out[k * rows + r] = value;
+      sums[r] += value;
+      if constexpr (TWIN) twinSums[r] += value;
+    }
+  }
+}
+
 template <bool TRANS_A, class WriteOut>
 using MicroKernel = void (*)(long, const float*, long, const float*, long, const WriteOut&, long, long, int, bool, bool);
 
@@ -372,10 +409,28 @@ inline void packPanels(bool transB, const float* b, long K, long N, long pBegin,
  * products of a vanished gradient; worthWidening); the choice depends only on the sliver (MR rows
  * from rowBegin, which callers keep on multiples of MR), so it is the same with any split over threads.
  */
+/**
+ * One sliver of A (`rows` rows from i0, kc deep, element (r, k) as in microKernel with lda =
+ * aStride) across panels [pBegin, pEnd) of one K block, B given by panelOf(p) → {pointer, ldb}.
+ * With `watched`, a sliver rich in denormals goes through microKernelWide (worthWidening).
+ */
+template <bool TRANS_A, class WriteOut, class PanelOf>
+inline void sliverAcrossPanels(long kc, const float* aBlock, long aStride, int rows, long pBegin, long pEnd, long N, PanelOf panelOf,
+                               const WriteOut& out, long i0, bool first, bool last, bool watched) {
+  MicroKernel<TRANS_A, WriteOut> kernel = kernelFor<TRANS_A, WriteOut>(rows);
+  if constexpr (kWatchesDenormals) {
+    if (watched && worthWidening(aBlock, aStride, rows, kc, TRANS_A)) kernel = kernelFor<TRANS_A, WriteOut, true>(rows);
+  }
+  for (long p = pBegin; p < pEnd; ++p) {
+    const long j0 = p * NR;
+    const auto panel = panelOf(p);
+    kernel(kc, aBlock, aStride, panel.first, panel.second, out, i0, j0, static_cast<int>(std::min<long>(NR, N - j0)), first, last);
+  }
+}
+
 template <bool TRANS_A, class WriteOut, class PanelOf>
 void sweepBlock(long rowBegin, long rowEnd, long pBegin, long pEnd, long N, long k0, long kc, const float* a, long lda, PanelOf panelOf,
                 const WriteOut& out, bool first, bool last, float* aPack, bool watchDenormals = false) {
-  const MicroKernel<TRANS_A, WriteOut> full = kernelFor<TRANS_A, WriteOut>(MR);
   // A product one panel wide does so little per sliver that looking at the sliver would cost more
   // than the assists it could spare (N, not this share's panels: the choice must not depend on the split).
   const bool watched = watchDenormals && panelsOf(N) >= 2;
@@ -390,16 +445,7 @@ void sweepBlock(long rowBegin, long rowEnd, long pBegin, long pEnd, long N, long
       aBlock = aPack;
       aStride = rows;
     }
-    MicroKernel<TRANS_A, WriteOut> kernel = rows == MR ? full : kernelFor<TRANS_A, WriteOut>(rows);
-    if constexpr (kWatchesDenormals) {
-      if (watched && worthWidening(aBlock, aStride, rows, kc, TRANS_A)) kernel = kernelFor<TRANS_A, WriteOut, true>(rows);
-    }
-    for (long p = pBegin; p < pEnd; ++p) {
-      const long j0 = p * NR;
-      const int nValid = static_cast<int>(std::min<long>(NR, N - j0));
-      const auto panel = panelOf(p);
-      kernel(kc, aBlock, aStride, panel.first, panel.second, out, i0, j0, nValid, first, last);
-    }
+    sliverAcrossPanels<TRANS_A>(kc, aBlock, aStride, rows, pBegin, pEnd, N, panelOf, out, i0, first, last, watched);
   }
 }
 

@@ -295,15 +295,85 @@ struct ParameterGradients {
   long sharedColumns;
 };
 
+/**
+ * Gate rows [rowBegin, rowEnd) (the transposed product's rows: gate columns) of dW_ih and dW_hh,
+ * every panel, with the bias gradients' column sums, in one sweep over K. Both weight gradients
+ * multiply the transposed gate gradients, dW_hh from B rows further on: K block k0 of dW_ih reads
+ * rows [k0, k0 + KC), dW_hh's rows [k0 + B, k0 + B + KC). Where those are the same values (the
+ * shared columns) one sliver of KC + B rows serves both, and the sums ride on its packing
+ * (packTransposedSliverSumming): the gate gradients are read 1 + B/KC times instead of three
+ * (A-LSTM's and A-GRU's steps took 0.98× as long, B-tanh's the same). Every product is the micro-kernel on the same sliver and K block as
+ * kernel::gemmShare's, and every sum the same additions as accumulateColumnSums's: the results
+ * are identical. Needs batch ≤ KC and steps > 1; false when `buffer` cannot grow.
+ */
+inline bool parameterGradientsTogether(const ParameterGradients& g, long rowBegin, long rowEnd, GrowBuffer& buffer) {
+  using kernel::KC;
+  using kernel::MR;
+  const long B = g.batch, rows = g.steps * B, hiddenRows = rows - B, I = g.inputSize, H = g.hidden, G = g.gates;
+  const long inputPanels = kernel::panelsOf(I), hiddenPanels = kernel::panelsOf(H);
+  const size_t inputPanelFloats = static_cast<size_t>(inputPanels * NR * KC), hiddenPanelFloats = static_cast<size_t>(hiddenPanels * NR * KC);
+  const size_t sliverFloats = static_cast<size_t>((KC + B) * MR + VEC);
+  float* inputPacked = buffer.reserve(inputPanelFloats + hiddenPanelFloats + 2 * sliverFloats);
+  if (inputPacked == nullptr) return false;
+  float* hiddenPacked = inputPacked + inputPanelFloats;
+  float* sliver = hiddenPacked + hiddenPanelFloats;
+  float* hiddenSliver = sliver + sliverFloats;  // a column's dW_hh sliver when its values differ from dW_ih's (the GRU's n)
+  const kernel::StoreWriteOut inputOut{g.gradWeightInput, I, true}, hiddenOut{g.gradWeightHidden, H, true};
+  for (long k0 = 0; k0 < rows; k0 += KC) {
+    const long inputKc = std::min(KC, rows - k0);
+    const long hiddenKc = std::clamp(hiddenRows - k0, 0L, KC);
+    for (long p = 0; p < inputPanels; ++p) kernel::packRowsPanel(g.input, I, k0, inputKc, p, inputPacked + p * inputKc * NR);
+    for (long p = 0; p < hiddenPanels && hiddenKc > 0; ++p) kernel::packRowsPanel(g.hiddenStates, H, k0, hiddenKc, p, hiddenPacked + p * hiddenKc * NR);
+    for (long i0 = rowBegin; i0 < rowEnd; i0 += MR) {
+      const int width = static_cast<int>(std::min<long>(MR, rowEnd - i0));
+      const bool shared = i0 + width <= g.sharedColumns;
+      const float* inputA = g.dInputGates + k0 * G + i0;
+      // dW_ih's rows with the sums (both biases' where the columns are shared), then the B rows
+      // past them that dW_hh's block reads too.
+      if (shared)
+        kernel::packTransposedSliverSumming<true>(inputA, G, inputKc, width, G - i0, sliver, g.gradBiasInput + i0, g.gradBiasHidden + i0);
+      else
+        kernel::packTransposedSliverSumming<false>(inputA, G, inputKc, width, G - i0, sliver, g.gradBiasInput + i0, nullptr);
+      const float* hiddenA = sliver + B * width;
+      if (hiddenKc > 0 && shared && B + hiddenKc > inputKc)
+        kernel::packTransposedSliver(inputA + inputKc * G, G, B + hiddenKc - inputKc, width, G - i0, sliver + inputKc * width);
+      if (hiddenKc > 0 && !shared) {
+        kernel::packTransposedSliver(g.dHiddenGates + (k0 + B) * G + i0, G, hiddenKc, width, G - i0, hiddenSliver);
+        hiddenA = hiddenSliver;
+      }
+      auto inputPanel = [&](long p) { return std::pair<const float*, long>{inputPacked + p * inputKc * NR, NR}; };
+      kernel::sliverAcrossPanels<true>(inputKc, sliver, width, width, 0, inputPanels, I, inputPanel, inputOut, i0, k0 == 0, k0 + inputKc >= rows,
+                                       g.watchDenormals);
+      if (hiddenKc > 0) {
+        auto hiddenPanel = [&](long p) { return std::pair<const float*, long>{hiddenPacked + p * hiddenKc * NR, NR}; };
+        kernel::sliverAcrossPanels<true>(hiddenKc, hiddenA, width, width, 0, hiddenPanels, H, hiddenPanel, hiddenOut, i0, k0 == 0,
+                                         k0 + hiddenKc >= hiddenRows, g.watchDenormals);
+      }
+    }
+  }
+  // db_hh of the columns whose values differ from dW_ih's: every step's, which no sliver above read.
+  long firstApart = rowBegin;
+  while (firstApart < rowEnd && firstApart + std::min<long>(MR, rowEnd - firstApart) <= g.sharedColumns) firstApart += MR;
+  if (firstApart < rowEnd) accumulateColumnSums(g.gradBiasHidden, nullptr, g.dHiddenGates, rows, G, firstApart, rowEnd);
+  return true;
+}
+
 /** Worker `worker` of `workers`'s share of ParameterGradients; false when `buffer` cannot grow. */
 inline bool parameterGradients(const ParameterGradients& g, int worker, int workers, GrowBuffer& buffer) {
   const long rows = g.steps * g.batch, I = g.inputSize, H = g.hidden, G = g.gates;
-  bool ok = true;
   const kernel::Share inputShare = kernel::shareOf(G, I, worker, workers);
+  const kernel::Share hiddenShare = kernel::shareOf(G, H, worker, workers);
+  // Together when both products share out gate rows alike, each over all of its panels, and
+  // each packs its A sliver (kernel::sweepBlock: more than one panel).
+  const bool together = g.steps > 1 && g.batch <= kernel::KC && inputShare.rowBegin == hiddenShare.rowBegin &&
+                        inputShare.rowEnd == hiddenShare.rowEnd && inputShare.pBegin == 0 && hiddenShare.pBegin == 0 &&
+                        inputShare.pEnd == kernel::panelsOf(I) && hiddenShare.pEnd == kernel::panelsOf(H) && kernel::panelsOf(I) > 1 &&
+                        kernel::panelsOf(H) > 1;
+  if (together) return parameterGradientsTogether(g, inputShare.rowBegin, inputShare.rowEnd, buffer);
+  bool ok = true;
   ok = kernel::gemmShare(true, false, G, I, rows, g.dInputGates, g.input, kernel::StoreWriteOut{g.gradWeightInput, I, true}, inputShare.rowBegin,
                          inputShare.rowEnd, inputShare.pBegin, inputShare.pEnd, buffer, g.watchDenormals) && ok;
   if (g.steps > 1) {
-    const kernel::Share hiddenShare = kernel::shareOf(G, H, worker, workers);
     ok = kernel::gemmShare(true, false, G, H, rows - g.batch, g.dHiddenGates + g.batch * G, g.hiddenStates,
                            kernel::StoreWriteOut{g.gradWeightHidden, H, true}, hiddenShare.rowBegin, hiddenShare.rowEnd, hiddenShare.pBegin,
                            hiddenShare.pEnd, buffer, g.watchDenormals) && ok;

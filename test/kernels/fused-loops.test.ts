@@ -67,6 +67,11 @@ const cases: Case[] = [
   { label: 'relu residual batch 53 (rows per thread)', architecture: 'residual', nonlinearity: 'relu', inputSize: 4, hiddenSize: 40, numLayers: 2, steps: 4, batchSize: 53 },
   { label: 'lstm vanilla batch 53 (rows per thread)', cell: 'lstm', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 3, hiddenSize: 21, numLayers: 2, steps: 4, batchSize: 53 },
   { label: 'gru vanilla batch 20 (rows or columns per thread)', cell: 'gru', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 3, hiddenSize: 40, numLayers: 2, steps: 4, batchSize: 20 },
+  // 318 rows of gate gradients: dW_ih and dW_hh (B rows apart) in one sweep over two K blocks
+  // (time_loop.h parameterGradientsTogether), with more than one panel of x and h on every variant.
+  { label: 'tanh vanilla 6 steps of batch 53 (weight gradients together, two K blocks)', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 40, hiddenSize: 40, numLayers: 2, steps: 6, batchSize: 53 },
+  { label: 'lstm vanilla 6 steps of batch 53 (weight gradients together, two K blocks)', cell: 'lstm', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 40, hiddenSize: 40, numLayers: 2, steps: 6, batchSize: 53 },
+  { label: 'gru vanilla 6 steps of batch 53 (weight gradients together, two K blocks)', cell: 'gru', architecture: 'vanilla', nonlinearity: 'tanh', inputSize: 40, hiddenSize: 40, numLayers: 2, steps: 6, batchSize: 53 },
 ];
 
 function modelOptions(c: Case, kernels: Kernels, extra: Partial<ModelOptions> = {}): ModelOptions {

@@ -218,11 +218,20 @@ static inline vf vtanh(vf x) {
 }
 
 /**
- * σ(x) = 1/(1 + e^−x). Above x = 87.3 the clamped exp gives 1/(1 + 1e-38) = 1, as IEEE does for
- * +Inf. Below x = −87.3 it would give 1/(1 + e^88) ≈ 6e-39 instead of σ(−Inf) = 0, so those lanes
- * are set to 0 (σ is below float's normal range there anyway), and NaN lanes are put back.
+ * σ(x) = 1/(1 + e^−x), and below |x| = 1.25 its equal 1/2 + tanh(x/2)/2 from tanh's polynomial
+ * (vtanh_small; σ ≥ 0.22 there, so no cancellation): at most 1.4 ulp on [−1.25, 1.25] (1.5
+ * without FMA) against the exponential form's 2.0, measured on 4M points. As in vtanh, a vector whose lanes are all
+ * that small skips the exponential form, which the select would drop: gate pre-activations are
+ * mostly small (A-LSTM's and A-GRU's steps took 0.95× as long). Above x = 87.3 the clamped exp
+ * gives 1/(1 + 1e-38) = 1, as IEEE does for +Inf. Below x = −87.3 it would give 1/(1 + e^88) ≈
+ * 6e-39 instead of σ(−Inf) = 0, so those lanes are set to 0 (σ is below float's normal range
+ * there anyway), and NaN lanes are put back.
  */
 static inline vf vsigmoid(vf x) {
+  const vf half = x * 0.5f;
+  const vi small = vabs(half) < 0.625f;
+  const vf fromTanh = vtanh_small(half) * 0.5f + 0.5f;
+  if (allLanes(small)) return fromTanh;
   const vf result = 1.0f / (1.0f + vexp_clamped(-x));
-  return keep_nan(x, x < -87.3f ? vf{} : result);
+  return keep_nan(x, small ? fromTanh : x < -87.3f ? vf{} : result);
 }

@@ -132,20 +132,24 @@ export function kernelEquivalenceTests(kernels: Kernels): void {
     }
   });
 
-  test('tanh gives a small value the same bits whether its whole vector is small (the polynomial alone) or holds a large value', () => {
-    const n = 256;
-    const small = randomBuffer(n, 0, -0.62, 0.62);
-    // A large value in every group of four: every vector of 4, 8 or 16 lanes takes the exponential form too.
-    const mixed = small.slice();
-    for (let i = 3; i < n; i += 4) mixed[i] = 3;
-    const fromSmall = new Float32Array(n), fromMixed = new Float32Array(n);
-    kernels.activationForward('tanh', small, 0, fromSmall, 0, n);
-    kernels.activationForward('tanh', mixed, 0, fromMixed, 0, n);
-    for (let i = 0; i < n; i++) {
-      if (i % 4 !== 3) assert.ok(Object.is(fromSmall[i], fromMixed[i]), `tanh(${small[i]}): ${fromSmall[i]} alone, ${fromMixed[i]} beside a large value`);
-    }
-    compare('tanh forward, every value below 0.625', [small, new Float32Array(n)], (k, [x, y]) => k.activationForward('tanh', x, 0, y, 0, n), 4e-7, 1e-7);
-  });
+  // tanh below |x| = 0.625 and sigmoid below |x| = 1.25 (tanh of x/2) use a polynomial, which a
+  // vector whose lanes are all that small takes alone: the value must not depend on its neighbours.
+  for (const [activation, limit] of [['tanh', 0.625], ['sigmoid', 1.25]] as const) {
+    test(`${activation} gives a small value the same bits whether its whole vector is small (the polynomial alone) or holds a large value`, () => {
+      const n = 256;
+      const small = randomBuffer(n, 0, -0.99 * limit, 0.99 * limit);
+      // A large value in every group of four: every vector of 4, 8 or 16 lanes takes the exponential form too.
+      const mixed = small.slice();
+      for (let i = 3; i < n; i += 4) mixed[i] = 3;
+      const fromSmall = new Float32Array(n), fromMixed = new Float32Array(n);
+      kernels.activationForward(activation, small, 0, fromSmall, 0, n);
+      kernels.activationForward(activation, mixed, 0, fromMixed, 0, n);
+      for (let i = 0; i < n; i++) {
+        if (i % 4 !== 3) assert.ok(Object.is(fromSmall[i], fromMixed[i]), `${activation}(${small[i]}): ${fromSmall[i]} alone, ${fromMixed[i]} beside a large value`);
+      }
+      compare(`${activation} forward, every value below ${limit}`, [small, new Float32Array(n)], (k, [x, y]) => k.activationForward(activation, x, 0, y, 0, n), 4e-7, 1e-7);
+    });
+  }
 
   test('reductions: sum of squares, counts above a threshold and of zeros', () => {
     for (const n of [...sizes, 4099]) {

@@ -300,11 +300,12 @@ struct ParameterGradients {
  * every panel, with the bias gradients' column sums, in one sweep over K. Both weight gradients
  * multiply the transposed gate gradients, dW_hh from B rows further on: K block k0 of dW_ih reads
  * rows [k0, k0 + KC), dW_hh's rows [k0 + B, k0 + B + KC). Where those are the same values (the
- * shared columns) one sliver of KC + B rows serves both, and the sums ride on its packing
- * (packTransposedSliverSumming): the gate gradients are read 1 + B/KC times instead of three
- * (A-LSTM's and A-GRU's steps took 0.98× as long, B-tanh's the same). Every product is the micro-kernel on the same sliver and K block as
- * kernel::gemmShare's, and every sum the same additions as accumulateColumnSums's: the results
- * are identical. Needs batch ≤ KC and steps > 1; false when `buffer` cannot grow.
+ * shared columns) one sliver of KC + B rows serves both; the bias sums ride on the packing
+ * (packTransposedSliverSumming). The gate gradients are read 1 + B/KC times instead of three
+ * (A-LSTM's and A-GRU's steps took 0.98× as long, B-tanh's the same). Every product is the
+ * micro-kernel on the same sliver and K block as kernel::gemmShare's, and every sum the same
+ * additions in the same order as accumulateColumnSums's: the results are identical. Needs
+ * batch ≤ KC and steps > 1; false when `buffer` cannot grow.
  */
 inline bool parameterGradientsTogether(const ParameterGradients& g, long rowBegin, long rowEnd, GrowBuffer& buffer) {
   using kernel::KC;
@@ -338,7 +339,10 @@ inline bool parameterGradientsTogether(const ParameterGradients& g, long rowBegi
       if (hiddenKc > 0 && shared && B + hiddenKc > inputKc)
         kernel::packTransposedSliver(inputA + inputKc * G, G, B + hiddenKc - inputKc, width, G - i0, sliver + inputKc * width);
       if (hiddenKc > 0 && !shared) {
-        kernel::packTransposedSliver(g.dHiddenGates + (k0 + B) * G + i0, G, hiddenKc, width, G - i0, hiddenSliver);
+        // db_hh adds every step's values in order: step 0's (which dW_hh does not read) first.
+        if (k0 == 0) accumulateColumnSums(g.gradBiasHidden, nullptr, g.dHiddenGates, B, G, i0, i0 + width);
+        kernel::packTransposedSliverSumming<false>(g.dHiddenGates + (k0 + B) * G + i0, G, hiddenKc, width, G - i0, hiddenSliver, g.gradBiasHidden + i0,
+                                                   nullptr);
         hiddenA = hiddenSliver;
       }
       auto inputPanel = [&](long p) { return std::pair<const float*, long>{inputPacked + p * inputKc * NR, NR}; };
@@ -351,10 +355,6 @@ inline bool parameterGradientsTogether(const ParameterGradients& g, long rowBegi
       }
     }
   }
-  // db_hh of the columns whose values differ from dW_ih's: every step's, which no sliver above read.
-  long firstApart = rowBegin;
-  while (firstApart < rowEnd && firstApart + std::min<long>(MR, rowEnd - firstApart) <= g.sharedColumns) firstApart += MR;
-  if (firstApart < rowEnd) accumulateColumnSums(g.gradBiasHidden, nullptr, g.dHiddenGates, rows, G, firstApart, rowEnd);
   return true;
 }
 

@@ -603,15 +603,16 @@ bool readRnnSequence(Call& call, RnnSequence& s) {
   return !call.failed();
 }
 
-// rnnForward(code, T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, threads)
+// rnnForward(code, T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, saturationThreshold, threads) → how many |h| > threshold
 napi_value RnnForward(napi_env env, napi_callback_info info) {
-  Call call(env, info, 18);
+  Call call(env, info, 19);
   RnnSequence sequence{};
   if (!readRnnSequence(call, sequence)) return nullptr;
-  const int threads = call.threads(17);
+  SaturationCount saturation{floatBelowOrAt(call.number(17)), 0};
+  const int threads = call.threads(18);
   if (call.failed()) return nullptr;
-  if (!rnnForward(sequence, RunMode{threads, flushDenormalsOnThisThread})) call.error("rnnForward: could not allocate its buffers (out of memory)");
-  return nullptr;
+  if (!rnnForward(sequence, RunMode{threads, flushDenormalsOnThisThread}, saturation)) call.error("rnnForward: could not allocate its buffers (out of memory)");
+  return call.result(static_cast<double>(saturation.count));
 }
 
 // rnnBackward(code, T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o,
@@ -694,16 +695,18 @@ bool readLstmSequence(Call& call, GatedSequenceFields& fields, LstmSequence& s) 
   return !call.failed();
 }
 
-// lstmForward(T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, c, o, tanhC, o, gates, o, threads)
+// lstmForward(T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, c, o, tanhC, o, gates, o, saturationThreshold, threads)
+//   → how many |tanh(c_t)| > threshold
 napi_value LstmForward(napi_env env, napi_callback_info info) {
-  Call call(env, info, 23);
+  Call call(env, info, 24);
   GatedSequenceFields fields{};
   LstmSequence sequence{};
   if (!readLstmSequence(call, fields, sequence)) return nullptr;
-  const int threads = call.threads(22);
+  SaturationCount saturation{floatBelowOrAt(call.number(22)), 0};
+  const int threads = call.threads(23);
   if (call.failed()) return nullptr;
-  if (!lstmForward(sequence, RunMode{threads, flushDenormalsOnThisThread})) call.error("lstmForward: could not allocate its buffers (out of memory)");
-  return nullptr;
+  if (!lstmForward(sequence, RunMode{threads, flushDenormalsOnThisThread}, saturation)) call.error("lstmForward: could not allocate its buffers (out of memory)");
+  return call.result(static_cast<double>(saturation.count));
 }
 
 // lstmBackward(T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, c, o, tanhC, o, gates, o,
@@ -734,16 +737,18 @@ bool readGruSequence(Call& call, GatedSequenceFields& fields, GruSequence& s) {
   return !call.failed();
 }
 
-// gruForward(T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, inputGates, o, hiddenGates, o, gateActivations, o, threads)
+// gruForward(T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, inputGates, o, hiddenGates, o, gateActivations, o,
+//            saturationThreshold, threads) → how many |n| > threshold
 napi_value GruForward(napi_env env, napi_callback_info info) {
-  Call call(env, info, 23);
+  Call call(env, info, 24);
   GatedSequenceFields fields{};
   GruSequence sequence{};
   if (!readGruSequence(call, fields, sequence)) return nullptr;
-  const int threads = call.threads(22);
+  SaturationCount saturation{floatBelowOrAt(call.number(22)), 0};
+  const int threads = call.threads(23);
   if (call.failed()) return nullptr;
-  if (!gruForward(sequence, RunMode{threads, flushDenormalsOnThisThread})) call.error("gruForward: could not allocate its buffers (out of memory)");
-  return nullptr;
+  if (!gruForward(sequence, RunMode{threads, flushDenormalsOnThisThread}, saturation)) call.error("gruForward: could not allocate its buffers (out of memory)");
+  return call.result(static_cast<double>(saturation.count));
 }
 
 // gruBackward(T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, inputGates, o, hiddenGates, o, gateActivations, o,

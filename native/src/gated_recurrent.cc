@@ -23,6 +23,7 @@
 //
 // Letters: T steps, B batch, I input size, H hidden size, G = 4H (LSTM) or 3H (GRU).
 #include <algorithm>
+#include <atomic>
 
 #include "cells.h"
 #include "gemm_kernel.h"
@@ -285,7 +286,7 @@ loop::ParameterGradients parameterGradientsOf(long T, long B, long I, long H, lo
 
 }  // namespace
 
-bool lstmForward(const LstmSequence& s, RunMode mode) {
+bool lstmForward(const LstmSequence& s, RunMode mode, SaturationCount& saturation) {
   if (s.steps <= 0 || s.batch <= 0 || s.hidden <= 0) return true;
   const long B = s.batch, H = s.hidden, G = 4 * H;
   // b_ih + b_hh, so the input projection adds one bias row instead of two (as the reference does).
@@ -297,12 +298,17 @@ bool lstmForward(const LstmSequence& s, RunMode mode) {
   if (places == nullptr) return false;
   const ForwardShape shape{s.steps, B, s.inputSize, H, s.input, s.weightInput, s.weightHidden, bias, s.gates, s.hiddenStates};
   auto sumsAt = [&](long t) { return GateSumsWriteOut{places, s.gates + t * B * G, nullptr, G}; };
+  std::atomic<long> saturated{0};
   auto cellRows = [&](long t, long r0, long r1, long u0, long u1) {
     for (long r = t * B + r0; r < t * B + r1; ++r)
       cell::lstmForwardRow(H, u0, u1, s.gates + r * G, t > 0 ? s.cellStates + (r - B) * H : nullptr, s.cellStates + r * H, s.tanhCell + r * H,
                            s.hiddenStates + r * H);
+    const long first = (t * B + r0) * H + u0;
+    saturated.fetch_add(countAbsAboveInRows(s.tanhCell + first, r1 - r0, u1 - u0, H, saturation.threshold), std::memory_order_relaxed);
   };
-  return forwardThroughTime(order, shape, sumsAt, cellRows, mode);
+  const bool ok = forwardThroughTime(order, shape, sumsAt, cellRows, mode);
+  saturation.count = saturated.load();
+  return ok;
 }
 
 bool lstmBackward(const LstmSequence& s, const LstmBackward& g, RunMode mode) {
@@ -328,7 +334,7 @@ bool lstmBackward(const LstmSequence& s, const LstmBackward& g, RunMode mode) {
                              g.layer.hiddenGradientNorms, mode);
 }
 
-bool gruForward(const GruSequence& s, RunMode mode) {
+bool gruForward(const GruSequence& s, RunMode mode, SaturationCount& saturation) {
   if (s.steps <= 0 || s.batch <= 0 || s.hidden <= 0) return true;
   const long B = s.batch, H = s.hidden, G = 3 * H;
   const GruOrder order{(H + VEC - 1) / VEC};
@@ -337,12 +343,18 @@ bool gruForward(const GruSequence& s, RunMode mode) {
   // b_hn sits inside r ⊙ (W_hn h + b_hn), so b_ih and b_hh stay apart (src/model/gru-layer.ts).
   const ForwardShape shape{s.steps, B, s.inputSize, H, s.input, s.weightInput, s.weightHidden, s.biasInput, s.inputGates, s.hiddenStates};
   auto sumsAt = [&](long t) { return GateSumsWriteOut{places, s.hiddenGates + t * B * G, s.biasHidden, G}; };
+  std::atomic<long> saturated{0};
   auto cellRows = [&](long t, long r0, long r1, long u0, long u1) {
     for (long r = t * B + r0; r < t * B + r1; ++r)
       cell::gruForwardRow(H, u0, u1, s.inputGates + r * G, s.hiddenGates + r * G, t > 0 ? s.hiddenStates + (r - B) * H : nullptr,
                           s.gateActivations + r * G, s.hiddenStates + r * H);
+    // n, the last third of each row of the activations.
+    const long first = (t * B + r0) * G + 2 * H + u0;
+    saturated.fetch_add(countAbsAboveInRows(s.gateActivations + first, r1 - r0, u1 - u0, G, saturation.threshold), std::memory_order_relaxed);
   };
-  return forwardThroughTime(order, shape, sumsAt, cellRows, mode);
+  const bool ok = forwardThroughTime(order, shape, sumsAt, cellRows, mode);
+  saturation.count = saturated.load();
+  return ok;
 }
 
 bool gruBackward(const GruSequence& s, const GruBackward& g, RunMode mode) {

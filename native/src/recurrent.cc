@@ -20,6 +20,7 @@
 // so the norms are the same with any number of threads, like every other value (gemm_kernel.h).
 #include "recurrent.h"
 
+#include <atomic>
 #include <cmath>
 
 #include "gemm_kernel.h"
@@ -97,7 +98,7 @@ void normsAndDerivative(Activation act, float* dPre, const float* h, double* squ
 
 }  // namespace
 
-bool rnnForward(const RnnSequence& s, RunMode mode) {
+bool rnnForward(const RnnSequence& s, RunMode mode, SaturationCount& saturation) {
   if (s.steps <= 0 || s.batch <= 0 || s.hidden <= 0) return true;
   const long T = s.steps, B = s.batch, I = s.inputSize, H = s.hidden;
   const long block = B * H;
@@ -113,10 +114,17 @@ bool rnnForward(const RnnSequence& s, RunMode mode) {
   };
   auto previous = [&](long t) -> const float* { return t > 0 ? s.hiddenStates + (t - 1) * block : nullptr; };
   auto writeOutAt = [&](long t) { return ForwardStepWriteOut{s.hiddenStates + t * block, H}; };
-  auto activate = [&](long t, long r0, long r1, long u0, long u1) { activateRows(s.activation, s.hiddenStates + t * block, H, r0, r1, u0, u1); };
-  return loop::runTimeLoop(
+  std::atomic<long> saturated{0};
+  auto activate = [&](long t, long r0, long r1, long u0, long u1) {
+    float* h = s.hiddenStates + t * block;
+    activateRows(s.activation, h, H, r0, r1, u0, u1);
+    saturated.fetch_add(countAbsAboveInRows(h + r0 * H + u0, r1 - r0, u1 - u0, H, saturation.threshold), std::memory_order_relaxed);
+  };
+  const bool ok = loop::runTimeLoop(
       T, B, H, H, panels, false, packed, mode, setup, [&](long g0, long g1) { return loop::panelColumns(g0, g1, H); }, previous, writeOutAt,
       activate, loop::inputProjectionOf(B, I, H, s.input, s.weightInput, bias, s.hiddenStates), [](int, int) { return true; });
+  saturation.count = saturated.load();
+  return ok;
 }
 
 bool rnnBackward(const RnnSequence& s, const RnnBackward& g, RunMode mode) {

@@ -101,20 +101,30 @@ struct GruBackward {
   float* dHiddenGates;
 };
 
+/**
+ * What a forward loop counts as it writes them, on each finished block of rows while it is in
+ * cache: the values above `threshold` in magnitude of h (Elman), tanh(c_t) (LSTM) or n (GRU),
+ * which the layers' saturatedFraction reads (a separate pass over them took 0.7–1.7 % of a step).
+ */
+struct SaturationCount {
+  float threshold;
+  long count;
+};
+
 /** Forward over all T steps. Returns false when a buffer could not be allocated. */
-bool rnnForward(const RnnSequence& sequence, RunMode mode);
+bool rnnForward(const RnnSequence& sequence, RunMode mode, SaturationCount& saturation);
 
 /** Backward through all T steps and the weight gradients. Returns false when a buffer could not be allocated. */
 bool rnnBackward(const RnnSequence& sequence, const RnnBackward& backward, RunMode mode);
 
 /** The LSTM's forward over all T steps; false when a buffer could not be allocated. */
-bool lstmForward(const LstmSequence& sequence, RunMode mode);
+bool lstmForward(const LstmSequence& sequence, RunMode mode, SaturationCount& saturation);
 
 /** The LSTM's backward through all T steps and its weight gradients; false when a buffer could not be allocated. */
 bool lstmBackward(const LstmSequence& sequence, const LstmBackward& backward, RunMode mode);
 
 /** The GRU's forward over all T steps; false when a buffer could not be allocated. */
-bool gruForward(const GruSequence& sequence, RunMode mode);
+bool gruForward(const GruSequence& sequence, RunMode mode, SaturationCount& saturation);
 
 /** The GRU's backward through all T steps and its weight gradients; false when a buffer could not be allocated. */
 bool gruBackward(const GruSequence& sequence, const GruBackward& backward, RunMode mode);

@@ -71,6 +71,17 @@ struct Buffer {
 };
 
 /** Counts the checks of one group of kernels and prints the first failures. */
+/**
+ * A forward loop's saturation count against a count of the very values it wrote: `stride` apart
+ * rows of `cols` from `first`, |value| > threshold (NaN is not).
+ */
+long countAbove(const float* first, long rows, long cols, long stride, float threshold) {
+  long count = 0;
+  for (long r = 0; r < rows; ++r)
+    for (long j = 0; j < cols; ++j) count += std::fabs(first[r * stride + j]) > threshold ? 1 : 0;
+  return count;
+}
+
 struct Group {
   const char* name;
   long checks = 0;
@@ -113,6 +124,11 @@ struct Group {
   void truth(bool ok, const std::string& what) {
     ++checks;
     if (!ok) fail(what);
+  }
+
+  void integer(long actual, long expected, const std::string& what) {
+    ++checks;
+    if (actual != expected) fail(what + ": " + std::to_string(actual) + ", expected " + std::to_string(expected));
   }
 
   long finish() const {
@@ -693,8 +709,10 @@ long testRnnLoops() {
         std::vector<double> normsOut(static_cast<size_t>(T));
         const RnnSequence sequence{c.act, T, B, I, H, x.data(), wIh.data(), wHh.data(), bIh.data(), bHh.data(), hidden.data()};
         const RunMode mode{threads, false};
-        group.truth(rnnForward(sequence, mode), what + ": forward ran");
+        SaturationCount saturation{0.5f, -1};
+        group.truth(rnnForward(sequence, mode, saturation), what + ": forward ran");
         group.values(hidden, h, 2e-5, 2e-6, what + " h, " + std::to_string(threads) + " threads");
+        group.integer(saturation.count, countAbove(hidden.data(), T * B, H, H, 0.5f), what + " |h| > 0.5, " + std::to_string(threads) + " threads");
         const RnnBackward backward{dOut.data(), dPre.data(), normsOut.data(), gradWIh.data(), gradWHh.data(), gradBIh.data(), gradBHh.data(), dInput.data(), false};
         group.truth(rnnBackward(sequence, backward, mode), what + ": backward ran");
         for (long t = 0; t < T; ++t) group.value(normsOut[static_cast<size_t>(t)], norms[static_cast<size_t>(t)], 5e-5, 1e-6, what + " norm t=" + std::to_string(t));
@@ -745,7 +763,8 @@ long testVanishedGradients() {
     std::vector<double> norms(static_cast<size_t>(T));
     const RnnSequence sequence{Activation::Identity, T, B, I, H, x.data(), wIh.data(), wHh.data(), bIh.data(), bHh.data(), hidden.data()};
     const RunMode mode{threads, false};
-    group.truth(rnnForward(sequence, mode), what + ": forward ran");
+    SaturationCount saturation{0.99f, -1};
+    group.truth(rnnForward(sequence, mode, saturation), what + ": forward ran");
     const RnnBackward backward{dOut.data(), dPre.data(), norms.data(), gradWIh.data(), gradWHh.data(), gradBIh.data(), gradBHh.data(), dInput.data(), false};
     group.truth(rnnBackward(sequence, backward, mode), what + ": backward ran");
     // Each product against the exact sum of the very floats it read (the kernel's own dpre and h).
@@ -945,13 +964,17 @@ long testGatedLoops() {
         Buffer& activations = c.lstm ? gates : gates3;
         if (c.lstm) {
           const LstmSequence sequence{T, B, I, H, x.data(), wIh.data(), wHh.data(), bIh.data(), bHh.data(), hidden.data(), cell.data(), tanhCell.data(), gates.data()};
-          group.truth(lstmForward(sequence, mode), run + ": forward ran");
+          SaturationCount saturation{0.5f, -1};
+          group.truth(lstmForward(sequence, mode, saturation), run + ": forward ran");
+          group.integer(saturation.count, countAbove(tanhCell.data(), T * B, H, H, 0.5f), run + " |tanh c| > 0.5");
           group.values(cell, expected.cell, 2e-5, 2e-6, run + " c");
           group.values(tanhCell, expected.tanhCell, 2e-5, 2e-6, run + " tanh c");
           group.truth(lstmBackward(sequence, LstmBackward{layer, dGates.data()}, mode), run + ": backward ran");
         } else {
           const GruSequence sequence{T, B, I, H, x.data(), wIh.data(), wHh.data(), bIh.data(), bHh.data(), hidden.data(), gates.data(), gates2.data(), gates3.data()};
-          group.truth(gruForward(sequence, mode), run + ": forward ran");
+          SaturationCount saturation{0.5f, -1};
+          group.truth(gruForward(sequence, mode, saturation), run + ": forward ran");
+          group.integer(saturation.count, countAbove(gates3.data() + 2 * H, T * B, H, G, 0.5f), run + " |n| > 0.5");
           group.truth(gruBackward(sequence, GruBackward{layer, dGates.data(), dGates2.data()}, mode), run + ": backward ran");
         }
         group.values(hidden, expected.hidden, 2e-5, 2e-6, run + " h");

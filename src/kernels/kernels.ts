@@ -133,16 +133,21 @@ export interface GruSequenceGradients extends LayerSequenceGradients {
  * rounding, NaN and ±Inf included.
  */
 export interface FusedLoops {
-  /** h_t = act(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh) for every step, into `sequence.hidden`. */
-  rnnForward(sequence: RnnSequence): void;
+  /**
+   * h_t = act(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh) for every step, into `sequence.hidden`.
+   * Returns how many values of h are above `saturationThreshold` in magnitude, counted as they are
+   * written (what the layer's saturatedFraction would count over h afterwards; the gated cells
+   * count tanh(c_t) and n the same way).
+   */
+  rnnForward(sequence: RnnSequence, saturationThreshold: number): number;
   /** Backpropagation through time of `rnnForward`, with the weight gradients and ‖dL/dh_t‖. */
   rnnBackward(sequence: RnnSequence, gradients: RnnSequenceGradients): void;
-  /** The LSTM's gates, c_t, tanh(c_t) and h_t for every step (model/lstm-layer.ts (1)-(4)), into the sequence's buffers. */
-  lstmForward(sequence: LstmSequence): void;
+  /** The LSTM's gates, c_t, tanh(c_t) and h_t for every step (model/lstm-layer.ts (1)-(4)), into the sequence's buffers; how many |tanh(c_t)| > saturationThreshold. */
+  lstmForward(sequence: LstmSequence, saturationThreshold: number): number;
   /** Backpropagation through time of `lstmForward`, with the weight gradients and ‖dL/dh_t‖. */
   lstmBackward(sequence: LstmSequence, gradients: LstmSequenceGradients): void;
-  /** The GRU's gate pre-activations, r, z, n and h_t for every step (model/gru-layer.ts (1)-(5)), into the sequence's buffers. */
-  gruForward(sequence: GruSequence): void;
+  /** The GRU's gate pre-activations, r, z, n and h_t for every step (model/gru-layer.ts (1)-(5)), into the sequence's buffers; how many |n| > saturationThreshold. */
+  gruForward(sequence: GruSequence, saturationThreshold: number): number;
   /** Backpropagation through time of `gruForward`, with the weight gradients and ‖dL/dh_t‖. */
   gruBackward(sequence: GruSequence, gradients: GruSequenceGradients): void;
 }

@@ -64,8 +64,8 @@ export interface NativeAddon {
     code: number, steps: number, batch: number, inputSize: number, hidden: number,
     input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
     biasInput: Float32Array, biasInputOffset: number, biasHidden: Float32Array, biasHiddenOffset: number, hiddenStates: Float32Array, hiddenStatesOffset: number,
-    threads: number,
-  ): void;
+    saturationThreshold: number, threads: number,
+  ): number;
   rnnBackward(
     code: number, steps: number, batch: number, inputSize: number, hidden: number,
     input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
@@ -80,8 +80,8 @@ export interface NativeAddon {
     input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
     biasInput: Float32Array, biasInputOffset: number, biasHidden: Float32Array, biasHiddenOffset: number, hiddenStates: Float32Array, hiddenStatesOffset: number,
     cell: Float32Array, cellOffset: number, tanhCell: Float32Array, tanhCellOffset: number, gates: Float32Array, gatesOffset: number,
-    threads: number,
-  ): void;
+    saturationThreshold: number, threads: number,
+  ): number;
   lstmBackward(
     steps: number, batch: number, inputSize: number, hidden: number,
     input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
@@ -98,8 +98,8 @@ export interface NativeAddon {
     input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
     biasInput: Float32Array, biasInputOffset: number, biasHidden: Float32Array, biasHiddenOffset: number, hiddenStates: Float32Array, hiddenStatesOffset: number,
     inputGates: Float32Array, inputGatesOffset: number, hiddenGates: Float32Array, hiddenGatesOffset: number, gateActivations: Float32Array, gateActivationsOffset: number,
-    threads: number,
-  ): void;
+    saturationThreshold: number, threads: number,
+  ): number;
   gruBackward(
     steps: number, batch: number, inputSize: number, hidden: number,
     input: Float32Array, inputOffset: number, weightInput: Float32Array, weightInputOffset: number, weightHidden: Float32Array, weightHiddenOffset: number,
@@ -371,27 +371,27 @@ function wrap(addon: NativeAddon, settings: KernelSettings): Kernels {
   };
   const code = (activation: RnnSequence['activation']): number => activationCode(activation);
   const fusedLoops: FusedLoops = {
-    rnnForward(s) {
-      live().rnnForward(code(s.activation), s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0,
-        s.biasInput, 0, s.biasHidden, 0, s.hidden, 0, settings.threads);
+    rnnForward(s, saturationThreshold) {
+      return live().rnnForward(code(s.activation), s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0,
+        s.biasInput, 0, s.biasHidden, 0, s.hidden, 0, saturationThreshold, settings.threads);
     },
     rnnBackward(s, g) {
       live().rnnBackward(code(s.activation), s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0,
         s.biasInput, 0, s.biasHidden, 0, s.hidden, 0, g.dOutput, 0, g.dPreActivation, 0, g.hiddenGradientNorms, 0,
         g.gradWeightInput, 0, g.gradWeightHidden, 0, g.gradBiasInput, 0, g.gradBiasHidden, 0, g.dInput, 0, g.accumulateInput, settings.threads);
     },
-    lstmForward(s) {
-      live().lstmForward(s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0, s.biasInput, 0, s.biasHidden, 0,
-        s.hidden, 0, s.cell, 0, s.tanhCell, 0, s.gates, 0, settings.threads);
+    lstmForward(s, saturationThreshold) {
+      return live().lstmForward(s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0, s.biasInput, 0, s.biasHidden, 0,
+        s.hidden, 0, s.cell, 0, s.tanhCell, 0, s.gates, 0, saturationThreshold, settings.threads);
     },
     lstmBackward(s, g) {
       live().lstmBackward(s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0, s.biasInput, 0, s.biasHidden, 0,
         s.hidden, 0, s.cell, 0, s.tanhCell, 0, s.gates, 0, g.dOutput, 0, g.hiddenGradientNorms, 0,
         g.gradWeightInput, 0, g.gradWeightHidden, 0, g.gradBiasInput, 0, g.gradBiasHidden, 0, g.dInput, 0, g.accumulateInput, g.dGates, 0, settings.threads);
     },
-    gruForward(s) {
-      live().gruForward(s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0, s.biasInput, 0, s.biasHidden, 0,
-        s.hidden, 0, s.inputGates, 0, s.hiddenGates, 0, s.gateActivations, 0, settings.threads);
+    gruForward(s, saturationThreshold) {
+      return live().gruForward(s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0, s.biasInput, 0, s.biasHidden, 0,
+        s.hidden, 0, s.inputGates, 0, s.hiddenGates, 0, s.gateActivations, 0, saturationThreshold, settings.threads);
     },
     gruBackward(s, g) {
       live().gruBackward(s.steps, s.batch, s.inputSize, s.hiddenSize, s.input, 0, s.weightInput, 0, s.weightHidden, 0, s.biasInput, 0, s.biasHidden, 0,

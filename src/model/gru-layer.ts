@@ -32,7 +32,7 @@
  */
 import type { FloatArray, GruSequence, Kernels } from '../kernels/kernels.js';
 import type { BackwardScratch } from './backward-scratch.js';
-import { allFloat32, RecurrentLayerBase } from './layer-skeleton.js';
+import { allFloat32, RecurrentLayerBase, saturationThreshold } from './layer-skeleton.js';
 import type { Dtype } from './parameters.js';
 import { allocate } from './parameters.js';
 import { backpropagate, project } from './products.js';
@@ -100,9 +100,10 @@ export class GruLayer extends RecurrentLayerBase {
     const fused = this.kernels.fusedLoops;
     const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
     if (fused !== null && sequence !== null) {
-      fused.gruForward(sequence);
+      this.fusedSaturatedCount = fused.gruForward(sequence, saturationThreshold);
       return;
     }
+    this.fusedSaturatedCount = null;
     const k = this.kernels;
     const H = this.hiddenSize;
     const G = 3 * H;
@@ -170,6 +171,6 @@ export class GruLayer extends RecurrentLayerBase {
     const H = this.hiddenSize;
     const rows = steps * batch;
     // n is the last third of each row of gateActivations.
-    return this.kernels.countAbsAboveInRows(this.gateActivations, 2 * H, rows, H, 3 * H, 0.99) / (rows * H);
+    return (this.fusedSaturatedCount ?? this.kernels.countAbsAboveInRows(this.gateActivations, 2 * H, rows, H, 3 * H, saturationThreshold)) / (rows * H);
   }
 }

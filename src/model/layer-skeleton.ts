@@ -23,6 +23,9 @@ export function allFloat32<T extends Record<string, FloatArray | null>>(arrays: 
   return arrays as unknown as Float32Arrays<T>;
 }
 
+/** |value| above which a tanh-like unit counts as saturated: its derivative 1 − y² is below 0.02. */
+export const saturationThreshold = 0.99;
+
 export abstract class RecurrentLayerBase implements RecurrentLayer {
   readonly parameters: readonly Parameter[];
   protected readonly weightInput: Parameter;
@@ -35,6 +38,11 @@ export abstract class RecurrentLayerBase implements RecurrentLayer {
   private capacity = 0;
   /** B rows the per-step buffers hold. */
   private batchCapacity = 0;
+  /**
+   * How many of the values saturatedFraction judges the last forward's fused loop counted above
+   * saturationThreshold as it wrote them, or null when the layer's own loops ran.
+   */
+  protected fusedSaturatedCount: number | null = null;
 
   constructor(
     readonly inputSize: number,

@@ -31,7 +31,7 @@
  */
 import type { FloatArray, Kernels, LstmSequence } from '../kernels/kernels.js';
 import type { BackwardScratch } from './backward-scratch.js';
-import { allFloat32, RecurrentLayerBase } from './layer-skeleton.js';
+import { allFloat32, RecurrentLayerBase, saturationThreshold } from './layer-skeleton.js';
 import type { Dtype } from './parameters.js';
 import { allocate } from './parameters.js';
 import { backpropagate, project } from './products.js';
@@ -100,9 +100,10 @@ export class LstmLayer extends RecurrentLayerBase {
     const fused = this.kernels.fusedLoops;
     const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
     if (fused !== null && sequence !== null) {
-      fused.lstmForward(sequence);
+      this.fusedSaturatedCount = fused.lstmForward(sequence, saturationThreshold);
       return;
     }
+    this.fusedSaturatedCount = null;
     const k = this.kernels;
     const H = this.hiddenSize;
     const G = 4 * H;
@@ -163,6 +164,6 @@ export class LstmLayer extends RecurrentLayerBase {
 
   saturatedFraction(steps: number, batch: number): number {
     const n = steps * batch * this.hiddenSize;
-    return this.kernels.countAbsAbove(this.tanhCell, 0, n, 0.99) / n;
+    return (this.fusedSaturatedCount ?? this.kernels.countAbsAbove(this.tanhCell, 0, n, saturationThreshold)) / n;
   }
 }

@@ -21,7 +21,7 @@
  */
 import type { Activation, FloatArray, Kernels, RnnSequence } from '../kernels/kernels.js';
 import type { BackwardScratch } from './backward-scratch.js';
-import { allFloat32, RecurrentLayerBase } from './layer-skeleton.js';
+import { allFloat32, RecurrentLayerBase, saturationThreshold } from './layer-skeleton.js';
 import type { Dtype } from './parameters.js';
 import { allocate } from './parameters.js';
 import { backpropagate, project } from './products.js';
@@ -73,9 +73,10 @@ export class RnnLayer extends RecurrentLayerBase {
     const fused = this.kernels.fusedLoops;
     const sequence = fused === null ? null : this.fusedSequence(input, steps, batch);
     if (fused !== null && sequence !== null) {
-      fused.rnnForward(sequence);
+      this.fusedSaturatedCount = fused.rnnForward(sequence, saturationThreshold);
       return;
     }
+    this.fusedSaturatedCount = null;
     const k = this.kernels;
     const H = this.hiddenSize;
     const block = batch * H;
@@ -130,7 +131,7 @@ export class RnnLayer extends RecurrentLayerBase {
     const n = steps * batch * H;
     // A linear unit never saturates: its derivative is 1 everywhere.
     if (this.activation === 'identity') return 0;
-    if (this.activation === 'tanh') return this.kernels.countAbsAbove(this.hidden, 0, n, 0.99) / n;
+    if (this.activation === 'tanh') return (this.fusedSaturatedCount ?? this.kernels.countAbsAbove(this.hidden, 0, n, saturationThreshold)) / n;
     // ReLU: a unit is dead when it is 0 for every sequence and step of the batch. A zero here and
     // there is ordinary ReLU sparsity (about half the activations), not a unit that passes nothing.
     let dead = 0;

@@ -81,8 +81,7 @@ UpdateSums sgdStep(long n, float* data, const float* grad, float* momentum, cons
   const vwide learningRate = splatd(s.learningRate), weightDecay = splatd(s.weightDecay), factor = splatd(s.momentum);
   const vwide undamped = splatd(1.0 - s.dampening);
   LaneSums sums;
-  for (long i = 0; i < n; i += VEC) {
-    const int c = static_cast<int>(n - i < VEC ? n - i : VEC);
+  chunks(n, [&](long i, int c) {
     const vf weights = loadn(data + i, c);
     const vwide before = widen(weights);
     // direction = g + λθ
@@ -109,7 +108,7 @@ UpdateSums sgdStep(long n, float* data, const float* grad, float* momentum, cons
     const vf after = narrow(before - change);
     storen(data + i, after, c);
     sums.add(weights, after, c);
-  }
+  });
   return sums.total();
 }
 
@@ -118,8 +117,7 @@ UpdateSums adamStep(long n, float* data, const float* grad, float* firstMoment, 
   const vwide oneMinusBeta1 = splatd(1.0 - s.beta1), oneMinusBeta2 = splatd(1.0 - s.beta2);
   const vwide stepSize = splatd(s.stepSize), epsilon = splatd(s.epsilon), biasCorrection2Root = splatd(s.biasCorrection2Root);
   LaneSums sums;
-  for (long i = 0; i < n; i += VEC) {
-    const int c = static_cast<int>(n - i < VEC ? n - i : VEC);
+  chunks(n, [&](long i, int c) {
     const vf weights = loadn(data + i, c);
     const vwide before = widen(weights);
     const vwide decay = weightDecay * before;
@@ -140,7 +138,7 @@ UpdateSums adamStep(long n, float* data, const float* grad, float* firstMoment, 
     const vf after = narrow(before - numerator / denominator);
     storen(data + i, after, c);
     sums.add(weights, after, c);
-  }
+  });
   return sums.total();
 }
 

@@ -14,14 +14,6 @@
 namespace vanishing {
 namespace {
 
-/** Calls body(offset, count) over [0, n) in chunks of VEC; count < VEC only for the last one. */
-template <typename Body>
-inline void chunks(long n, Body body) {
-  long i = 0;
-  for (; i + VEC <= n; i += VEC) body(i, VEC);
-  if (i < n) body(i, static_cast<int>(n - i));
-}
-
 inline vf activate(Activation act, vf x) {
   switch (act) {
     case Activation::Tanh: return vtanh(x);

@@ -220,54 +220,38 @@ constexpr long kSliverFloats = KC * MR + VEC;
  * load and one store of that width; the next k's store overwrites the floats past `rows`, so the
  * last one overruns by at most VEC floats. This replaced a memcpy of `rows` floats per k, which
  * compiled to a byte-count loop and took 9 % of an LSTM step's time.
- */
-inline void packTransposedSliver(const float* a, long lda, long kc, int rows, long rowRemaining, float* out) {
-  constexpr int WIDTH = MR <= VEC / 2 ? VEC / 2 : VEC;
-  typedef float vcopy __attribute__((vector_size(WIDTH * 4)));
-  if (rowRemaining >= WIDTH) {
-    for (long k = 0; k < kc; ++k) {
-      vcopy v;
-      std::memcpy(&v, a + k * lda, sizeof v);
-      std::memcpy(out + k * rows, &v, sizeof v);
-    }
-    return;
-  }
-  for (long k = 0; k < kc; ++k) std::memcpy(out + k * rows, a + k * lda, sizeof(float) * static_cast<size_t>(rows));
-}
-
-/**
- * packTransposedSliver that also adds the `rows` columns' values, k after k, to sums[0, rows)
- * (and to twinSums when TWIN): a bias gradient's column sums ride on the pass that reads the
- * gate gradients for dW. Each column's sum is the same float additions in the same order as
- * accumulateColumnSums's (pointwise.cc), so the results are identical. The vector lanes past
+ * With SUMS = 1 it also adds the columns' values, k after k, to sums[0, rows), with SUMS = 2 to
+ * twinSums[0, rows) as well: a bias gradient's column sums ride on the pass that reads the gate
+ * gradients for dW. Each column's sum is the same float additions in the same order as
+ * accumulateColumnSums's (pointwise.cc), so the results are identical; the vector lanes past
  * `rows` add neighbouring columns' values and are never stored.
  */
-template <bool TWIN>
-inline void packTransposedSliverSumming(const float* a, long lda, long kc, int rows, long rowRemaining, float* out, float* sums, float* twinSums) {
+template <int SUMS = 0>
+inline void packTransposedSliver(const float* a, long lda, long kc, int rows, long rowRemaining, float* out, float* sums = nullptr,
+                                 float* twinSums = nullptr) {
   constexpr int WIDTH = MR <= VEC / 2 ? VEC / 2 : VEC;
   typedef float vcopy __attribute__((vector_size(WIDTH * 4)));
   const size_t bytes = sizeof(float) * static_cast<size_t>(rows);
   if (rowRemaining >= WIDTH) {
     vcopy sum{}, twin{};
-    std::memcpy(&sum, sums, bytes);
-    if constexpr (TWIN) std::memcpy(&twin, twinSums, bytes);
+    if constexpr (SUMS >= 1) std::memcpy(&sum, sums, bytes);
+    if constexpr (SUMS >= 2) std::memcpy(&twin, twinSums, bytes);
     for (long k = 0; k < kc; ++k) {
       vcopy v;
       std::memcpy(&v, a + k * lda, sizeof v);
       std::memcpy(out + k * rows, &v, sizeof v);
-      sum += v;
-      if constexpr (TWIN) twin += v;
+      if constexpr (SUMS >= 1) sum += v;
+      if constexpr (SUMS >= 2) twin += v;
     }
-    std::memcpy(sums, &sum, bytes);
-    if constexpr (TWIN) std::memcpy(twinSums, &twin, bytes);
+    if constexpr (SUMS >= 1) std::memcpy(sums, &sum, bytes);
+    if constexpr (SUMS >= 2) std::memcpy(twinSums, &twin, bytes);
     return;
   }
   for (long k = 0; k < kc; ++k) {
-    for (int r = 0; r < rows; ++r) {
-      const float value = a[k * lda + r];
-      out[k * rows + r] = value;
-      sums[r] += value;
-      if constexpr (TWIN) twinSums[r] += value;
+    std::memcpy(out + k * rows, a + k * lda, bytes);
+    for (int r = 0; r < rows && SUMS >= 1; ++r) {
+      sums[r] += a[k * lda + r];
+      if constexpr (SUMS >= 2) twinSums[r] += a[k * lda + r];
     }
   }
 }
@@ -403,13 +387,6 @@ inline void packPanels(bool transB, const float* b, long K, long N, long pBegin,
 }
 
 /**
- * Rows [rowBegin, rowEnd) × panels [pBegin, pEnd) of C ⟵ op(A)·op(B) for one K block (k0, kc),
- * B given by panelOf(p) → {pointer, ldb}. `aPack` (kSliverFloats) takes a transposed A sliver.
- * With `watchDenormals`, a sliver of A rich in denormals goes through microKernelWide (the
- * products of a vanished gradient; worthWidening); the choice depends only on the sliver (MR rows
- * from rowBegin, which callers keep on multiples of MR), so it is the same with any split over threads.
- */
-/**
  * One sliver of A (`rows` rows from i0, kc deep, element (r, k) as in microKernel with lda =
  * aStride) across panels [pBegin, pEnd) of one K block, B given by panelOf(p) → {pointer, ldb}.
  * With `watched`, a sliver rich in denormals goes through microKernelWide (worthWidening).
@@ -428,6 +405,13 @@ inline void sliverAcrossPanels(long kc, const float* aBlock, long aStride, int r
   }
 }
 
+/**
+ * Rows [rowBegin, rowEnd) × panels [pBegin, pEnd) of C ⟵ op(A)·op(B) for one K block (k0, kc),
+ * B given by panelOf(p) → {pointer, ldb}. `aPack` (kSliverFloats) takes a transposed A sliver.
+ * With `watchDenormals`, a sliver of A rich in denormals goes through microKernelWide (the
+ * products of a vanished gradient; worthWidening); the choice depends only on the sliver (MR rows
+ * from rowBegin, which callers keep on multiples of MR), so it is the same with any split over threads.
+ */
 template <bool TRANS_A, class WriteOut, class PanelOf>
 void sweepBlock(long rowBegin, long rowEnd, long pBegin, long pEnd, long N, long k0, long kc, const float* a, long lda, PanelOf panelOf,
                 const WriteOut& out, bool first, bool last, float* aPack, bool watchDenormals = false) {

@@ -301,7 +301,7 @@ struct ParameterGradients {
  * multiply the transposed gate gradients, dW_hh from B rows further on: K block k0 of dW_ih reads
  * rows [k0, k0 + KC), dW_hh's rows [k0 + B, k0 + B + KC). Where those are the same values (the
  * shared columns) one sliver of KC + B rows serves both; the bias sums ride on the packing
- * (packTransposedSliverSumming). The gate gradients are read 1 + B/KC times instead of three
+ * (packTransposedSliver). The gate gradients are read 1 + B/KC times instead of three
  * (A-LSTM's and A-GRU's steps took 0.98× as long, B-tanh's the same). Every product is the
  * micro-kernel on the same sliver and K block as kernel::gemmShare's, and every sum the same
  * additions in the same order as accumulateColumnSums's: the results are identical. Needs
@@ -332,17 +332,16 @@ inline bool parameterGradientsTogether(const ParameterGradients& g, long rowBegi
       // dW_ih's rows with the sums (both biases' where the columns are shared), then the B rows
       // past them that dW_hh's block reads too.
       if (shared)
-        kernel::packTransposedSliverSumming<true>(inputA, G, inputKc, width, G - i0, sliver, g.gradBiasInput + i0, g.gradBiasHidden + i0);
+        kernel::packTransposedSliver<2>(inputA, G, inputKc, width, G - i0, sliver, g.gradBiasInput + i0, g.gradBiasHidden + i0);
       else
-        kernel::packTransposedSliverSumming<false>(inputA, G, inputKc, width, G - i0, sliver, g.gradBiasInput + i0, nullptr);
+        kernel::packTransposedSliver<1>(inputA, G, inputKc, width, G - i0, sliver, g.gradBiasInput + i0);
       const float* hiddenA = sliver + B * width;
       if (hiddenKc > 0 && shared && B + hiddenKc > inputKc)
         kernel::packTransposedSliver(inputA + inputKc * G, G, B + hiddenKc - inputKc, width, G - i0, sliver + inputKc * width);
       if (hiddenKc > 0 && !shared) {
         // db_hh adds every step's values in order: step 0's (which dW_hh does not read) first.
         if (k0 == 0) accumulateColumnSums(g.gradBiasHidden, nullptr, g.dHiddenGates, B, G, i0, i0 + width);
-        kernel::packTransposedSliverSumming<false>(g.dHiddenGates + (k0 + B) * G + i0, G, hiddenKc, width, G - i0, hiddenSliver, g.gradBiasHidden + i0,
-                                                   nullptr);
+        kernel::packTransposedSliver<1>(g.dHiddenGates + (k0 + B) * G + i0, G, hiddenKc, width, G - i0, hiddenSliver, g.gradBiasHidden + i0);
         hiddenA = hiddenSliver;
       }
       auto inputPanel = [&](long p) { return std::pair<const float*, long>{inputPacked + p * inputKc * NR, NR}; };

@@ -26,7 +26,7 @@
 #include "simd.h"
 
 #if defined(__AVX512F__)
-#include <immintrin.h>
+#include "x86_intrinsics.h"
 #endif
 
 namespace vanishing {

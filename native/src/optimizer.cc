@@ -18,7 +18,7 @@
 #include "simd.h"
 
 #if defined(__SSE2__)
-#include <immintrin.h>
+#include "x86_intrinsics.h"
 #endif
 
 namespace vanishing {

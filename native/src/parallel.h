@@ -21,7 +21,7 @@
 #include <pthread.h>
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
+#include "x86_intrinsics.h"
 #endif
 
 #include "float_mode.h"

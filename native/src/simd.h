@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #if defined(__SSE2__)
-#include <immintrin.h>
+#include "x86_intrinsics.h"
 #elif defined(__ARM_NEON)
 #include <arm_neon.h>
 #endif

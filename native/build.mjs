@@ -11,7 +11,8 @@
 // Uses the node-gyp that npm bundles and the headers of the running Node when they are on disk,
 // so nothing is downloaded. VANISHING_SKIP_NATIVE=1 skips the build.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,8 +49,19 @@ function main() {
   if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
   // -k: a variant that fails to compile must not stop the others from being built.
   const env = { ...process.env, MAKEFLAGS: `${process.env.MAKEFLAGS ?? ''} -k`.trim() };
-  const result = spawnSync(gypCommand[0], [...gypCommand.slice(1), ...args], { cwd: nativeDir, env, encoding: 'utf8', timeout: 600_000 });
-  const log = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`;
+  // The compiler's output goes to a file, not a pipe: a pipe's buffer has a size (spawnSync's
+  // maxBuffer), and a build that printed more (pages of warnings) failed with ENOBUFS. Outside
+  // native/build/, which `node-gyp rebuild` deletes first.
+  const logDir = mkdtempSync(join(tmpdir(), 'vanishing-build-'));
+  const logFd = openSync(join(logDir, 'build.log'), 'w');
+  let result;
+  try {
+    result = spawnSync(gypCommand[0], [...gypCommand.slice(1), ...args], { cwd: nativeDir, env, stdio: ['ignore', logFd, logFd], timeout: 600_000 });
+  } finally {
+    closeSync(logFd);
+  }
+  const log = `${readFileSync(join(logDir, 'build.log'), 'utf8')}${result.error ? String(result.error) : ''}`;
+  rmSync(logDir, { recursive: true, force: true });
   mkdirSync(join(nativeDir, 'build'), { recursive: true });
   writeFileSync(join(nativeDir, 'build', 'build.log'), log);
   const built = variants.filter((variant) => existsSync(join(nativeDir, 'build', 'Release', `vanishing_${variant}.node`)));

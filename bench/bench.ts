@@ -4,8 +4,9 @@
  * One step = forward, loss, backward (model.lossAndGradients: also ‖dL/dh_t‖ and saturation),
  * every parameter's gradient norm (measureGradientNorms), SGD step: what the trainer does per
  * batch. Median over the steps that fit a time budget, after a warm-up. Where /usr/bin/python3 has
- * PyTorch, tools/reference/bench_step.py times the same step (best of 1 and 2 threads) and the
- * table shows ours/PyTorch. Also: our matrix product's GFLOP/s and peak memory.
+ * PyTorch, tools/reference/bench_step.py times the same step (best of 1 and 2 threads, the counts
+ * of PyTorch's two thread pools, its own and OpenBLAS's, chosen apart) and the table shows
+ * ours/PyTorch. Also: our matrix product's GFLOP/s and peak memory.
  *
  * The first line says which native variant runs (the best this CPU supports, as for models);
  * `--isa avx2` (or VANISHING_NATIVE_ISA=avx2) measures a lower one: baseline, avx2, avx512, neon;
@@ -51,7 +52,7 @@ interface WorkloadResult {
   native: StepTiming | null;
   ts: StepTiming | null;
   /** PyTorch ms per step by thread count, and the best of them. */
-  pytorch: { byThreads: Record<string, number>; best: number } | null;
+  pytorch: { byThreads: Record<string, number>; best: number; configs: Record<string, string> | null } | null;
 }
 
 /** Median ms of one training step on `kernels`: warm-up, then steps until the budget is spent. */
@@ -275,7 +276,8 @@ interface PytorchRun {
   blasProvider?: string;
   /** ATen's vector level as torch reports it (AVX2, AVX512, DEFAULT), or null. */
   capability: string | null;
-  workloads: { id: string; ms: Record<string, number> }[];
+  /** Per workload and thread budget, the best time and which (torch, OpenBLAS) thread counts gave it (older scripts: no configs). */
+  workloads: { id: string; ms: Record<string, number>; configs?: Record<string, string> }[];
   gemm: { shape: string; gflops: number }[];
 }
 
@@ -431,7 +433,7 @@ function main(): void {
   if (pytorch !== null) {
     for (const result of results) {
       const entry = pytorch.workloads.find((w) => w.id === result.workload.id);
-      if (entry !== undefined) result.pytorch = { byThreads: entry.ms, best: Math.min(...Object.values(entry.ms)) };
+      if (entry !== undefined) result.pytorch = { byThreads: entry.ms, best: Math.min(...Object.values(entry.ms)), configs: entry.configs ?? null };
     }
     for (const row of gemm) row.pytorch = pytorch.gemm.find((g) => g.shape === row.shape)?.gflops ?? null;
   }
@@ -445,7 +447,7 @@ function main(): void {
     openblasCoreForMachine() !== undefined ? `OPENBLAS_CORETYPE=${openblasCoreForMachine()}` : null,
     pytorchEnvironment().ATEN_CPU_CAPABILITY !== undefined ? `ATEN_CPU_CAPABILITY=${pytorchEnvironment().ATEN_CPU_CAPABILITY}` : null,
   ].filter((setting) => setting !== null).join(', ');
-  console.log(`one training step, ms (median)${native.ok ? `, native = the ${native.variant} variant` : ''}${pytorch !== null ? `; PyTorch ${pytorch.torch} on ${pytorch.blasProvider === 'reference' ? 'the reference BLAS' : pytorch.blasProvider ?? 'an unknown BLAS'} (loaded: ${pytorch.blas})${pytorchSettings !== '' ? ` (${pytorchSettings})` : ''}, ATen ${pytorch.capability ?? 'capability unknown'}, best of 1 and 2 threads` : ''}`);
+  console.log(`one training step, ms (median)${native.ok ? `, native = the ${native.variant} variant` : ''}${pytorch !== null ? `; PyTorch ${pytorch.torch} on ${pytorch.blasProvider === 'reference' ? 'the reference BLAS' : pytorch.blasProvider ?? 'an unknown BLAS'} (loaded: ${pytorch.blas})${pytorchSettings !== '' ? ` (${pytorchSettings})` : ''}, ATen ${pytorch.capability ?? 'capability unknown'}, best of 1 and 2 threads (torch's and OpenBLAS's thread counts chosen apart; the lines above name the winners)` : ''}`);
   if (pytorch !== null && pytorchIsa !== null) console.log(`PyTorch is held to ${pytorchIsa} as well, as on a CPU whose best is ${pytorchIsa} (--pytorch-best gives it this machine's best)`);
   if (pytorch !== null && !hasOptimizedBlas(pytorch)) console.log(referenceBlasWarning);
   console.log(['workload', 'L', 'H', 'B', 'T', 'I', 'native', 'ts', 'PyTorch', 'native/PyTorch', 'ts/PyTorch'].map((h, i) => pad(h, i === 0 ? 12 : i < 6 ? 4 : 10)).join(' '));
@@ -541,7 +543,7 @@ function main(): void {
         ...r.workload,
         nativeMs: r.native?.ms ?? null, nativeSteps: r.native?.timedSteps ?? null,
         tsMs: r.ts?.ms ?? null, tsSteps: r.ts?.timedSteps ?? null,
-        pytorchMs: r.pytorch?.byThreads ?? null, pytorchBestMs: r.pytorch?.best ?? null,
+        pytorchMs: r.pytorch?.byThreads ?? null, pytorchBestMs: r.pytorch?.best ?? null, pytorchConfigs: r.pytorch?.configs ?? null,
         nativeOverPytorch: r.native !== null && r.pytorch !== null ? r.native.ms / r.pytorch.best : null,
       })),
       gemm: gemm.map(({ shape, ours, pytorch: p }) => ({ shape, oursGflops: ours, pytorchGflops: p })),

@@ -18,7 +18,8 @@
  * range: a machine whose speed drifts during the run (shared cloud cores do) moves both sides of
  * a pair alike, where the one-after-the-other table can catch them in different states. Ours is
  * timed on 1 thread and, with two cores, on 2: the second ratio holds our better of the two
- * against PyTorch's better of the two.
+ * against PyTorch's better of the two, and a third ours on 1 thread against PyTorch on 1 thread
+ * (one core each).
  *
  * Also printed: the CPU model and load average (start and end), the roofline (this core's clock
  * and this variant's FMA throughput, measured, against our GEMM), our GEMM against OpenBLAS's
@@ -340,6 +341,8 @@ interface PairedRatios extends Spread {
    * null on one core. `ratios` and the rest are ours on 1 thread.
    */
   bestOfThreads: Spread | null;
+  /** ours on 1 thread over PyTorch on 1 thread (both its pools at 1): one core each. */
+  oneCoreEach: Spread;
 }
 
 /**
@@ -350,6 +353,7 @@ interface PairedRatios extends Spread {
 function pairedRatios(workload: Workload, kernels: Kernels, rounds: number, seconds: number): PairedRatios | null {
   const ratios: number[] = [];
   const bestRatios: number[] = [];
+  const oneCoreRatios: number[] = [];
   const twoThreads = cpus().length >= 2;
   for (let round = 0; round < rounds; round++) {
     const ours = timeStep(workload, kernels.withSettings({ threads: 1 }), seconds, 3, 1).ms;
@@ -359,8 +363,9 @@ function pairedRatios(workload: Workload, kernels: Kernels, rounds: number, seco
     const theirBest = Math.min(...Object.values(theirs.ms));
     ratios.push(ours / theirBest);
     bestRatios.push(Math.min(ours, oursOnTwo) / theirBest);
+    oneCoreRatios.push(ours / (theirs.ms['1'] ?? theirBest));
   }
-  return { id: workload.id, ...spreadOf(ratios), bestOfThreads: twoThreads ? spreadOf(bestRatios) : null };
+  return { id: workload.id, ...spreadOf(ratios), bestOfThreads: twoThreads ? spreadOf(bestRatios) : null, oneCoreEach: spreadOf(oneCoreRatios) };
 }
 
 function pad(text: string, width: number): string {
@@ -513,12 +518,14 @@ function main(): void {
       const result = pairedRatios(workload, native.kernels, rounds, seconds);
       if (result === null) break;
       paired.push(result);
-      console.log(`  ${pad(workload.id, 12)}: 1 thread: ${describe(result)}${result.bestOfThreads !== null ? `; best of 1 and 2 threads: ${describe(result.bestOfThreads)}` : ''}`);
+      console.log(`  ${pad(workload.id, 12)}: 1 thread: ${describe(result)}${result.bestOfThreads !== null ? `; best of 1 and 2 threads: ${describe(result.bestOfThreads)}` : ''}`
+        + `; one core each (PyTorch on 1 thread too): ${describe(result.oneCoreEach)}`);
     }
     if (paired.length > 0) {
       if (pytorch !== null && !hasOptimizedBlas(pytorch)) console.log(referenceBlasWarning);
       console.log(`targets (median ours/PyTorch's best ≤ 0.5, B ≤ 0.7): ours on 1 thread: ${targetsMet(paired.map((result) => ({ id: result.id, spread: result })))}`
-        + `${twoThreads ? `; ours at its best of 1 and 2 threads: ${targetsMet(paired.flatMap((result) => (result.bestOfThreads !== null ? [{ id: result.id, spread: result.bestOfThreads }] : [])))}` : ''}`);
+        + `${twoThreads ? `; ours at its best of 1 and 2 threads: ${targetsMet(paired.flatMap((result) => (result.bestOfThreads !== null ? [{ id: result.id, spread: result.bestOfThreads }] : [])))}` : ''}`
+        + `; one core each (ours and PyTorch on 1 thread): ${targetsMet(paired.map((result) => ({ id: result.id, spread: result.oneCoreEach })))}`);
     }
   } else if (rounds > 0) {
     console.log(`--paired: skipped (${!native.ok ? 'no native kernels' : 'no PyTorch'})`);

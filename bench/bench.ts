@@ -53,7 +53,7 @@ interface WorkloadResult {
   native: StepTiming | null;
   ts: StepTiming | null;
   /** PyTorch ms per step by thread count, and the best of them. */
-  pytorch: { byThreads: Record<string, number>; best: number; configs: Record<string, string> | null } | null;
+  pytorch: { byThreads: Record<string, number>; best: number; configs: Record<string, string> | null; everyConfig: Record<string, number> | null } | null;
 }
 
 /** Median ms of one training step on `kernels`: warm-up, then steps until the budget is spent. */
@@ -277,8 +277,8 @@ interface PytorchRun {
   blasProvider?: string;
   /** ATen's vector level as torch reports it (AVX2, AVX512, DEFAULT), or null. */
   capability: string | null;
-  /** Per workload and thread budget, the best time and which (torch, OpenBLAS) thread counts gave it (older scripts: no configs). */
-  workloads: { id: string; ms: Record<string, number>; configs?: Record<string, string> }[];
+  /** Per workload and thread budget, the best time and which (torch, OpenBLAS) thread counts gave it; every choice's time (older scripts: neither). */
+  workloads: { id: string; ms: Record<string, number>; configs?: Record<string, string>; everyConfig?: Record<string, number> }[];
   gemm: { shape: string; gflops: number }[];
 }
 
@@ -438,7 +438,7 @@ function main(): void {
   if (pytorch !== null) {
     for (const result of results) {
       const entry = pytorch.workloads.find((w) => w.id === result.workload.id);
-      if (entry !== undefined) result.pytorch = { byThreads: entry.ms, best: Math.min(...Object.values(entry.ms)), configs: entry.configs ?? null };
+      if (entry !== undefined) result.pytorch = { byThreads: entry.ms, best: Math.min(...Object.values(entry.ms)), configs: entry.configs ?? null, everyConfig: entry.everyConfig ?? null };
     }
     for (const row of gemm) row.pytorch = pytorch.gemm.find((g) => g.shape === row.shape)?.gflops ?? null;
   }
@@ -550,7 +550,7 @@ function main(): void {
         ...r.workload,
         nativeMs: r.native?.ms ?? null, nativeSteps: r.native?.timedSteps ?? null,
         tsMs: r.ts?.ms ?? null, tsSteps: r.ts?.timedSteps ?? null,
-        pytorchMs: r.pytorch?.byThreads ?? null, pytorchBestMs: r.pytorch?.best ?? null, pytorchConfigs: r.pytorch?.configs ?? null,
+        pytorchMs: r.pytorch?.byThreads ?? null, pytorchBestMs: r.pytorch?.best ?? null, pytorchConfigs: r.pytorch?.configs ?? null, pytorchEveryConfig: r.pytorch?.everyConfig ?? null,
         nativeOverPytorch: r.native !== null && r.pytorch !== null ? r.native.ms / r.pytorch.best : null,
       })),
       gemm: gemm.map(({ shape, ours, pytorch: p }) => ({ shape, oursGflops: ours, pytorchGflops: p })),

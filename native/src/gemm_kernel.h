@@ -249,9 +249,11 @@ inline void packTransposedSliver(const float* a, long lda, long kc, int rows, lo
   }
   for (long k = 0; k < kc; ++k) {
     std::memcpy(out + k * rows, a + k * lda, bytes);
-    for (int r = 0; r < rows && SUMS >= 1; ++r) {
-      sums[r] += a[k * lda + r];
-      if constexpr (SUMS >= 2) twinSums[r] += a[k * lda + r];
+    if constexpr (SUMS >= 1) {
+      for (int r = 0; r < rows; ++r) {
+        sums[r] += a[k * lda + r];
+        if constexpr (SUMS >= 2) twinSums[r] += a[k * lda + r];
+      }
     }
   }
 }

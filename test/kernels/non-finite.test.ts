@@ -24,9 +24,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Kernels } from '../../src/kernels/kernels.js';
-import { loadNativeVariant, nativeVariantStatuses } from '../../src/kernels/native-kernels.js';
 import { tsKernels } from '../../src/kernels/ts-kernels.js';
-import { loadWasmKernels } from '../../src/kernels/wasm-kernels-node.js';
 import type { Architecture, CellType, ModelOptions, Nonlinearity } from '../../src/model/config.js';
 import type { Model, SequenceBatch } from '../../src/model/model.js';
 import { createModel } from '../../src/model/model.js';
@@ -36,16 +34,7 @@ import type { OptimizerOptions } from '../../src/train/optimizers.js';
 import { createOptimizer } from '../../src/train/optimizers.js';
 import type { BatchSource, TrainingOutcome } from '../../src/train/trainer.js';
 import { trainExperiment } from '../../src/train/trainer.js';
-
-const statuses = nativeVariantStatuses();
-const nativeSets: Kernels[] = statuses.flatMap((status) => {
-  const load = status.runnable ? loadNativeVariant(status.variant) : null;
-  return load !== null && load.ok ? [load.kernels] : [];
-});
-// The WebAssembly kernels (the browser's, and Node's without a C++ compiler) are held to the same.
-const wasm = loadWasmKernels();
-const kernelSets: Kernels[] = [tsKernels, ...nativeSets, ...(wasm.ok ? [wasm.kernels] : [])];
-const nativeMissing = statuses.filter((status) => !status.runnable).map((status) => `${status.variant}: ${status.why}`);
+import { everyKernelSet, nativeKernelSets, nativeVariantsMissing } from './kernel-sets.js';
 
 const cells: { cell: CellType; nonlinearity: Nonlinearity; label: string }[] = [
   { cell: 'rnn', nonlinearity: 'tanh', label: 'rnn tanh' },
@@ -107,7 +96,7 @@ function measure(config: (typeof configs)[number], kernels: Kernels, plant: (mod
 function assertSameKinds(results: Measured[], names: string[], what: string): void {
   const [reference, ...others] = results;
   others.forEach((other, index) => {
-    const set = kernelSets[index + 1].name;
+    const set = everyKernelSet[index + 1].name;
     const pairs: [string, number, number][] = [['loss', other.loss, reference.loss], ...names.map((name, i): [string, number, number] => [`‖grad ${name}‖`, other.gradientNorms[i], reference.gradientNorms[i]])];
     for (const [label, mine, theirs] of pairs) {
       assert.equal(kind(mine), kind(theirs), `${what}: ${label} is ${mine} on ${set}, ${theirs} on ts`);
@@ -116,23 +105,23 @@ function assertSameKinds(results: Measured[], names: string[], what: string): vo
   });
 }
 
-test('native kernel sets under test', { skip: nativeSets.length === 0 ? `no native variant runs here (${nativeMissing.join('; ') || 'none built'}): only the TypeScript kernels are checked` : false }, (t) => {
-  assert.ok(nativeSets.length > 0);
-  t.diagnostic(`kernel sets: ${kernelSets.map((k) => k.name).join(', ')}${nativeMissing.length > 0 ? `; not run: ${nativeMissing.join('; ')}` : ''}`);
+test('native kernel sets under test', { skip: nativeKernelSets.length === 0 ? `no native variant runs here (${nativeVariantsMissing.join('; ') || 'none built'}): only the TypeScript kernels are checked` : false }, (t) => {
+  assert.ok(nativeKernelSets.length > 0);
+  t.diagnostic(`kernel sets: ${everyKernelSet.map((k) => k.name).join(', ')}${nativeVariantsMissing.length > 0 ? `; not run: ${nativeVariantsMissing.join('; ')}` : ''}`);
 });
 
 for (const config of configs) {
   test(`${config.label}: a NaN in any parameter gives a NaN loss and NaN gradient norms on every kernel set`, () => {
     const names = createModel(options(config, tsKernels)).parameterNames();
     names.forEach((name, p) => {
-      const results = kernelSets.map((kernels) => measure(config, kernels, (model) => {
+      const results = everyKernelSet.map((kernels) => measure(config, kernels, (model) => {
         const data = model.parameters()[p].data;
         data[data.length - 1] = Number.NaN;
       }));
       results.forEach((result, k) => {
-        assert.ok(Number.isNaN(result.loss), `NaN in ${name}: loss ${result.loss} on ${kernelSets[k].name}`);
+        assert.ok(Number.isNaN(result.loss), `NaN in ${name}: loss ${result.loss} on ${everyKernelSet[k].name}`);
         const total = result.gradientNorms.reduce((sum, norm) => sum + norm * norm, 0);
-        assert.ok(Number.isNaN(total), `NaN in ${name}: total gradient norm² ${total} on ${kernelSets[k].name}`);
+        assert.ok(Number.isNaN(total), `NaN in ${name}: total gradient norm² ${total} on ${everyKernelSet[k].name}`);
       });
       assertSameKinds(results, names, `NaN in ${name}`);
     });
@@ -144,7 +133,7 @@ for (const config of configs) {
     const shows = { loss: 0, gradient: 0, weightsOnly: 0 };
     for (const value of [Infinity, -Infinity]) {
       names.forEach((name, p) => {
-        const results = kernelSets.map((kernels) => measure(config, kernels, (model) => {
+        const results = everyKernelSet.map((kernels) => measure(config, kernels, (model) => {
           const data = model.parameters()[p].data;
           data[data.length - 1] = value;
         }));
@@ -156,7 +145,7 @@ for (const config of configs) {
         else shows.weightsOnly++;
         results.forEach((result, k) => {
           const nonFinite = !Number.isFinite(result.loss) || result.gradientNorms.some((norm) => !Number.isFinite(norm)) || result.normsAfterStep.some((norm) => !Number.isFinite(norm));
-          assert.ok(nonFinite, `${what}: loss, gradients and the weights after one step are all finite on ${kernelSets[k].name}`);
+          assert.ok(nonFinite, `${what}: loss, gradients and the weights after one step are all finite on ${everyKernelSet[k].name}`);
         });
       });
     }
@@ -164,7 +153,7 @@ for (const config of configs) {
   });
 
   test(`${config.label}: weight_ih_l0[0] = +Inf and [1] = −Inf (the issue's case) give a non-finite loss on every kernel set`, () => {
-    for (const kernels of kernelSets) {
+    for (const kernels of everyKernelSet) {
       const result = measure(config, kernels, (model) => {
         const weight = model.parameters()[0];
         assert.match(weight.name, /weight_ih_l0$/);
@@ -176,7 +165,7 @@ for (const config of configs) {
   });
 
   test(`${config.label}: non-finite inputs and MSE targets are refused on every kernel set`, () => {
-    for (const kernels of kernelSets) {
+    for (const kernels of everyKernelSet) {
       for (const value of [Number.NaN, Infinity, -Infinity]) {
         const model = createModel(options(config, kernels));
         const inputs = batch(1);
@@ -197,7 +186,7 @@ for (const config of configs) {
       { type: 'sgd', learningRate: 0.1, momentum: 0.9 },
       { type: 'adam', learningRate: 0.01 },
     ];
-    for (const kernels of kernelSets) {
+    for (const kernels of everyKernelSet) {
       for (const value of [Number.NaN, Infinity, -Infinity]) {
         for (const optimizerOptions of optimizers) {
           const what = `${kernels.name}, ${value} in a gradient, ${optimizerOptions.type}${optimizerOptions.type === 'sgd' && optimizerOptions.momentum !== undefined ? ' with momentum' : ''}`;
@@ -234,7 +223,7 @@ for (const config of configs) {
       testBatches: () => [],
     };
     for (const value of [Number.NaN, Infinity]) {
-      const outcomes: TrainingOutcome[] = kernelSets.map((kernels) => {
+      const outcomes: TrainingOutcome[] = everyKernelSet.map((kernels) => {
         const model = createModel(options(config, kernels));
         // After batch 2 of epoch 2 a weight of the top layer's recurrence becomes non-finite.
         const listener = {
@@ -248,7 +237,7 @@ for (const config of configs) {
         return trainExperiment(model, source, { optimizer: { type: 'sgd', learningRate: 0.05 }, epochs: 3, clipMaxNorm: 5, clipMinNorm: null }, listener);
       });
       outcomes.forEach((outcome, k) => {
-        const what = `${value} after epoch 2 batch 2 on ${kernelSets[k].name}`;
+        const what = `${value} after epoch 2 batch 2 on ${everyKernelSet[k].name}`;
         assert.ok(outcome.divergence !== null, `${what}: no divergence`);
         assert.deepEqual({ epoch: outcome.divergence.epoch, batch: outcome.divergence.batch }, { epoch: 2, batch: 3 }, `${what}: ${outcome.divergence.reason}`);
         assert.equal(outcome.divergence.reason, outcomes[0].divergence?.reason, `${what}: reason differs from the ts kernels'`);

@@ -10,9 +10,7 @@ import type { ModelOptions } from '../../src/model/config.js';
 import { SeededRandom } from '../../src/random.js';
 import { tsKernels } from '../../src/kernels/ts-kernels.js';
 import { defaultKernels } from '../../src/kernels/select.js';
-import type { Kernels } from '../../src/kernels/kernels.js';
-import { loadNativeVariant, nativeVariantStatuses } from '../../src/kernels/native-kernels.js';
-import { loadWasmKernels } from '../../src/kernels/wasm-kernels-node.js';
+import { everyKernelSet } from '../kernels/kernel-sets.js';
 
 const cells = [
   { cell: 'rnn', nonlinearity: 'tanh' },
@@ -97,14 +95,8 @@ test('a linear RNN with recurrentGain g and orthogonal W_hh carries the gradient
 });
 
 test('a ReLU layer\'s saturatedFraction is the fraction of dead units: 0 at every step of every sequence, on every kernel set', () => {
-  const native = nativeVariantStatuses().flatMap((status) => {
-    const load = status.runnable ? loadNativeVariant(status.variant) : null;
-    return load !== null && load.ok ? [load.kernels] : [];
-  });
-  const wasm = loadWasmKernels();
-  const kernelSets: Kernels[] = [tsKernels, ...native, ...(wasm.ok ? [wasm.kernels] : [])];
   const [H, batchSize, inputSize] = [8, 5, 2];
-  for (const kernels of kernelSets) {
+  for (const kernels of everyKernelSet) {
     const modelOf = () => {
       const model = createModel({ nonlinearity: 'relu', inputSize, hiddenSize: H, outputSize: 2, seed: 1, kernels });
       // No recurrence: h_t = relu(x_t W_ihᵀ + b_ih), so each unit is set by its own row of W_ih and bias.

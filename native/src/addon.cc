@@ -603,7 +603,7 @@ bool readRnnSequence(Call& call, RnnSequence& s) {
   return !call.failed();
 }
 
-// rnnForward(code, T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, saturationThreshold, threads) → how many |h| > threshold
+// rnnForward(code, T, B, I, H, x, o, W_ih, o, W_hh, o, b_ih, o, b_hh, o, h, o, saturationThreshold, threads) → how many |h| > threshold (tanh; 0 otherwise)
 napi_value RnnForward(napi_env env, napi_callback_info info) {
   Call call(env, info, 19);
   RnnSequence sequence{};

@@ -118,7 +118,9 @@ bool rnnForward(const RnnSequence& s, RunMode mode, SaturationCount& saturation)
   auto activate = [&](long t, long r0, long r1, long u0, long u1) {
     float* h = s.hiddenStates + t * block;
     activateRows(s.activation, h, H, r0, r1, u0, u1);
-    saturated.fetch_add(countAbsAboveInRows(h + r0 * H + u0, r1 - r0, u1 - u0, H, saturation.threshold), std::memory_order_relaxed);
+    // Only tanh saturates: a ReLU layer reads dead units instead (src/model/rnn-layer.ts), a linear one nothing.
+    if (s.activation == Activation::Tanh)
+      saturated.fetch_add(countAbsAboveInRows(h + r0 * H + u0, r1 - r0, u1 - u0, H, saturation.threshold), std::memory_order_relaxed);
   };
   const bool ok = loop::runTimeLoop(
       T, B, H, H, panels, false, packed, mode, setup, [&](long g0, long g1) { return loop::panelColumns(g0, g1, H); }, previous, writeOutAt,

@@ -103,8 +103,9 @@ struct GruBackward {
 
 /**
  * What a forward loop counts as it writes them, on each finished block of rows while it is in
- * cache: the values above `threshold` in magnitude of h (Elman), tanh(c_t) (LSTM) or n (GRU),
- * which the layers' saturatedFraction reads (a separate pass over them took 0.7–1.7 % of a step).
+ * cache: the values above `threshold` in magnitude of h (Elman with tanh; 0 with ReLU or identity,
+ * which do not saturate), tanh(c_t) (LSTM) or n (GRU), which the layers' saturatedFraction reads
+ * (a separate pass over them took 0.7–1.7 % of a step).
  */
 struct SaturationCount {
   float threshold;

@@ -137,7 +137,7 @@ export interface FusedLoops {
    * h_t = act(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh) for every step, into `sequence.hidden`.
    * Returns how many values of h are above `saturationThreshold` in magnitude, counted as they are
    * written (what the layer's saturatedFraction would count over h afterwards; the gated cells
-   * count tanh(c_t) and n the same way).
+   * count tanh(c_t) and n the same way). Only tanh saturates: with relu or identity it is 0.
    */
   rnnForward(sequence: RnnSequence, saturationThreshold: number): number;
   /** Backpropagation through time of `rnnForward`, with the weight gradients and ‖dL/dh_t‖. */

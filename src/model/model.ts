@@ -304,11 +304,11 @@ class RecurrentModel implements Model {
       const layer = this.layers[l];
       layer.forward(input, steps, batch);
       if (this.config.architecture === 'residual' && l > 0) {
-        // Two passes, and one more copy backward: writing s_{l+1} = s_l + h_l (with its squares
-        // and the dead units) in the fused Elman loop as each block of rows is finished, and adding
-        // dL/ds_{l+1} in dx's write-out, made B-res-relu's step no faster (avx2, one core each
-        // against PyTorch: 0.77 against 0.75 before, paired bench): the loop took about what the
-        // passes had.
+        // s_{l+1} = s_l + h_l by a copy and a sum over the whole sequence (and backward() copies
+        // dL/ds_{l+1}). Doing both in the fused Elman loop instead, on each block of rows as it is
+        // finished (with the RMS's squares and the dead units there too), was no faster: B-res-relu
+        // one core each against PyTorch (avx2, paired bench) 0.77 with it, 0.75 and 0.77 without
+        // in two runs; the loop took about as long as the passes it saved.
         const stream = this.residualStreams[l - 1];
         k.copy(input, 0, stream, 0, size);
         k.axpy(size, 1, layer.output, 0, stream, 0);
